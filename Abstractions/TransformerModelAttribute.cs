@@ -1,0 +1,46 @@
+using System;
+
+namespace KernelGen;
+
+/// <summary>
+/// Describes a decoder-only transformer's shape. Put it on a <c>partial</c> class and the KernelGen
+/// source generator emits attention kernels specialized to exactly this shape into that class:
+/// head dimension, query/key-value head grouping and context length become constants, so loops
+/// unroll and vector widths are fixed at compile time.
+/// </summary>
+/// <remarks>
+/// <para><see cref="KvHeads"/> picks the attention family: equal to <see cref="Heads"/> is
+/// multi-head attention (MHA), 1 is multi-query attention (MQA, Shazeer 2019), anything in between
+/// that divides <see cref="Heads"/> is grouped-query attention (GQA, Ainslie et al. 2023).</para>
+/// <para>Invalid shapes are compile errors (KG0001–KG0007) that point at the offending argument.</para>
+/// <example>
+/// <code>
+/// [TransformerModel(Dim = 64, Layers = 5, Heads = 8, KvHeads = 4, HiddenDim = 172, Vocab = 512, MaxSeqLen = 512)]
+/// public partial class Stories260K;
+/// </code>
+/// </example>
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class TransformerModelAttribute : Attribute
+{
+    /// <summary>Model (residual stream) width. Must be a positive multiple of <see cref="Heads"/>.</summary>
+    public int Dim { get; set; }
+
+    /// <summary>Number of transformer blocks.</summary>
+    public int Layers { get; set; }
+
+    /// <summary>Number of query heads. The head dimension is <c>Dim / Heads</c> and must be even (rotary pairs).</summary>
+    public int Heads { get; set; }
+
+    /// <summary>Number of key/value heads; must divide <see cref="Heads"/>. Defaults to <see cref="Heads"/> (MHA) when not set.</summary>
+    public int KvHeads { get; set; }
+
+    /// <summary>Feed-forward (SwiGLU) hidden width. Optional: leave it out for an attention-only shape.</summary>
+    public int HiddenDim { get; set; }
+
+    /// <summary>Vocabulary size. Optional: leave it out for an attention-only shape.</summary>
+    public int Vocab { get; set; }
+
+    /// <summary>Longest context, in tokens, that the KV cache holds.</summary>
+    public int MaxSeqLen { get; set; }
+}

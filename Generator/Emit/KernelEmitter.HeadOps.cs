@@ -1,0 +1,247 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using KernelGen.Generator.Planning;
+
+namespace KernelGen.Generator.Emit;
+
+internal static partial class KernelEmitter
+{
+    /// <summary>Scalar paths longer than this use a constant-bound loop instead of one line per float.</summary>
+    private const int MaxUnrolledScalars = 32;
+
+    /// <summary>Independent accumulators in a dot product, so consecutive FMAs do not wait on each other.</summary>
+    private const int DotAccumulators = 4;
+
+    /// <summary>
+    /// The operations on one head_dim-wide vector, once per SIMD path. The kernels are generic over
+    /// these structs; the JIT compiles a copy per struct and inlines the static calls, so each path
+    /// runs straight-line code for exactly head_dim floats.
+    /// </summary>
+    private static void EmitHeadOps(SourceWriter w, KernelPlan plan)
+    {
+        w.Line("/// <summary>Operations on one head_dim-wide vector; one implementation per SIMD path.</summary>");
+        using (w.Block("private interface IHeadOps"))
+        {
+            w.Line("/// <summary>Σ a[i]·b[i].</summary>");
+            w.Line("static abstract float Dot(ref float a, ref float b);");
+            w.Line();
+            w.Line("/// <summary>acc[i] += p·v[i].</summary>");
+            w.Line("static abstract void MultiplyAdd(ref float acc, float p, ref float v);");
+            w.Line();
+            w.Line("/// <summary>x[i] *= s.</summary>");
+            w.Line("static abstract void Scale(ref float x, float s);");
+        }
+
+        foreach (var path in plan.Paths)
+        {
+            w.Line();
+            w.Line("/// <summary>head_dim " + plan.HeadDim.ToString(CultureInfo.InvariantCulture) + " on the " + path.Name + " path: " + path.Describe() + ".</summary>");
+            using (w.Block("private readonly struct " + path.OpsType + " : IHeadOps"))
+            {
+                if (path.Guard is null && path.Chunks.Count > MaxUnrolledScalars)
+                {
+                    EmitScalarLoops(w);
+                }
+                else
+                {
+                    EmitDot(w, path);
+                    w.Line();
+                    EmitMultiplyAdd(w, path);
+                    w.Line();
+                    EmitScale(w, path);
+                }
+            }
+        }
+    }
+
+    private static void EmitDot(SourceWriter w, SimdPath path)
+    {
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("public static float Dot(ref float a, ref float b)"))
+        {
+            var sums = new List<string>();
+            foreach (var group in path.Chunks.GroupBy(c => c.Floats))
+            {
+                var chunks = group.ToList();
+                string? type = chunks[0].VectorType;
+                if (type is null)
+                {
+                    w.Line("float scalars = " + Element("a", chunks[0].Offset) + " * " + Element("b", chunks[0].Offset) + ";");
+                    foreach (var chunk in chunks.Skip(1))
+                    {
+                        w.Line("scalars += " + Element("a", chunk.Offset) + " * " + Element("b", chunk.Offset) + ";");
+                    }
+
+                    sums.Add("scalars");
+                    continue;
+                }
+
+                // Up to four accumulators: the first products start them, the rest fold in.
+                int accumulators = System.Math.Min(DotAccumulators, chunks.Count);
+                string prefix = "dot" + (chunks[0].Floats * 32).ToString(CultureInfo.InvariantCulture) + "_";
+                for (int i = 0; i < chunks.Count; i++)
+                {
+                    string product = Load(type, "a", chunks[i].Offset) + " * " + Load(type, "b", chunks[i].Offset);
+                    string acc = prefix + (i % accumulators).ToString(CultureInfo.InvariantCulture);
+                    if (i < accumulators)
+                    {
+                        w.Line("var " + acc + " = " + product + ";");
+                    }
+                    else
+                    {
+                        w.Line(acc + " = " + MultiplyAddExpression(type, Load(type, "a", chunks[i].Offset), Load(type, "b", chunks[i].Offset), acc) + ";");
+                    }
+                }
+
+                sums.Add(type + ".Sum(" + PairwiseSum(Enumerable.Range(0, accumulators).Select(i => prefix + i.ToString(CultureInfo.InvariantCulture)).ToList()) + ")");
+            }
+
+            w.Line("return " + string.Join(" + ", sums) + ";");
+        }
+    }
+
+    private static void EmitMultiplyAdd(SourceWriter w, SimdPath path)
+    {
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("public static void MultiplyAdd(ref float acc, float p, ref float v)"))
+        {
+            foreach (var type in path.Chunks.Select(c => c.VectorType).Where(t => t is not null).Distinct())
+            {
+                w.Line("var p" + type!.Substring("Vector".Length) + " = " + type + ".Create(p);");
+            }
+
+            foreach (var chunk in path.Chunks)
+            {
+                string? type = chunk.VectorType;
+                if (type is null)
+                {
+                    w.Line(Element("acc", chunk.Offset) + " += p * " + Element("v", chunk.Offset) + ";");
+                }
+                else
+                {
+                    string sum = MultiplyAddExpression(type, Load(type, "v", chunk.Offset), "p" + type.Substring("Vector".Length), Load(type, "acc", chunk.Offset));
+                    w.Line(Store(sum, "acc", chunk.Offset));
+                }
+            }
+        }
+    }
+
+    private static void EmitScale(SourceWriter w, SimdPath path)
+    {
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("public static void Scale(ref float x, float s)"))
+        {
+            foreach (var type in path.Chunks.Select(c => c.VectorType).Where(t => t is not null).Distinct())
+            {
+                w.Line("var s" + type!.Substring("Vector".Length) + " = " + type + ".Create(s);");
+            }
+
+            foreach (var chunk in path.Chunks)
+            {
+                string? type = chunk.VectorType;
+                w.Line(type is null
+                    ? Element("x", chunk.Offset) + " *= s;"
+                    : Store(Load(type, "x", chunk.Offset) + " * s" + type.Substring("Vector".Length), "x", chunk.Offset));
+            }
+        }
+    }
+
+    private static void EmitScalarLoops(SourceWriter w)
+    {
+        w.Line("// Scalar fallback for a long head: constant-bound loops, which the JIT compiles without bounds checks.");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("public static float Dot(ref float a, ref float b)"))
+        {
+            w.Line("float sum = 0;");
+            using (w.Block("for (int i = 0; i < HeadDim; i++)"))
+            {
+                w.Line("sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);");
+            }
+
+            w.Line("return sum;");
+        }
+
+        w.Line();
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("public static void MultiplyAdd(ref float acc, float p, ref float v)"))
+        {
+            using (w.Block("for (int i = 0; i < HeadDim; i++)"))
+            {
+                w.Line("Unsafe.Add(ref acc, i) += p * Unsafe.Add(ref v, i);");
+            }
+        }
+
+        w.Line();
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block("public static void Scale(ref float x, float s)"))
+        {
+            using (w.Block("for (int i = 0; i < HeadDim; i++)"))
+            {
+                w.Line("Unsafe.Add(ref x, i) *= s;");
+            }
+        }
+    }
+
+    /// <summary>
+    /// a·b + c. Fused on 256- and 512-bit paths (every CPU with AVX2 or AVX-512 has FMA); on the
+    /// 128-bit path a multiply and an add, because a machine without FMA would emulate the fused
+    /// form one lane at a time.
+    /// </summary>
+    private static string MultiplyAddExpression(string type, string a, string b, string c) =>
+        type == "Vector128" ? c + " + " + a + " * " + b : type + ".FusedMultiplyAdd(" + a + ", " + b + ", " + c + ")";
+
+    private static string PairwiseSum(List<string> terms)
+    {
+        while (terms.Count > 1)
+        {
+            var next = new List<string>();
+            for (int i = 0; i < terms.Count; i += 2)
+            {
+                next.Add(i + 1 < terms.Count ? "(" + terms[i] + " + " + terms[i + 1] + ")" : terms[i]);
+            }
+
+            terms = next;
+        }
+
+        string sum = terms[0];
+        return sum.StartsWith("(", System.StringComparison.Ordinal) && sum.EndsWith(")", System.StringComparison.Ordinal) ? sum.Substring(1, sum.Length - 2) : sum;
+    }
+
+    private static string Load(string type, string source, int offset) =>
+        offset == 0 ? type + ".LoadUnsafe(ref " + source + ")" : type + ".LoadUnsafe(ref " + source + ", " + offset.ToString(CultureInfo.InvariantCulture) + ")";
+
+    private static string Store(string value, string target, int offset)
+    {
+        // An operator expression needs parentheses before ".StoreUnsafe"; a call does not.
+        string receiver = IsSingleCall(value) ? value : "(" + value + ")";
+        return offset == 0
+            ? receiver + ".StoreUnsafe(ref " + target + ");"
+            : receiver + ".StoreUnsafe(ref " + target + ", " + offset.ToString(CultureInfo.InvariantCulture) + ");";
+    }
+
+    /// <summary>True when <paramref name="expression"/> is one call: its first '(' closes at the very end.</summary>
+    private static bool IsSingleCall(string expression)
+    {
+        int depth = 0;
+        int open = expression.IndexOf('(');
+        if (open < 0)
+        {
+            return false;
+        }
+
+        for (int i = open; i < expression.Length; i++)
+        {
+            depth += expression[i] == '(' ? 1 : expression[i] == ')' ? -1 : 0;
+            if (depth == 0)
+            {
+                return i == expression.Length - 1;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Element(string source, int offset) =>
+        offset == 0 ? source : "Unsafe.Add(ref " + source + ", " + offset.ToString(CultureInfo.InvariantCulture) + ")";
+}

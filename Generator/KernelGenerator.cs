@@ -1,0 +1,60 @@
+using KernelGen.Generator.Emit;
+using KernelGen.Generator.Model;
+using KernelGen.Generator.Parsing;
+using KernelGen.Generator.Planning;
+using Microsoft.CodeAnalysis;
+
+namespace KernelGen.Generator;
+
+/// <summary>
+/// Emits attention kernels specialized to each <c>[TransformerModel]</c> class.
+/// </summary>
+/// <remarks>
+/// Pipeline: attribute → <see cref="ModelParser"/> → <see cref="ModelSpec"/> → <see cref="KernelPlanner"/>
+/// → <see cref="KernelPlan"/> → <see cref="KernelEmitter"/> → <c>{Namespace}.{Class}.Kernels.g.cs</c>.
+/// Only the parser sees symbols; every value after it is an equatable record, so an edit that
+/// leaves a class's shape unchanged stops the pipeline at the first step.
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed class KernelGenerator : IIncrementalGenerator
+{
+    private const string TransformerModelAttribute = "KernelGen.TransformerModelAttribute";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // Cheap: the compiler's attribute index finds candidate classes without binding anything
+        // else; the transform reads the symbol once and returns plain values.
+        var parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                TransformerModelAttribute,
+                predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                transform: ModelParser.Parse)
+            .WithTrackingName(TrackingNames.Parse);
+
+        // Diagnostics travel as values (DiagnosticInfo) and become Diagnostics only here.
+        var diagnostics = parsed
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (output, infos) =>
+        {
+            foreach (var info in infos)
+            {
+                output.ReportDiagnostic(info.ToDiagnostic());
+            }
+        });
+
+        // Equal specs stop here: the planner and emitter run only for a class whose shape changed.
+        var specs = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .WithTrackingName(TrackingNames.Specs);
+
+        var plans = specs
+            .Select(static (spec, _) => KernelPlanner.Plan(spec))
+            .WithTrackingName(TrackingNames.Plan);
+
+        context.RegisterSourceOutput(plans, static (output, plan) =>
+            output.AddSource(plan.HintName, KernelEmitter.Emit(plan)));
+    }
+}

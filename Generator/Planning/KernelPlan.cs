@@ -1,0 +1,35 @@
+using KernelGen.Generator.Model;
+
+namespace KernelGen.Generator.Planning;
+
+/// <summary>
+/// Everything the emitter needs to write one model class's kernels: the spec, and the choices
+/// made for it (SIMD paths, tile sizes, unrolling). A pure function of the spec.
+/// </summary>
+/// <param name="Spec">The model.</param>
+/// <param name="HintName">File name of the generated source.</param>
+/// <param name="Paths">SIMD paths, widest first; the last is scalar.</param>
+/// <param name="KeyBlock">Keys per online-softmax block (decode and prefill).</param>
+/// <param name="QueryTile">Query positions per prefill tile.</param>
+/// <param name="UnrollGroup">Whether the loop over a KV head's query heads is written out head by head.</param>
+/// <param name="Scale">1/√head_dim as a float literal.</param>
+internal sealed record KernelPlan(
+    ModelSpec Spec,
+    string HintName,
+    EquatableArray<SimdPath> Paths,
+    int KeyBlock,
+    int QueryTile,
+    bool UnrollGroup,
+    string Scale)
+{
+    public int HeadDim => Spec.HeadDim;
+
+    public int Group => Spec.GroupSize;
+
+    /// <summary>"GQA: 8 query heads / 4 KV heads, group 2"</summary>
+    public string AttentionSummary => Spec.KvHeads == Spec.Heads
+        ? $"MHA: {Spec.Heads} query heads, each with its own KV head"
+        : Spec.KvHeads == 1
+            ? $"MQA: {Spec.Heads} query heads share 1 KV head"
+            : $"GQA: {Spec.Heads} query heads / {Spec.KvHeads} KV heads, group {Group}";
+}

@@ -1,0 +1,20 @@
+namespace KernelGen.Generator;
+
+/// <summary>Names of the pipeline steps, so tests can check what each run reused.</summary>
+internal static class TrackingNames
+{
+    /// <summary>Attribute found and read into a spec plus diagnostics.</summary>
+    public const string Parse = nameof(Parse);
+
+    /// <summary>Diagnostics split from the parse result.</summary>
+    public const string Diagnostics = nameof(Diagnostics);
+
+    /// <summary>Valid specs only.</summary>
+    public const string Specs = nameof(Specs);
+
+    /// <summary>Specs planned into kernel plans.</summary>
+    public const string Plan = nameof(Plan);
+
+    /// <summary>All steps, for tests.</summary>
+    public static readonly string[] All = { Parse, Diagnostics, Specs, Plan };
+}

@@ -1,0 +1,87 @@
+using System;
+using KernelGen.Caching;
+
+namespace KernelGen.Kernels;
+
+/// <summary>
+/// The oracle: attention written as plainly as possible, in double precision, one query head and
+/// one key at a time. Every other kernel set is tested against it. Never fast, always obvious.
+/// </summary>
+public sealed class ReferenceAttention : AttentionKernels
+{
+    private readonly double[] _scores;
+
+    /// <summary>Creates reference kernels for <paramref name="shape"/>.</summary>
+    public ReferenceAttention(ModelShape shape)
+        : base(shape, "reference")
+    {
+        _scores = new double[shape.MaxSeqLen];
+    }
+
+    /// <inheritdoc />
+    public override string Description =>
+        $"reference: scalar double-precision oracle, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}";
+
+    /// <inheritdoc />
+    protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output) =>
+        AttendOne(cache, layer, position, query, output);
+
+    /// <inheritdoc />
+    protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+    {
+        int dim = Shape.Dim;
+        for (int t = 0; t < count; t++)
+        {
+            AttendOne(cache, layer, start + t, query.Slice(t * dim, dim), output.Slice(t * dim, dim));
+        }
+    }
+
+    /// <summary>Causal: query i attends every key j ≤ i.</summary>
+    private void AttendOne(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+    {
+        int headDim = Shape.HeadDim;
+        var layout = cache.Layout(layer);
+        double scale = 1.0 / Math.Sqrt(headDim);
+        var scores = position < _scores.Length ? _scores.AsSpan(0, position + 1) : new double[position + 1];
+        for (int head = 0; head < Shape.Heads; head++)
+        {
+            int kvHead = head / Shape.GroupSize;
+            var q = query.Slice(head * headDim, headDim);
+            var keys = cache.Keys(layer, kvHead);
+            var values = cache.Values(layer, kvHead);
+
+            double max = double.NegativeInfinity;
+            for (int j = 0; j <= position; j++)
+            {
+                var k = keys.Slice(layout.SlotOf(j) * headDim, headDim);
+                double dot = 0;
+                for (int d = 0; d < headDim; d++)
+                {
+                    dot += (double)q[d] * k[d];
+                }
+
+                scores[j] = dot * scale;
+                max = Math.Max(max, scores[j]);
+            }
+
+            double sum = 0;
+            for (int j = 0; j <= position; j++)
+            {
+                scores[j] = Math.Exp(scores[j] - max);
+                sum += scores[j];
+            }
+
+            var o = output.Slice(head * headDim, headDim);
+            for (int d = 0; d < headDim; d++)
+            {
+                double acc = 0;
+                for (int j = 0; j <= position; j++)
+                {
+                    acc += scores[j] * values[layout.SlotOf(j) * headDim + d];
+                }
+
+                o[d] = (float)(acc / sum);
+            }
+        }
+    }
+}
