@@ -39,7 +39,7 @@ internal static partial class KernelEmitter
             w.Line("/// <summary>head_dim " + plan.HeadDim.ToString(CultureInfo.InvariantCulture) + " on the " + path.Name + " path: " + path.Describe() + ".</summary>");
             using (w.Block("private readonly struct " + path.OpsType + " : IHeadOps"))
             {
-                if (path.Guard is null && path.Chunks.Count > MaxUnrolledScalars)
+                if (path.Bits == 0 && path.Chunks.Count > MaxUnrolledScalars)
                 {
                     EmitScalarLoops(w);
                 }

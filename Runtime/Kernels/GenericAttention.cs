@@ -54,7 +54,7 @@ public sealed class GenericAttention : AttentionKernels
 
     /// <inheritdoc />
     public override string Description =>
-        $"generic: runtime shape, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}; SIMD: {Simd.Describe()}";
+        $"generic: runtime shape, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}; SIMD path {SimdPolicy.Describe()}";
 
     /// <inheritdoc />
     protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)

@@ -45,7 +45,7 @@ public static class OnlineSoftmax
         ref float start = ref MemoryMarshal.GetReference(values);
         int n = values.Length, i = 0;
         float max = float.NegativeInfinity;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        if (SimdPolicy.Bits >= 512 && n >= Vector512<float>.Count)
         {
             var best = Vector512.Create(float.NegativeInfinity);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -55,7 +55,7 @@ public static class OnlineSoftmax
 
             max = HorizontalMax(best.GetLower(), best.GetUpper());
         }
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        else if (SimdPolicy.Bits >= 256 && n >= Vector256<float>.Count)
         {
             var best = Vector256.Create(float.NegativeInfinity);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -65,7 +65,7 @@ public static class OnlineSoftmax
 
             max = HorizontalMax(best, best);
         }
-        else if (Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count)
+        else if (SimdPolicy.Bits >= 128 && n >= Vector128<float>.Count)
         {
             var best = Vector128.Create(float.NegativeInfinity);
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
@@ -93,7 +93,7 @@ public static class OnlineSoftmax
         ref float start = ref MemoryMarshal.GetReference(values);
         int n = values.Length, i = 0;
         float sum = 0;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        if (SimdPolicy.Bits >= 512 && n >= Vector512<float>.Count)
         {
             var shiftVector = Vector512.Create(shift);
             var total = Vector512<float>.Zero;
@@ -106,7 +106,7 @@ public static class OnlineSoftmax
 
             sum = Vector512.Sum(total);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        else if (SimdPolicy.Bits >= 256 && n >= Vector256<float>.Count)
         {
             var shiftVector = Vector256.Create(shift);
             var total = Vector256<float>.Zero;
@@ -119,7 +119,7 @@ public static class OnlineSoftmax
 
             sum = Vector256.Sum(total);
         }
-        else if (Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count)
+        else if (SimdPolicy.Bits >= 128 && n >= Vector128<float>.Count)
         {
             var shiftVector = Vector128.Create(shift);
             var total = Vector128<float>.Zero;

@@ -9,13 +9,15 @@ namespace KernelGen.Kernels;
 /// </summary>
 public sealed class ReferenceAttention : AttentionKernels
 {
-    private readonly double[] _scores;
+    private readonly double[] _weights;
+    private readonly double[] _sums;
 
     /// <summary>Creates reference kernels for <paramref name="shape"/>.</summary>
     public ReferenceAttention(ModelShape shape)
         : base(shape, "reference")
     {
-        _scores = new double[shape.MaxSeqLen];
+        _weights = new double[shape.MaxSeqLen];
+        _sums = new double[shape.HeadDim];
     }
 
     /// <inheritdoc />
@@ -42,7 +44,8 @@ public sealed class ReferenceAttention : AttentionKernels
         int headDim = Shape.HeadDim;
         var layout = cache.Layout(layer);
         double scale = 1.0 / Math.Sqrt(headDim);
-        var scores = position < _scores.Length ? _scores.AsSpan(0, position + 1) : new double[position + 1];
+        var weights = position < _weights.Length ? _weights.AsSpan(0, position + 1) : new double[position + 1];
+        var sums = _sums.AsSpan(0, headDim);
         for (int head = 0; head < Shape.Heads; head++)
         {
             int kvHead = head / Shape.GroupSize;
@@ -50,6 +53,7 @@ public sealed class ReferenceAttention : AttentionKernels
             var keys = cache.Keys(layer, kvHead);
             var values = cache.Values(layer, kvHead);
 
+            // Scores s_j = q·k_j / √d, then softmax weights exp(s_j − max) / Σ.
             double max = double.NegativeInfinity;
             for (int j = 0; j <= position; j++)
             {
@@ -60,27 +64,32 @@ public sealed class ReferenceAttention : AttentionKernels
                     dot += (double)q[d] * k[d];
                 }
 
-                scores[j] = dot * scale;
-                max = Math.Max(max, scores[j]);
+                weights[j] = dot * scale;
+                max = Math.Max(max, weights[j]);
             }
 
-            double sum = 0;
+            double total = 0;
             for (int j = 0; j <= position; j++)
             {
-                scores[j] = Math.Exp(scores[j] - max);
-                sum += scores[j];
+                weights[j] = Math.Exp(weights[j] - max);
+                total += weights[j];
+            }
+
+            // Output: Σ_j weight_j · v_j / Σ_j weight_j.
+            sums.Clear();
+            for (int j = 0; j <= position; j++)
+            {
+                var v = values.Slice(layout.SlotOf(j) * headDim, headDim);
+                for (int d = 0; d < headDim; d++)
+                {
+                    sums[d] += weights[j] * v[d];
+                }
             }
 
             var o = output.Slice(head * headDim, headDim);
             for (int d = 0; d < headDim; d++)
             {
-                double acc = 0;
-                for (int j = 0; j <= position; j++)
-                {
-                    acc += scores[j] * values[layout.SlotOf(j) * headDim + d];
-                }
-
-                o[d] = (float)(acc / sum);
+                o[d] = (float)(sums[d] / total);
             }
         }
     }

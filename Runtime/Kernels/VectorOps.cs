@@ -6,7 +6,9 @@ namespace KernelGen.Kernels;
 /// <summary>
 /// Dot product and scaled accumulation over a length known only at run time: the widest
 /// accelerated vector first, then narrower ones, then scalars. The generic kernels use these;
-/// the generated kernels emit the same operations unrolled for their constant head_dim.
+/// the generated kernels emit the same operations unrolled for their constant head_dim. Fused
+/// multiply-add on the 512- and 256-bit paths; a multiply and an add on the 128-bit path, where a
+/// machine without FMA would emulate the fused form lane by lane.
 /// </summary>
 internal static class VectorOps
 {
@@ -16,7 +18,7 @@ internal static class VectorOps
     {
         int i = 0;
         float sum = 0;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        if (SimdPolicy.Bits >= 512 && n >= Vector512<float>.Count)
         {
             var acc = Vector512<float>.Zero;
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -27,7 +29,7 @@ internal static class VectorOps
             sum = Vector512.Sum(acc);
         }
 
-        if (Vector256.IsHardwareAccelerated && n - i >= Vector256<float>.Count)
+        if (SimdPolicy.Bits >= 256 && n - i >= Vector256<float>.Count)
         {
             var acc = Vector256<float>.Zero;
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -38,12 +40,12 @@ internal static class VectorOps
             sum += Vector256.Sum(acc);
         }
 
-        if (Vector128.IsHardwareAccelerated && n - i >= Vector128<float>.Count)
+        if (SimdPolicy.Bits >= 128 && n - i >= Vector128<float>.Count)
         {
             var acc = Vector128<float>.Zero;
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                acc = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref a, (nuint)i), Vector128.LoadUnsafe(ref b, (nuint)i), acc);
+                acc += Vector128.LoadUnsafe(ref a, (nuint)i) * Vector128.LoadUnsafe(ref b, (nuint)i);
             }
 
             sum += Vector128.Sum(acc);
@@ -62,7 +64,7 @@ internal static class VectorOps
     public static void MultiplyAdd(ref float acc, float s, ref float x, int n)
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 512)
         {
             var sv = Vector512.Create(s);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -72,7 +74,7 @@ internal static class VectorOps
             }
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 256)
         {
             var sv = Vector256.Create(s);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -82,13 +84,12 @@ internal static class VectorOps
             }
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 128)
         {
             var sv = Vector128.Create(s);
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref x, (nuint)i), sv, Vector128.LoadUnsafe(ref acc, (nuint)i))
-                    .StoreUnsafe(ref acc, (nuint)i);
+                (Vector128.LoadUnsafe(ref acc, (nuint)i) + Vector128.LoadUnsafe(ref x, (nuint)i) * sv).StoreUnsafe(ref acc, (nuint)i);
             }
         }
 
@@ -103,7 +104,7 @@ internal static class VectorOps
     public static void Scale(ref float x, float s, int n)
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 512)
         {
             var sv = Vector512.Create(s);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -112,7 +113,7 @@ internal static class VectorOps
             }
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 256)
         {
             var sv = Vector256.Create(s);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -121,7 +122,7 @@ internal static class VectorOps
             }
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 128)
         {
             var sv = Vector128.Create(s);
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)

@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using KernelGen.Kernels;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace KernelGen.Generator.Tests;
+
+/// <summary>Compiles test sources and runs the generator over them, as the compiler would.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
+
+    /// <summary>The running runtime's assemblies, plus KernelGen's attributes and runtime.</summary>
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .Concat(new[] { typeof(TransformerModelAttribute).Assembly.Location, typeof(AttentionKernels).Assembly.Location })
+            .Distinct();
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
+    });
+
+    public static CSharpCompilation Compilation(params string[] sources) =>
+        CSharpCompilation.Create(
+            "UserAssembly",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Model{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable,
+                warningLevel: 9999));
+
+    public static GeneratorDriver Driver() =>
+        CSharpGeneratorDriver.Create(
+            new[] { new KernelGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator once: its result, and the compilation with the generated sources added.</summary>
+    public static (GeneratorDriverRunResult Result, Compilation Output) Run(params string[] sources)
+    {
+        var driver = Driver().RunGeneratorsAndUpdateCompilation(Compilation(sources), out var output, out _);
+        return (driver.GetRunResult(), output);
+    }
+
+    /// <summary>The generator's diagnostics for <paramref name="source"/>.</summary>
+    public static ImmutableArray<Diagnostic> Diagnostics(string source) => Run(source).Result.Diagnostics;
+
+    /// <summary>The single generated file's text.</summary>
+    public static string GeneratedSource(string source)
+    {
+        var (result, _) = Run(source);
+        Xunit.Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        return Xunit.Assert.Single(result.GeneratedTrees).GetText().ToString();
+    }
+
+    /// <summary>Warnings and errors of the compilation, generated code included, at the highest warning level.</summary>
+    public static IReadOnlyList<Diagnostic> CompilationProblems(Compilation compilation) =>
+        compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+}
