@@ -166,6 +166,17 @@ public sealed class KvCache
             throw new ArgumentOutOfRangeException(nameof(count),
                 $"Positions {start}..{start + count - 1} do not fit: layer {layer} holds {layout.Capacity} positions (the context length).");
         }
+
+        if (count > layout.MaxAppend)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count),
+                $"Layer {layer} keeps a rolling window; at most {layout.MaxAppend} tokens can be written at once, not {count}.");
+        }
+
+        if ((long)start + count > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Positions past {int.MaxValue} cannot be addressed.");
+        }
     }
 
     private Span<float> Slice(float[] array, int layer, int kvHead)

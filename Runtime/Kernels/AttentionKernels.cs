@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using KernelGen.Caching;
+using KernelGen.Patterns;
 
 namespace KernelGen.Kernels;
 
@@ -20,13 +22,38 @@ namespace KernelGen.Kernels;
 /// </remarks>
 public abstract class AttentionKernels
 {
+    /// <summary>
+    /// Slots a rolling (sliding-window) layer keeps beyond its window, so a prefill chunk of up to
+    /// this many + 1 tokens can be written before it is attended. The same for every kernel set,
+    /// so their caches have the same layout.
+    /// </summary>
+    public const int RollingPrefillSlack = 63;
+
+    private readonly AttentionPattern[] _layerPatterns;
+
     /// <summary>Creates a kernel set for <paramref name="shape"/>.</summary>
-    protected AttentionKernels(ModelShape shape, string name)
+    /// <param name="shape">The model shape.</param>
+    /// <param name="name">A short name for logs.</param>
+    /// <param name="layerPatterns">One attention pattern per layer; null for dense attention everywhere.</param>
+    protected AttentionKernels(ModelShape shape, string name, IReadOnlyList<AttentionPattern>? layerPatterns = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentException.ThrowIfNullOrEmpty(name);
         Shape = shape;
         Name = name;
+        if (layerPatterns is not null && layerPatterns.Count != shape.Layers)
+        {
+            throw new ArgumentException($"{layerPatterns.Count} layer patterns given for a model of {shape.Layers} layers.", nameof(layerPatterns));
+        }
+
+        _layerPatterns = new AttentionPattern[shape.Layers];
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            var pattern = layerPatterns?[layer] ?? AttentionPattern.Dense;
+            ArgumentNullException.ThrowIfNull(pattern, nameof(layerPatterns));
+            pattern.CheckFits(shape);
+            _layerPatterns[layer] = pattern;
+        }
     }
 
     /// <summary>The shape these kernels run.</summary>
@@ -38,14 +65,31 @@ public abstract class AttentionKernels
     /// <summary>One line on what these kernels are specialized for, and which SIMD path runs now.</summary>
     public abstract string Description { get; }
 
-    /// <summary>The KV cache layout these kernels expect for <paramref name="layer"/>.</summary>
-    public virtual KvCacheLayout CacheLayout(int layer, int maxSeqLen) => KvCacheLayout.Dense(maxSeqLen);
+    /// <summary>The attention pattern of each layer.</summary>
+    public IReadOnlyList<AttentionPattern> LayerPatterns => _layerPatterns;
 
-    /// <summary>Creates an empty KV cache for these kernels, holding up to <paramref name="maxSeqLen"/> positions per dense layer.</summary>
+    /// <summary>
+    /// The KV cache layout of <paramref name="layer"/>: a ring of the window (plus sinks) for a
+    /// sliding-window layer, whose memory does not grow with the sequence; every position otherwise.
+    /// </summary>
+    public KvCacheLayout CacheLayout(int layer, int maxSeqLen)
+    {
+        var pattern = _layerPatterns[layer];
+        return PatternLayout.IsRolling(pattern.Parameters)
+            ? KvCacheLayout.Rolling(pattern.Window, pattern.Kind == SparsePattern.Global ? pattern.GlobalTokens : 0, RollingPrefillSlack)
+            : KvCacheLayout.Dense(maxSeqLen);
+    }
+
+    /// <summary>
+    /// Creates an empty KV cache for these kernels. Dense layers hold <paramref name="maxSeqLen"/>
+    /// positions (at most the shape's context, which sparse tables are built for); sliding-window
+    /// layers hold their window whatever the length.
+    /// </summary>
     public KvCache CreateCache(int? maxSeqLen = null)
     {
         int length = maxSeqLen ?? Shape.MaxSeqLen;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length, nameof(maxSeqLen));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Shape.MaxSeqLen, nameof(maxSeqLen));
         var layouts = new KvCacheLayout[Shape.Layers];
         for (int layer = 0; layer < layouts.Length; layer++)
         {
@@ -91,6 +135,22 @@ public abstract class AttentionKernels
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
     {
         CheckCall(cache, layer, start, count, query, key, value, output);
+        int chunk = cache.Layout(layer).MaxAppend;
+        if (count > chunk)
+        {
+            // A rolling layer's ring holds only so many new tokens beside the window they attend:
+            // write and attend the block a chunk at a time.
+            int dim = Shape.Dim, kvDim = Shape.KvDim;
+            for (int done = 0; done < count; done += chunk)
+            {
+                int n = Math.Min(chunk, count - done);
+                cache.Write(layer, start + done, n, key.Slice(done * kvDim, n * kvDim), value.Slice(done * kvDim, n * kvDim));
+                PrefillCore(cache, layer, start + done, n, query.Slice(done * dim, n * dim), output.Slice(done * dim, n * dim));
+            }
+
+            return;
+        }
+
         cache.Write(layer, start, count, key, value);
         PrefillCore(cache, layer, start, count, query, output);
     }
@@ -112,7 +172,13 @@ public abstract class AttentionKernels
                 $"but {Name} kernels run {Shape.Layers} x {Shape.KvHeads} x {Shape.HeadDim}.", nameof(cache));
         }
 
-        cache.CheckAppend(layer, start, count);
+        if ((uint)layer >= (uint)cache.Layers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), $"Layer {layer} is outside the model's {cache.Layers} layers.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        cache.CheckAppend(layer, start, Math.Min(count, cache.Layout(layer).MaxAppend));
         CheckLength(nameof(query), query.Length, count * Shape.Dim);
         CheckLength(nameof(key), key.Length, count * Shape.KvDim);
         CheckLength(nameof(value), value.Length, count * Shape.KvDim);

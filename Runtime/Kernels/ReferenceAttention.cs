@@ -1,20 +1,24 @@
 using System;
+using System.Collections.Generic;
 using KernelGen.Caching;
+using KernelGen.Patterns;
 
 namespace KernelGen.Kernels;
 
 /// <summary>
 /// The oracle: attention written as plainly as possible, in double precision, one query head and
-/// one key at a time. Every other kernel set is tested against it. Never fast, always obvious.
+/// one key at a time, over the keys <see cref="AttentionPattern.Attends"/> admits — the pattern's
+/// written definition, not the kernels' index arithmetic. Every other kernel set is tested
+/// against it. Never fast, always obvious.
 /// </summary>
 public sealed class ReferenceAttention : AttentionKernels
 {
     private readonly double[] _weights;
     private readonly double[] _sums;
 
-    /// <summary>Creates reference kernels for <paramref name="shape"/>.</summary>
-    public ReferenceAttention(ModelShape shape)
-        : base(shape, "reference")
+    /// <summary>Creates reference kernels for <paramref name="shape"/>, dense or with one pattern per layer.</summary>
+    public ReferenceAttention(ModelShape shape, IReadOnlyList<AttentionPattern>? layerPatterns = null)
+        : base(shape, "reference", layerPatterns)
     {
         _weights = new double[shape.MaxSeqLen];
         _sums = new double[shape.HeadDim];
@@ -22,7 +26,7 @@ public sealed class ReferenceAttention : AttentionKernels
 
     /// <inheritdoc />
     public override string Description =>
-        $"reference: scalar double-precision oracle, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}";
+        $"reference: scalar double-precision oracle, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}; patterns {string.Join(", ", LayerPatterns)}";
 
     /// <inheritdoc />
     protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output) =>
@@ -38,12 +42,13 @@ public sealed class ReferenceAttention : AttentionKernels
         }
     }
 
-    /// <summary>Causal: query i attends every key j ≤ i.</summary>
+    /// <summary>Query i attends every key j ≤ i that the layer's pattern admits.</summary>
     private void AttendOne(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
     {
         int headDim = Shape.HeadDim;
         var layout = cache.Layout(layer);
         double scale = 1.0 / Math.Sqrt(headDim);
+        var pattern = LayerPatterns[layer];
         var weights = position < _weights.Length ? _weights.AsSpan(0, position + 1) : new double[position + 1];
         var sums = _sums.AsSpan(0, headDim);
         for (int head = 0; head < Shape.Heads; head++)
@@ -57,6 +62,17 @@ public sealed class ReferenceAttention : AttentionKernels
             double max = double.NegativeInfinity;
             for (int j = 0; j <= position; j++)
             {
+                if (!pattern.Attends(head, Shape.Heads, position, j))
+                {
+                    weights[j] = double.NegativeInfinity;
+                    continue;
+                }
+
+                if (!layout.Holds(j, position))
+                {
+                    throw new InvalidOperationException($"Layer {layer}: key {j} of query {position} is no longer in the cache.");
+                }
+
                 var k = keys.Slice(layout.SlotOf(j) * headDim, headDim);
                 double dot = 0;
                 for (int d = 0; d < headDim; d++)
@@ -79,6 +95,11 @@ public sealed class ReferenceAttention : AttentionKernels
             sums.Clear();
             for (int j = 0; j <= position; j++)
             {
+                if (weights[j] == 0)
+                {
+                    continue;
+                }
+
                 var v = values.Slice(layout.SlotOf(j) * headDim, headDim);
                 for (int d = 0; d < headDim; d++)
                 {

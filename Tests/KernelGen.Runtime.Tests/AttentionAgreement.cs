@@ -21,16 +21,19 @@ internal sealed class AttentionAgreement
     private readonly Random _random;
     private int _position;
 
-    public AttentionAgreement(AttentionKernels kernels, int seed)
+    public AttentionAgreement(AttentionKernels kernels, int seed, int? maxSeqLen = null)
     {
         _kernels = kernels;
-        _reference = new ReferenceAttention(kernels.Shape);
-        _cache = kernels.CreateCache();
-        _referenceCache = _reference.CreateCache();
+        _reference = new ReferenceAttention(kernels.Shape, kernels.LayerPatterns);
+        _cache = kernels.CreateCache(maxSeqLen);
+        _referenceCache = _reference.CreateCache(maxSeqLen);
         _random = new Random(seed);
     }
 
     public double WorstError { get; private set; }
+
+    /// <summary>The kernel set's cache, to check its size.</summary>
+    public KvCache Cache => _cache;
 
     /// <summary>A prompt block of <paramref name="count"/> tokens through Prefill, on every layer.</summary>
     public void Prefill(int count)

@@ -49,11 +49,26 @@ public class KvCacheTests
     [Fact]
     public void RollingLayout_KeepsSinksAndARingOfTheWindow()
     {
-        var layout = KvCacheLayout.Rolling(window: 4, sinkTokens: 2);
+        var layout = KvCacheLayout.Rolling(window: 3, sinkTokens: 2, prefillSlack: 1);
         Assert.Equal(6, layout.Capacity);
+        Assert.Equal(4, layout.RingSize);
+        Assert.Equal(2, layout.MaxAppend);
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5, 2, 3, 4 }, Array.ConvertAll(new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8 }, layout.SlotOf));
         Assert.True(layout.Holds(0, 100));
         Assert.True(layout.Holds(97, 100));
         Assert.False(layout.Holds(96, 100));
+    }
+
+    [Fact]
+    public void RollingLayout_SplitsAWrappingRunInTwo()
+    {
+        var layout = KvCacheLayout.Rolling(window: 3, sinkTokens: 2, prefillSlack: 1);
+        var runs = new (int Slot, int Position, int Count)[3];
+        // Positions 0..6: sinks 0-1, ring slots 2-5 hold 2-5, then 6 wraps to slot 2.
+        Assert.Equal(3, layout.ToSlotRuns(0, 7, runs));
+        Assert.Equal(new[] { (0, 0, 2), (2, 2, 4), (2, 6, 1) }, runs);
+        Assert.Equal(2, layout.ToSlotRuns(5, 3, runs));
+        Assert.Equal((5, 5, 1), runs[0]);
+        Assert.Equal((2, 6, 2), runs[1]);
     }
 }

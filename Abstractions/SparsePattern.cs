@@ -1,0 +1,39 @@
+namespace KernelGen;
+
+/// <summary>
+/// Which keys a query attends (always causally: key j ≤ query i). See
+/// <see cref="SparseAttentionAttribute"/> for each pattern's parameters.
+/// </summary>
+public enum SparsePattern
+{
+    /// <summary>Every earlier key: i + 1 keys per query.</summary>
+    Dense = 0,
+
+    /// <summary>The last <c>Window</c> keys: i − j &lt; w (Longformer's local attention, Mistral).</summary>
+    SlidingWindow = 1,
+
+    /// <summary>
+    /// Sparse Transformer "strided" (Child et al. 2019): a local band i − j &lt; l plus every l-th key,
+    /// (i − j) mod l = 0, with l = <c>Stride</c>; about l + i/l keys per query.
+    /// </summary>
+    Strided = 2,
+
+    /// <summary>
+    /// Sparse Transformer "fixed": the query's own block of l = <c>Stride</c> keys, plus the last
+    /// c = <c>Summary</c> keys of every earlier block (j mod l ≥ l − c); about l + c·i/l keys.
+    /// </summary>
+    Fixed = 3,
+
+    /// <summary>Attention sinks (StreamingLLM) or global tokens (Longformer): the first <c>GlobalTokens</c> keys plus a sliding <c>Window</c>.</summary>
+    Global = 4,
+
+    /// <summary>
+    /// BigBird (Zaheer et al. 2020) at block level: each block of <c>BlockSize</c> queries attends a window of
+    /// <c>WindowBlocks</c> key blocks, <c>GlobalBlocks</c> global blocks (as rows and columns) and
+    /// <c>RandomBlocks</c> random earlier blocks drawn from <c>Seed</c>.
+    /// </summary>
+    BigBird = 5,
+
+    /// <summary>A block layout learned offline, read from <c>LayoutFile</c> (an AdditionalFiles item) at compile time.</summary>
+    Layout = 6,
+}

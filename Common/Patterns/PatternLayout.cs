@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+
+namespace KernelGen.Patterns;
+
+/// <summary>
+/// How a pattern splits into components, and which query heads share a key set ("head classes").
+/// The one place that decomposes patterns: the generator emits code from it and the runtime's
+/// generic kernels run it. The reference kernel does not use it; it reads the pattern's
+/// definition directly.
+/// </summary>
+internal static class PatternLayout
+{
+    /// <summary>Number of head classes: groups of query heads that attend the same keys.</summary>
+    public static int HeadClassCount(PatternParameters pattern, int heads, int layoutTables) => pattern.Kind switch
+    {
+        PatternKind.Strided when pattern.SplitHeads => 2,
+        PatternKind.Fixed when pattern.PerHeadSummary => Math.Min(heads, pattern.Stride / pattern.Summary),
+        PatternKind.Layout => layoutTables,
+        _ => 1,
+    };
+
+    /// <summary>The head class of query head <paramref name="head"/>.</summary>
+    public static int HeadClass(PatternParameters pattern, int head, int heads, int layoutTables) => pattern.Kind switch
+    {
+        // Split strided: the first half of the heads are local, the second half strided.
+        PatternKind.Strided when pattern.SplitHeads => head < heads / 2 ? 0 : 1,
+        PatternKind.Fixed when pattern.PerHeadSummary => head % (pattern.Stride / pattern.Summary),
+        PatternKind.Layout => layoutTables == 1 ? 0 : head,
+        _ => 0,
+    };
+
+    /// <summary>The disjoint components whose union is head class <paramref name="headClass"/>'s key set.</summary>
+    public static List<PatternComponent> Components(PatternParameters pattern, int headClass)
+    {
+        var components = new List<PatternComponent>(2);
+        int l = pattern.Stride;
+        switch (pattern.Kind)
+        {
+            case PatternKind.Dense:
+                components.Add(PatternComponent.Band(0, int.MaxValue));
+                break;
+            case PatternKind.SlidingWindow:
+                components.Add(PatternComponent.Band(0, pattern.Window));
+                break;
+            case PatternKind.Strided when pattern.SplitHeads && headClass == 0:
+                components.Add(PatternComponent.Band(0, l));
+                break;
+            case PatternKind.Strided when pattern.SplitHeads:
+                // (i − j) mod l = 0: the query itself (m = 0) and every l-th key before it.
+                components.Add(PatternComponent.Band(0, 1));
+                components.Add(PatternComponent.Stride(l));
+                break;
+            case PatternKind.Strided:
+                // The local band already holds i − j < l; the strided keys add i − j = m·l, m ≥ 1.
+                components.Add(PatternComponent.Band(0, l));
+                components.Add(PatternComponent.Stride(l));
+                break;
+            case PatternKind.Fixed:
+            {
+                int c = pattern.Summary;
+                int shift = pattern.PerHeadSummary ? headClass * c : 0;
+                components.Add(PatternComponent.SameBlock(l));
+                components.Add(PatternComponent.Columns(l, l - c - shift, c));
+                break;
+            }
+
+            case PatternKind.Global:
+                components.Add(PatternComponent.Band(0, pattern.Window));
+                components.Add(PatternComponent.Prefix(pattern.GlobalTokens, pattern.Window));
+                break;
+            case PatternKind.BigBird:
+            case PatternKind.Layout:
+                components.Add(PatternComponent.Blocks(pattern.BlockSize));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(pattern), pattern.Kind, "Unknown pattern.");
+        }
+
+        return components;
+    }
+
+    /// <summary>
+    /// The query block length the pattern is built on (0 when it has none): prefill tiles never
+    /// cross a multiple of it, so every row of a tile sees the same blocks.
+    /// </summary>
+    public static int BlockLength(PatternParameters pattern) => pattern.Kind switch
+    {
+        PatternKind.Fixed => pattern.Stride,
+        PatternKind.BigBird or PatternKind.Layout => pattern.BlockSize,
+        _ => 0,
+    };
+
+    /// <summary>True when a layer with this pattern keeps a rolling KV cache (its keys never reach further back than a window plus sinks).</summary>
+    public static bool IsRolling(PatternParameters pattern) =>
+        pattern.Kind is PatternKind.SlidingWindow or PatternKind.Global;
+}

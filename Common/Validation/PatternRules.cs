@@ -1,0 +1,154 @@
+using System.Collections.Generic;
+using KernelGen.Patterns;
+
+namespace KernelGen.Validation;
+
+/// <summary>
+/// The rules a sparsity pattern's parameters must satisfy; shared by the generator (compile errors on
+/// the <c>[SparseAttention]</c> argument) and the runtime (exceptions for a pattern built in code).
+/// </summary>
+internal static class PatternRules
+{
+    /// <summary>KG0020: a parameter the pattern needs is missing, zero or negative.</summary>
+    public const string NonPositiveParameter = "KG0020";
+
+    /// <summary>KG0021: a stride, window or block longer than the context.</summary>
+    public const string ParameterTooLarge = "KG0021";
+
+    /// <summary>KG0022: Fixed's summary is wider than its block.</summary>
+    public const string SummaryWiderThanBlock = "KG0022";
+
+    /// <summary>KG0023: the layer list cannot be read or names a layer that does not exist.</summary>
+    public const string BadLayerList = "KG0023";
+
+    /// <summary>KG0024: two patterns claim the same layer.</summary>
+    public const string LayerAssignedTwice = "KG0024";
+
+    /// <summary>KG0025 (warning): a parameter that the pattern does not use.</summary>
+    public const string ParameterDoesNotApply = "KG0025";
+
+    /// <summary>KG0026: split heads need at least two heads.</summary>
+    public const string SplitHeadsNeedTwoHeads = "KG0026";
+
+    /// <summary>KG0027: per-head summaries need the block to be a whole number of summaries.</summary>
+    public const string PerHeadSummaryNeedsWholeSlices = "KG0027";
+
+    /// <summary>KG0046: the attribute's BlockSize and the layout file's block size differ.</summary>
+    public const string LayoutBlockSizeMismatch = "KG0046";
+
+    /// <summary>The parameters each pattern reads; any other that is set earns a KG0025 warning.</summary>
+    public static string[] ParametersOf(PatternKind kind) => kind switch
+    {
+        PatternKind.Dense => new string[0],
+        PatternKind.SlidingWindow => new[] { "Window" },
+        PatternKind.Strided => new[] { "Stride", "SplitHeads" },
+        PatternKind.Fixed => new[] { "Stride", "Summary", "PerHeadSummary" },
+        PatternKind.Global => new[] { "Window", "GlobalTokens" },
+        PatternKind.BigBird => new[] { "BlockSize", "WindowBlocks", "GlobalBlocks", "RandomBlocks", "Seed" },
+        PatternKind.Layout => new[] { "BlockSize", "LayoutFile" },
+        _ => new string[0],
+    };
+
+    /// <summary>Checks a pattern's parameters for a model with the given heads and context.</summary>
+    /// <param name="pattern">The pattern.</param>
+    /// <param name="heads">Query heads of the model.</param>
+    /// <param name="maxSeqLen">The model's context length.</param>
+    /// <param name="given">Names of the parameters the user wrote, for the KG0025 check; null to skip it.</param>
+    public static List<RuleViolation> Check(PatternParameters pattern, int heads, int maxSeqLen, ICollection<string>? given = null)
+    {
+        var violations = new List<RuleViolation>();
+        string name = pattern.Kind.ToString();
+        switch (pattern.Kind)
+        {
+            case PatternKind.SlidingWindow:
+                Length(violations, name, "Window", pattern.Window, maxSeqLen);
+                break;
+            case PatternKind.Strided:
+                Length(violations, name, "Stride", pattern.Stride, maxSeqLen);
+                if (pattern.SplitHeads && heads < 2)
+                {
+                    violations.Add(new RuleViolation(SplitHeadsNeedTwoHeads, "SplitHeads",
+                        ShapeRules.Format("Strided with SplitHeads gives half the heads the local band and half the strided keys, but the model has {0} head", heads)));
+                }
+
+                break;
+            case PatternKind.Fixed:
+                Length(violations, name, "Stride", pattern.Stride, maxSeqLen);
+                Positive(violations, name, "Summary", pattern.Summary);
+                if (pattern.Summary > 0 && pattern.Stride > 0 && pattern.Summary > pattern.Stride)
+                {
+                    violations.Add(new RuleViolation(SummaryWiderThanBlock, "Summary",
+                        ShapeRules.Format("Summary ({0}) is wider than its block (Stride {1}): a block cannot have more summary keys than keys", pattern.Summary, pattern.Stride)));
+                }
+                else if (pattern.PerHeadSummary && pattern.Summary > 0 && pattern.Stride > 0 && pattern.Stride % pattern.Summary != 0)
+                {
+                    violations.Add(new RuleViolation(PerHeadSummaryNeedsWholeSlices, "PerHeadSummary",
+                        ShapeRules.Format("PerHeadSummary cuts each block of {0} into slices of Summary {1}, so Stride must be a multiple of Summary", pattern.Stride, pattern.Summary)));
+                }
+
+                break;
+            case PatternKind.Global:
+                Length(violations, name, "Window", pattern.Window, maxSeqLen);
+                Length(violations, name, "GlobalTokens", pattern.GlobalTokens, maxSeqLen);
+                break;
+            case PatternKind.BigBird:
+                Length(violations, name, "BlockSize", pattern.BlockSize, maxSeqLen);
+                Positive(violations, name, "WindowBlocks", pattern.WindowBlocks);
+                NotNegative(violations, name, "GlobalBlocks", pattern.GlobalBlocks);
+                NotNegative(violations, name, "RandomBlocks", pattern.RandomBlocks);
+                break;
+            case PatternKind.Layout:
+                if (pattern.BlockSize != 0 || (given?.Contains("BlockSize") ?? false))
+                {
+                    Length(violations, name, "BlockSize", pattern.BlockSize, maxSeqLen);
+                }
+
+                break;
+        }
+
+        if (given is not null)
+        {
+            var applies = new HashSet<string>(ParametersOf(pattern.Kind)) { "Layers" };
+            foreach (string parameter in given)
+            {
+                if (!applies.Contains(parameter))
+                {
+                    violations.Add(new RuleViolation(ParameterDoesNotApply, parameter,
+                        ShapeRules.Format("{0} does not apply to the {1} pattern and is ignored", parameter, name)));
+                }
+            }
+        }
+
+        return violations;
+    }
+
+    private static void Length(List<RuleViolation> violations, string pattern, string field, int value, int maxSeqLen)
+    {
+        if (Positive(violations, pattern, field, value) && value > maxSeqLen)
+        {
+            violations.Add(new RuleViolation(ParameterTooLarge, field,
+                ShapeRules.Format("{0} ({1}) is longer than MaxSeqLen ({2}), so no sequence could ever use it", field, value, maxSeqLen)));
+        }
+    }
+
+    private static bool Positive(List<RuleViolation> violations, string pattern, string field, int value)
+    {
+        if (value > 0)
+        {
+            return true;
+        }
+
+        violations.Add(new RuleViolation(NonPositiveParameter, field,
+            ShapeRules.Format("the {0} pattern needs a positive {1}, but it is {2}", pattern, field, value)));
+        return false;
+    }
+
+    private static void NotNegative(List<RuleViolation> violations, string pattern, string field, int value)
+    {
+        if (value < 0)
+        {
+            violations.Add(new RuleViolation(NonPositiveParameter, field,
+                ShapeRules.Format("the {0} pattern needs {1} of 0 or more, but it is {2}", pattern, field, value)));
+        }
+    }
+}

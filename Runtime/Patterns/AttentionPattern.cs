@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using KernelGen.Validation;
+
+namespace KernelGen.Patterns;
+
+/// <summary>
+/// A causal attention pattern: which keys j ≤ i each query i attends. The same object describes a
+/// layer to the reference kernels (through <see cref="Attends"/>, the written definition), to the
+/// generic kernels (through its decomposition) and, for generated kernels, what the generator
+/// compiled (each model class exposes <c>LayerPatterns</c>).
+/// </summary>
+public sealed class AttentionPattern : IEquatable<AttentionPattern>
+{
+    private readonly int[][][]? _layoutTables;
+    private int[][]? _bigBirdTable;
+
+    private AttentionPattern(PatternParameters parameters, int[][][]? layoutTables = null)
+    {
+        Parameters = parameters;
+        _layoutTables = layoutTables;
+    }
+
+    /// <summary>Every earlier key.</summary>
+    public static AttentionPattern Dense { get; } = new(new PatternParameters { Kind = PatternKind.Dense });
+
+    /// <summary>The pattern's kind.</summary>
+    public SparsePattern Kind => (SparsePattern)Parameters.Kind;
+
+    /// <summary>Window of SlidingWindow and Global patterns.</summary>
+    public int Window => Parameters.Window;
+
+    /// <summary>Stride l of Strided, block length l of Fixed.</summary>
+    public int Stride => Parameters.Stride;
+
+    /// <summary>Summary width c of Fixed.</summary>
+    public int Summary => Parameters.Summary;
+
+    /// <summary>Leading tokens every query attends, for Global.</summary>
+    public int GlobalTokens => Parameters.GlobalTokens;
+
+    /// <summary>Block size of BigBird and Layout.</summary>
+    public int BlockSize => Parameters.BlockSize;
+
+    internal PatternParameters Parameters { get; }
+
+    /// <summary>Keys i − j &lt; <paramref name="window"/> (Longformer local attention, Mistral).</summary>
+    public static AttentionPattern SlidingWindow(int window) =>
+        Checked(new PatternParameters { Kind = PatternKind.SlidingWindow, Window = window });
+
+    /// <summary>Sparse Transformer strided: i − j &lt; l or (i − j) mod l = 0; split: half the heads each.</summary>
+    public static AttentionPattern Strided(int stride, bool splitHeads = false) =>
+        Checked(new PatternParameters { Kind = PatternKind.Strided, Stride = stride, SplitHeads = splitHeads });
+
+    /// <summary>Sparse Transformer fixed: the own block of <paramref name="block"/> keys plus the last <paramref name="summary"/> keys of each earlier block.</summary>
+    public static AttentionPattern Fixed(int block, int summary, bool perHeadSummary = false) =>
+        Checked(new PatternParameters { Kind = PatternKind.Fixed, Stride = block, Summary = summary, PerHeadSummary = perHeadSummary });
+
+    /// <summary>The first <paramref name="globalTokens"/> keys (sinks) plus a sliding <paramref name="window"/>.</summary>
+    public static AttentionPattern Global(int globalTokens, int window) =>
+        Checked(new PatternParameters { Kind = PatternKind.Global, GlobalTokens = globalTokens, Window = window });
+
+    /// <summary>BigBird at block level: window, global and seeded random key blocks per query block.</summary>
+    public static AttentionPattern BigBird(int blockSize, int windowBlocks, int globalBlocks, int randomBlocks, int seed) =>
+        Checked(new PatternParameters
+        {
+            Kind = PatternKind.BigBird, BlockSize = blockSize, WindowBlocks = windowBlocks,
+            GlobalBlocks = globalBlocks, RandomBlocks = randomBlocks, Seed = seed,
+        });
+
+    /// <summary>
+    /// A learned block layout: <paramref name="tables"/>[t][I] lists the key blocks query block I
+    /// attends, one table shared by every head or one per head.
+    /// </summary>
+    public static AttentionPattern Layout(int blockSize, int[][][] tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        if (tables.Length == 0)
+        {
+            throw new ArgumentException("A layout needs at least one table.", nameof(tables));
+        }
+
+        var copy = new int[tables.Length][][];
+        for (int t = 0; t < tables.Length; t++)
+        {
+            copy[t] = new int[tables[t].Length][];
+            for (int query = 0; query < tables[t].Length; query++)
+            {
+                var keys = tables[t][query].OrderBy(k => k).Distinct().ToArray();
+                if (keys.Length == 0 || keys[^1] != query || keys[0] < 0)
+                {
+                    throw new ArgumentException(
+                        $"Layout table {t}, query block {query}: key blocks must lie in 0..{query} and include {query} itself (attention is causal; a query attends at least itself).",
+                        nameof(tables));
+                }
+
+                copy[t][query] = keys;
+            }
+        }
+
+        return new AttentionPattern(new PatternParameters { Kind = PatternKind.Layout, BlockSize = blockSize }, copy);
+    }
+
+    /// <summary>Reads a layout file (format: see the README) for a model with <paramref name="heads"/> heads and context <paramref name="maxSeqLen"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed; the message names the file, the line and the rule.</exception>
+    public static AttentionPattern LoadLayout(string path, int heads, int maxSeqLen)
+    {
+        var layout = LayoutFile.Parse(File.ReadAllText(path), heads, maxSeqLen, out var problems);
+        if (layout is null)
+        {
+            var problem = problems[0];
+            throw new InvalidDataException($"{path}{(problem.Line > 0 ? $"({problem.Line})" : "")}: {problem.Message} [{problem.Id}]");
+        }
+
+        return new AttentionPattern(new PatternParameters { Kind = PatternKind.Layout, BlockSize = layout.BlockSize }, layout.Tables);
+    }
+
+    /// <summary>
+    /// The definition: whether query <paramref name="query"/> of head <paramref name="head"/> (of
+    /// <paramref name="heads"/>) attends key <paramref name="key"/>. Written from the patterns'
+    /// definitions, independently of how kernels enumerate keys.
+    /// </summary>
+    public bool Attends(int head, int heads, int query, int key)
+    {
+        if (key < 0 || key > query)
+        {
+            return false;
+        }
+
+        int distance = query - key;
+        var p = Parameters;
+        switch (p.Kind)
+        {
+            case PatternKind.Dense:
+                return true;
+            case PatternKind.SlidingWindow:
+                return distance < p.Window;
+            case PatternKind.Strided:
+            {
+                bool local = distance < p.Stride, strided = distance % p.Stride == 0;
+                return !p.SplitHeads ? local || strided : head < heads / 2 ? local : strided;
+            }
+
+            case PatternKind.Fixed:
+            {
+                int l = p.Stride, c = p.Summary;
+                int slice = p.PerHeadSummary ? head % (l / c) : 0;
+                int column = key % l;
+                bool summary = column >= l - c * (slice + 1) && column < l - c * slice;
+                return key / l == query / l || summary;
+            }
+
+            case PatternKind.Global:
+                return key < p.GlobalTokens || distance < p.Window;
+            case PatternKind.BigBird:
+                return Array.BinarySearch(BigBirdRow(query / p.BlockSize), key / p.BlockSize) >= 0;
+            case PatternKind.Layout:
+                return Array.BinarySearch(LayoutTable(head)[query / p.BlockSize], key / p.BlockSize) >= 0;
+            default:
+                throw new InvalidOperationException($"Unknown pattern {p.Kind}.");
+        }
+    }
+
+    /// <summary>Checks that this pattern fits a model; throws naming the parameter.</summary>
+    public void CheckFits(ModelShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        Throw(PatternRules.Check(Parameters, shape.Heads, shape.MaxSeqLen));
+        if (_layoutTables is not null)
+        {
+            int blocks = (shape.MaxSeqLen + BlockSize - 1) / BlockSize;
+            if (_layoutTables.Length != 1 && _layoutTables.Length != shape.Heads)
+            {
+                throw new ArgumentException($"The layout has {_layoutTables.Length} tables, but the model has {shape.Heads} heads; give one shared table or one per head.");
+            }
+
+            if (_layoutTables[0].Length != blocks)
+            {
+                throw new ArgumentException($"The layout has {_layoutTables[0].Length} query blocks, but MaxSeqLen {shape.MaxSeqLen} in blocks of {BlockSize} needs {blocks}.");
+            }
+        }
+    }
+
+    /// <summary>"Strided(stride 128)", for logs.</summary>
+    public override string ToString()
+    {
+        var p = Parameters;
+        return p.Kind switch
+        {
+            PatternKind.Dense => "Dense",
+            PatternKind.SlidingWindow => $"SlidingWindow(window {p.Window})",
+            PatternKind.Strided => $"Strided(stride {p.Stride}{(p.SplitHeads ? ", split heads" : "")})",
+            PatternKind.Fixed => $"Fixed(block {p.Stride}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")})",
+            PatternKind.Global => $"Global({p.GlobalTokens} global tokens, window {p.Window})",
+            PatternKind.BigBird => $"BigBird(block {p.BlockSize}, window {p.WindowBlocks}, global {p.GlobalBlocks}, random {p.RandomBlocks}, seed {p.Seed})",
+            _ => $"Layout(block {p.BlockSize}, {_layoutTables!.Length} table{(_layoutTables.Length == 1 ? "" : "s")})",
+        };
+    }
+
+    /// <inheritdoc />
+    public bool Equals(AttentionPattern? other) =>
+        other is not null && Parameters.Equals(other.Parameters) && SameTables(_layoutTables, other._layoutTables);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as AttentionPattern);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Parameters.GetHashCode();
+
+    /// <summary>Number of layout tables (1 shared, or one per head); 1 for other patterns.</summary>
+    internal int LayoutTableCount => _layoutTables?.Length ?? 1;
+
+    /// <summary>The key blocks query block <paramref name="queryBlock"/> attends, for block patterns.</summary>
+    internal int[] BlockRow(int headClass, int queryBlock) =>
+        Parameters.Kind == PatternKind.BigBird ? BigBirdRow(queryBlock) : _layoutTables![headClass][queryBlock];
+
+    /// <summary>Builds what the pattern needs for contexts up to <paramref name="maxSeqLen"/> (BigBird's random table).</summary>
+    internal void Prepare(int maxSeqLen)
+    {
+        if (Parameters.Kind == PatternKind.BigBird)
+        {
+            int blocks = (maxSeqLen + BlockSize - 1) / BlockSize;
+            if (_bigBirdTable is null || _bigBirdTable.Length < blocks)
+            {
+                var p = Parameters;
+                _bigBirdTable = BigBirdBlocks.Build(blocks, p.WindowBlocks, p.GlobalBlocks, p.RandomBlocks, p.Seed);
+            }
+        }
+    }
+
+    private int[] BigBirdRow(int queryBlock)
+    {
+        if (_bigBirdTable is null || queryBlock >= _bigBirdTable.Length)
+        {
+            Prepare((queryBlock + 1) * BlockSize);
+        }
+
+        return _bigBirdTable![queryBlock];
+    }
+
+    private int[][] LayoutTable(int head) => _layoutTables![_layoutTables.Length == 1 ? 0 : head];
+
+    private static AttentionPattern Checked(PatternParameters parameters)
+    {
+        // Context and heads are checked when the pattern meets a model (CheckFits); here only
+        // what can be judged alone: positive sizes, summary within its block.
+        Throw(PatternRules.Check(parameters, heads: int.MaxValue, maxSeqLen: int.MaxValue));
+        return new AttentionPattern(parameters);
+    }
+
+    private static void Throw(List<RuleViolation> violations)
+    {
+        if (violations.Count > 0)
+        {
+            throw new ArgumentException(
+                "Invalid attention pattern: " + string.Join("; ", violations.Select(v => v.Message + " [" + v.Id + "]")) + ".",
+                violations[0].Field);
+        }
+    }
+
+    private static bool SameTables(int[][][]? a, int[][][]? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Length == b.Length
+            && a.Zip(b).All(t => t.First.Length == t.Second.Length && t.First.Zip(t.Second).All(r => r.First.SequenceEqual(r.Second))));
+}
