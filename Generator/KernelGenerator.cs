@@ -32,8 +32,21 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 transform: ModelParser.Parse)
             .WithTrackingName(TrackingNames.Parse);
 
+        // Layout patterns read their block tables from AdditionalFiles. Files are reduced to (path,
+        // text) values; an edit to any of them reruns resolution, but an unchanged result stops there.
+        var files = context.AdditionalTextsProvider
+            .Select(static (file, cancellationToken) => new AdditionalFileText(file.Path, file.GetText(cancellationToken)?.ToString() ?? string.Empty))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray())
+            .WithTrackingName(TrackingNames.LayoutFiles);
+
+        var resolved = parsed
+            .Combine(files)
+            .Select(static (pair, _) => LayoutResolver.Resolve(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.Resolve);
+
         // Diagnostics travel as values (DiagnosticInfo) and become Diagnostics only here.
-        var diagnostics = parsed
+        var diagnostics = resolved
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (output, infos) =>
@@ -45,7 +58,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
         });
 
         // Equal specs stop here: the planner and emitter run only for a class whose shape changed.
-        var specs = parsed
+        var specs = resolved
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.Specs);

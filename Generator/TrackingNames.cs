@@ -6,6 +6,12 @@ internal static class TrackingNames
     /// <summary>Attribute found and read into a spec plus diagnostics.</summary>
     public const string Parse = nameof(Parse);
 
+    /// <summary>AdditionalFiles reduced to (path, text).</summary>
+    public const string LayoutFiles = nameof(LayoutFiles);
+
+    /// <summary>Layout files read into the spec.</summary>
+    public const string Resolve = nameof(Resolve);
+
     /// <summary>Diagnostics split from the parse result.</summary>
     public const string Diagnostics = nameof(Diagnostics);
 
@@ -16,5 +22,5 @@ internal static class TrackingNames
     public const string Plan = nameof(Plan);
 
     /// <summary>All steps, for tests.</summary>
-    public static readonly string[] All = { Parse, Diagnostics, Specs, Plan };
+    public static readonly string[] All = { Parse, Resolve, Diagnostics, Specs, Plan };
 }

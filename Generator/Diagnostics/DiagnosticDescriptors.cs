@@ -1,3 +1,4 @@
+using KernelGen.Patterns;
 using KernelGen.Validation;
 using Microsoft.CodeAnalysis;
 
@@ -13,6 +14,8 @@ internal static class DiagnosticDescriptors
     private const string ShapeCategory = "KernelGen.Shape";
     private const string DeclarationCategory = "KernelGen.Declaration";
     private const string InfoCategory = "KernelGen.Info";
+    private const string PatternCategory = "KernelGen.Pattern";
+    private const string FileCategory = "KernelGen.File";
 
     // Shape rules: the message is the shared rule's own sentence (Common/Validation/ShapeRules.cs).
     public static readonly DiagnosticDescriptor NonPositiveSize = Shape(ShapeRules.NonPositiveSize, "Model size must be positive");
@@ -21,6 +24,26 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor OddHeadDim = Shape(ShapeRules.OddHeadDim, "Head dimension must be even");
     public static readonly DiagnosticDescriptor MaxSeqLenOutOfRange = Shape(ShapeRules.MaxSeqLenOutOfRange, "MaxSeqLen is out of range");
     public static readonly DiagnosticDescriptor HeadDimOutOfRange = Shape(ShapeRules.HeadDimOutOfRange, "Head dimension is out of range");
+
+    // Pattern rules (Common/Validation/PatternRules.cs).
+    public static readonly DiagnosticDescriptor NonPositiveParameter = Pattern(PatternRules.NonPositiveParameter, "Pattern parameter must be positive");
+    public static readonly DiagnosticDescriptor ParameterTooLarge = Pattern(PatternRules.ParameterTooLarge, "Pattern parameter is longer than the context");
+    public static readonly DiagnosticDescriptor SummaryWiderThanBlock = Pattern(PatternRules.SummaryWiderThanBlock, "Summary is wider than its block");
+    public static readonly DiagnosticDescriptor BadLayerList = Pattern(PatternRules.BadLayerList, "Layer list is invalid");
+    public static readonly DiagnosticDescriptor LayerAssignedTwice = Pattern(PatternRules.LayerAssignedTwice, "Layer has two patterns");
+    public static readonly DiagnosticDescriptor ParameterDoesNotApply = new(
+        PatternRules.ParameterDoesNotApply, "Pattern parameter does not apply", "{0}", PatternCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+    public static readonly DiagnosticDescriptor SplitHeadsNeedTwoHeads = Pattern(PatternRules.SplitHeadsNeedTwoHeads, "SplitHeads needs two heads");
+    public static readonly DiagnosticDescriptor PerHeadSummaryNeedsWholeSlices = Pattern(PatternRules.PerHeadSummaryNeedsWholeSlices, "PerHeadSummary needs Stride to be a multiple of Summary");
+
+    // Layout files (Common/Patterns/LayoutFile.cs).
+    public static readonly DiagnosticDescriptor LayoutFileMissing = File(LayoutFile.FileMissing, "Layout file not found");
+    public static readonly DiagnosticDescriptor LayoutFileMalformed = File(LayoutFile.Malformed, "Layout file is malformed");
+    public static readonly DiagnosticDescriptor LayoutWrongSize = File(LayoutFile.WrongSize, "Layout does not fit MaxSeqLen");
+    public static readonly DiagnosticDescriptor LayoutNotLowerTriangular = File(LayoutFile.NotLowerTriangular, "Layout is not lower-triangular");
+    public static readonly DiagnosticDescriptor LayoutDiagonalMissing = File(LayoutFile.DiagonalMissing, "Layout leaves a diagonal block out");
+    public static readonly DiagnosticDescriptor LayoutWrongHeadCount = File(LayoutFile.WrongHeadCount, "Layout has the wrong number of heads");
+    public static readonly DiagnosticDescriptor LayoutBlockSizeMismatch = File(PatternRules.LayoutBlockSizeMismatch, "Layout block size differs from BlockSize");
 
     public static readonly DiagnosticDescriptor ClassNotPartial = new(
         "KG0010", "Model class must be partial",
@@ -42,7 +65,7 @@ internal static class DiagnosticDescriptors
         "'{0}' is valid but is not specialized: {1}; its CreateKernels() returns the runtime's generic kernels",
         InfoCategory, DiagnosticSeverity.Info, isEnabledByDefault: true);
 
-    /// <summary>The descriptor for a shared shape rule's ID.</summary>
+    /// <summary>The descriptor for a shared rule's ID.</summary>
     public static DiagnosticDescriptor ForRule(string ruleId) => ruleId switch
     {
         ShapeRules.NonPositiveSize => NonPositiveSize,
@@ -51,8 +74,29 @@ internal static class DiagnosticDescriptors
         ShapeRules.OddHeadDim => OddHeadDim,
         ShapeRules.MaxSeqLenOutOfRange => MaxSeqLenOutOfRange,
         ShapeRules.HeadDimOutOfRange => HeadDimOutOfRange,
+        PatternRules.NonPositiveParameter => NonPositiveParameter,
+        PatternRules.ParameterTooLarge => ParameterTooLarge,
+        PatternRules.SummaryWiderThanBlock => SummaryWiderThanBlock,
+        PatternRules.BadLayerList => BadLayerList,
+        PatternRules.LayerAssignedTwice => LayerAssignedTwice,
+        PatternRules.ParameterDoesNotApply => ParameterDoesNotApply,
+        PatternRules.SplitHeadsNeedTwoHeads => SplitHeadsNeedTwoHeads,
+        PatternRules.PerHeadSummaryNeedsWholeSlices => PerHeadSummaryNeedsWholeSlices,
+        PatternRules.LayoutBlockSizeMismatch => LayoutBlockSizeMismatch,
+        LayoutFile.FileMissing => LayoutFileMissing,
+        LayoutFile.Malformed => LayoutFileMalformed,
+        LayoutFile.WrongSize => LayoutWrongSize,
+        LayoutFile.NotLowerTriangular => LayoutNotLowerTriangular,
+        LayoutFile.DiagonalMissing => LayoutDiagonalMissing,
+        LayoutFile.WrongHeadCount => LayoutWrongHeadCount,
         _ => throw new System.ArgumentOutOfRangeException(nameof(ruleId), ruleId, "No descriptor for this rule."),
     };
+
+    private static DiagnosticDescriptor Pattern(string id, string title) =>
+        new(id, title, "{0}", PatternCategory, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static DiagnosticDescriptor File(string id, string title) =>
+        new(id, title, "{0}", FileCategory, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     private static DiagnosticDescriptor Shape(string id, string title) =>
         new(id, title, "{0}", ShapeCategory, DiagnosticSeverity.Error, isEnabledByDefault: true);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using KernelGen.Generator.Planning;
@@ -6,11 +7,11 @@ using KernelGen.Generator.Planning;
 namespace KernelGen.Generator.Emit;
 
 /// <summary>
-/// Writes a <see cref="KernelPlan"/> as C#: the model class's public surface (its shape, a kernel
-/// factory, a registration with the runtime) and a file-local kernel class with one code path per
-/// SIMD width. Pure: plan in, text out. Split by concern: this file writes the shell,
-/// <c>.HeadOps.cs</c> the head_dim-wide vector operations, <c>.Decode.cs</c> and
-/// <c>.Prefill.cs</c> the two kernels.
+/// Writes a <see cref="KernelPlan"/> as C#: the model class's public surface (its shape, its layer
+/// patterns, a kernel factory, a registration with the runtime), the patterns' baked data, and a
+/// file-local kernel class with one code path per SIMD width. Pure: plan in, text out. Split by
+/// concern: this file writes the shell, <c>.HeadOps.cs</c> the head_dim-wide vector operations,
+/// <c>.Decode.cs</c> and <c>.Prefill.cs</c> the two kernels.
 /// </summary>
 internal static partial class KernelEmitter
 {
@@ -19,13 +20,35 @@ internal static partial class KernelEmitter
 
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"KernelGen.Generator\", \"" + GeneratorVersion + "\")]";
 
+    /// <summary>Numbers per line in baked tables.</summary>
+    private const int NumbersPerLine = 24;
+
     public static string Emit(KernelPlan plan)
     {
         var w = new SourceWriter();
         EmitHeader(w, plan);
         EmitModelClass(w, plan);
         w.Line();
-        EmitKernelClass(w, plan);
+        using (w.Block("namespace KernelGen.Generated"))
+        {
+            w.Lines("""
+                using System;
+                using System.Runtime.CompilerServices;
+                using System.Runtime.InteropServices;
+                using System.Runtime.Intrinsics;
+                using KernelGen.Caching;
+                using KernelGen.Kernels;
+                using KernelGen.Patterns;
+                """);
+            w.Line();
+            EmitPatternsClass(w, plan);
+            if (plan.Spec.Fallback is null)
+            {
+                w.Line();
+                EmitKernelClass(w, plan);
+            }
+        }
+
         return w.ToString();
     }
 
@@ -36,7 +59,12 @@ internal static partial class KernelEmitter
         w.Line("// KernelGen attention kernels for " + spec.DisplayName + ".");
         w.Line("//");
         w.Line(Invariant($"//   shape      dim {spec.Dim}, {Count(spec.Layers, "layer")}, head_dim {spec.HeadDim}, max_seq_len {spec.MaxSeqLen}"));
-        w.Line("//   attention  " + plan.AttentionSummary + "; causal");
+        w.Line("//   attention  " + plan.AttentionSummary);
+        foreach (var pattern in plan.Patterns)
+        {
+            w.Line("//   " + (pattern.Layers.Count == spec.Layers ? "all layers" : LayerList(pattern)).PadRight(10) + " " + pattern.Summary);
+        }
+
         if (spec.Fallback is not null)
         {
             w.Line("//   kernels    the runtime's generic kernels: " + spec.Fallback);
@@ -50,11 +78,11 @@ internal static partial class KernelEmitter
             }
 
             w.Line(Invariant($"//   decode     key blocks of {plan.KeyBlock}, online softmax; each key and value is read once for the group"));
-            w.Line(Invariant($"//   prefill    tiles of {plan.QueryTile} positions x {plan.Group} heads against key blocks of {plan.KeyBlock}; blocks past the diagonal are never visited"));
+            w.Line(Invariant($"//   prefill    tiles of {plan.QueryTile} positions x heads against the pattern's key ranges; key blocks outside it are never visited"));
         }
 
         w.Line("//");
-        w.Line("// Do not edit: change the [TransformerModel] attribute instead.");
+        w.Line("// Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.");
         w.Line("#nullable enable");
         w.Line();
     }
@@ -71,80 +99,111 @@ internal static partial class KernelEmitter
             w.Line("public static global::KernelGen.ModelShape Shape { get; } = new global::KernelGen.ModelShape(" +
                 Invariant($"dim: {spec.Dim}, layers: {spec.Layers}, heads: {spec.Heads}, kvHeads: {spec.KvHeads}, maxSeqLen: {spec.MaxSeqLen}, hiddenDim: {spec.HiddenDim}, vocab: {spec.Vocab});"));
             w.Line();
+            w.Line("/// <summary>The attention pattern of each layer, as compiled" + (spec.IsDense ? " (dense everywhere)" : "") + ".</summary>");
+            w.Line(GeneratedCode);
+            w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::KernelGen.Patterns.AttentionPattern> LayerPatterns { get; } =");
+            w.Line("    global::KernelGen.Generated." + PatternsClassName(plan) + ".Create();");
+            w.Line();
             w.Line("/// <summary>");
-            w.Line("/// Creates attention kernels specialized to <see cref=\"Shape\"/>. Each instance owns its scratch");
-            w.Line("/// memory (allocated here, never per call); use one instance per thread.");
+            w.Line("/// Creates attention kernels specialized to <see cref=\"Shape\"/> and <see cref=\"LayerPatterns\"/>. Each");
+            w.Line("/// instance owns its scratch memory (allocated here, never per call); use one instance per thread.");
             w.Line("/// </summary>");
             w.Line(GeneratedCode);
             w.Line(spec.Fallback is null
                 ? "public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Generated." + KernelClassName(plan) + "();"
-                : "public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Kernels.GenericAttention(Shape);");
+                : "public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Kernels.GenericAttention(Shape, LayerPatterns);");
             w.Line();
             w.Line("/// <summary>Tells the runtime's registry that these kernels exist, so a checkpoint of this shape finds them.</summary>");
             w.Line(GeneratedCode);
             w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
             w.Line("internal static void RegisterKernelGenKernels() =>");
-            w.Line("    global::KernelGen.Kernels.KernelRegistry.Register(Shape, \"" + spec.DisplayName + "\", CreateKernels);");
+            w.Line("    global::KernelGen.Kernels.KernelRegistry.Register(Shape, LayerPatterns, \"" + spec.DisplayName + "\", CreateKernels);");
         }
 
         ns?.Dispose();
     }
 
-    private static void EmitKernelClass(SourceWriter w, KernelPlan plan)
+    /// <summary>The patterns as runtime objects, and the block tables baked for block patterns.</summary>
+    private static void EmitPatternsClass(SourceWriter w, KernelPlan plan)
     {
-        if (plan.Spec.Fallback is not null)
+        w.Line("/// <summary>The attention patterns of " + plan.Spec.DisplayName + ", and the block tables of its block patterns.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("file static class " + PatternsClassName(plan)))
         {
-            return;
-        }
-
-        var spec = plan.Spec;
-        using (w.Block("namespace KernelGen.Generated"))
-        {
-            w.Lines("""
-                using System;
-                using System.Runtime.CompilerServices;
-                using System.Runtime.InteropServices;
-                using System.Runtime.Intrinsics;
-                using KernelGen.Caching;
-                using KernelGen.Kernels;
-                """);
-            w.Line();
-            w.Line("/// <summary>");
-            w.Line("/// Attention kernels for " + spec.DisplayName + " (" + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + ").");
-            w.Line("/// Every size is a constant: head_dim operations are unrolled, loop bounds and offsets fold.");
-            w.Line("/// </summary>");
-            w.Line(GeneratedCode);
-            using (w.Block("file sealed class " + KernelClassName(plan) + " : AttentionKernels"))
+            foreach (var pattern in plan.Patterns.Where(p => p.HasBlockTable))
             {
-                EmitConstants(w, plan);
+                w.Line("/// <summary>" + Xml(pattern.Summary) + Invariant($": the key blocks of each query block, table after table (CSR: {pattern.Name}RowStarts[r]..[r + 1] index {pattern.Name}Keys).</summary>"));
+                EmitNumbers(w, "public static ReadOnlySpan<int> " + pattern.Name + "RowStarts => new int[]", pattern.BlockRowStarts);
                 w.Line();
-                EmitScratch(w, plan);
+                EmitNumbers(w, "public static ReadOnlySpan<int> " + pattern.Name + "Keys => new int[]", pattern.BlockKeys);
                 w.Line();
-                w.Line("public " + KernelClassName(plan) + "()");
-                w.Line("    : base(global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName + ".Shape, \"generated (" + spec.ClassName + ")\")");
-                using (w.Block())
+            }
+
+            w.Line("/// <summary>One pattern per layer.</summary>");
+            using (w.Block("public static AttentionPattern[] Create()"))
+            {
+                foreach (var pattern in plan.Patterns)
                 {
+                    w.Line("var " + Camel(pattern.Name) + " = " + (pattern.Construction.Length > 0
+                        ? pattern.Construction
+                        : Invariant($"AttentionPattern.Layout({plan.Spec.Patterns[plan.Patterns.ToList().IndexOf(pattern)].BlockSize}, {pattern.BlockRowStarts.Count / pattern.BlockRows}, {pattern.BlockRows}, {pattern.Name}RowStarts, {pattern.Name}Keys)")) + ";");
                 }
 
-                w.Line();
-                EmitSimdPathProperty(w, plan);
-                w.Line();
-                w.Line("/// <inheritdoc />");
-                w.Line("public override string Description =>");
-                w.Line("    \"generated for " + spec.DisplayName + ": " + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + " unrolled; SIMD path \" + SimdPath;");
-                w.Line();
-                EmitDispatch(w, plan, "Decode", "DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, position, query, output");
-                w.Line();
-                EmitDispatch(w, plan, "Prefill", "PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, start, count, query, output");
-                w.Line();
-                EmitDecode(w, plan);
-                w.Line();
-                EmitPrefill(w, plan);
-                w.Line();
-                EmitFoldBlock(w);
-                w.Line();
-                EmitHeadOps(w, plan);
+                var byLayer = new string[plan.Spec.Layers];
+                foreach (var pattern in plan.Patterns)
+                {
+                    foreach (int layer in pattern.Layers)
+                    {
+                        byLayer[layer] = Camel(pattern.Name);
+                    }
+                }
+
+                w.Line("return new[] { " + string.Join(", ", byLayer) + " };");
             }
+        }
+    }
+
+    private static void EmitKernelClass(SourceWriter w, KernelPlan plan)
+    {
+        var spec = plan.Spec;
+        w.Line("/// <summary>");
+        w.Line("/// Attention kernels for " + spec.DisplayName + " (" + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + ").");
+        w.Line("/// Every size and pattern parameter is a constant: head_dim operations are unrolled, loop bounds and offsets fold.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("file sealed class " + KernelClassName(plan) + " : AttentionKernels"))
+        {
+            EmitConstants(w, plan);
+            w.Line();
+            EmitScratch(w, plan);
+            w.Line();
+            EmitHeadTables(w, plan);
+            w.Line();
+
+            w.Line("public " + KernelClassName(plan) + "()");
+            w.Line("    : base(global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName + ".Shape, \"generated (" + spec.ClassName + ")\", global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName + ".LayerPatterns)");
+            using (w.Block())
+            {
+            }
+
+            w.Line();
+            EmitSimdPathProperty(w, plan);
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Line("public override string Description =>");
+            w.Line("    \"generated for " + spec.DisplayName + ": " + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + " unrolled; SIMD path \" + SimdPath;");
+            w.Line();
+            EmitSimdDispatch(w, plan, "Decode", "DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, position, query, output");
+            w.Line();
+            EmitSimdDispatch(w, plan, "Prefill", "PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, start, count, query, output");
+            w.Line();
+            EmitDecode(w, plan);
+            w.Line();
+            EmitPrefill(w, plan);
+            w.Line();
+            EmitRowState(w, plan);
+            w.Line();
+            EmitHeadOps(w, plan);
         }
     }
 
@@ -159,6 +218,7 @@ internal static partial class KernelEmitter
         Constant(w, "int KeyBlock", Invariant($"{plan.KeyBlock}"), "keys per online-softmax block");
         Constant(w, "int QueryTile", Invariant($"{plan.QueryTile}"), "positions per prefill tile");
         Constant(w, "int Rows", "QueryTile * Group", "softmax rows per prefill tile");
+        Constant(w, "int MaxSegments", Invariant($"{plan.MaxSegments}"), "key segments one query or tile can need");
         Constant(w, "float Scale", plan.Scale, "1/sqrt(head_dim)");
     }
 
@@ -168,10 +228,40 @@ internal static partial class KernelEmitter
     private static void EmitScratch(SourceWriter w, KernelPlan plan)
     {
         w.Line("// Scratch, allocated once per instance: calls never allocate.");
-        w.Line("private readonly float[] _scores = new float[Rows * KeyBlock];  // [row][key in block]");
-        w.Line("private readonly float[] _max = new float[Rows];                // running max per row");
-        w.Line("private readonly float[] _sum = new float[Rows];                // running sum per row");
-        w.Line("private readonly float[] _acc = new float[Rows * HeadDim];      // prefill output accumulators");
+        w.Line("private readonly float[] _scores = new float[Rows * KeyBlock];          // [row][key in block]");
+        w.Line("private readonly float[] _max = new float[Rows];                        // running max per row");
+        w.Line("private readonly float[] _sum = new float[Rows];                        // running sum per row");
+        w.Line("private readonly float[] _acc = new float[Rows * HeadDim];              // output accumulators per row");
+        w.Line("private readonly KeySegment[] _segments = new KeySegment[MaxSegments];  // a decode query's keys");
+        w.Line("private readonly KeyRange[] _ranges = new KeyRange[MaxSegments];        // a prefill tile's keys");
+    }
+
+    private static void EmitHeadTables(SourceWriter w, KernelPlan plan)
+    {
+        var spec = plan.Spec;
+        w.Line("/// <summary>The query heads each KV head serves: [kvHead] → heads.</summary>");
+        w.Line("private static readonly int[][] GroupHeads =");
+        using (w.Block(closeWithSemicolon: true))
+        {
+            for (int kvHead = 0; kvHead < spec.KvHeads; kvHead++)
+            {
+                w.Line("new[] { " + string.Join(", ", Enumerable.Range(kvHead * spec.GroupSize, spec.GroupSize).Select(h => Invariant($"{h}"))) + " },");
+            }
+        }
+
+        foreach (var pattern in plan.Patterns.Where(p => p.HasSeveralClasses))
+        {
+            w.Line();
+            w.Line("/// <summary>" + Xml(pattern.Name) + ": the query heads of each KV head in each head class, [kvHead * " + Invariant($"{pattern.Classes.Count}") + " + class] → heads.</summary>");
+            w.Line("private static readonly int[][] " + pattern.Name + "Heads =");
+            using (w.Block(closeWithSemicolon: true))
+            {
+                foreach (var heads in pattern.HeadsOf)
+                {
+                    w.Line(heads.Count == 0 ? "Array.Empty<int>()," : "new[] { " + string.Join(", ", heads.Select(h => Invariant($"{h}"))) + " },");
+                }
+            }
+        }
     }
 
     private static void EmitSimdPathProperty(SourceWriter w, KernelPlan plan)
@@ -186,7 +276,7 @@ internal static partial class KernelEmitter
         w.Line("public static string SimdPath => SimdPolicy.PathName(Path);");
     }
 
-    private static void EmitDispatch(SourceWriter w, KernelPlan plan, string kernel, string signature, string arguments)
+    private static void EmitSimdDispatch(SourceWriter w, KernelPlan plan, string kernel, string signature, string arguments)
     {
         w.Line("/// <inheritdoc />");
         using (w.Block("protected override void " + signature))
@@ -204,12 +294,23 @@ internal static partial class KernelEmitter
         }
     }
 
-    private static void EmitFoldBlock(SourceWriter w)
+    /// <summary>The per-row online-softmax state shared by decode and prefill.</summary>
+    private static void EmitRowState(SourceWriter w, KernelPlan plan)
     {
+        w.Line("/// <summary>Starts <paramref name=\"rows\"/> softmax rows: no keys seen, nothing accumulated.</summary>");
+        using (w.Block("private void Reset(int rows)"))
+        {
+            w.Line("_acc.AsSpan(0, rows * HeadDim).Clear();");
+            w.Line("_max.AsSpan(0, rows).Fill(float.NegativeInfinity);");
+            w.Line("_sum.AsSpan(0, rows).Clear();");
+        }
+
+        w.Line();
         w.Line("/// <summary>Folds a block of scores into each row's running softmax and rescales the row's accumulator.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("private void FoldBlock<TOps>(ref float acc, int rows, int n) where TOps : struct, IHeadOps"))
+        using (w.Block("private void FoldBlock<TOps>(int rows, int n) where TOps : struct, IHeadOps"))
         {
+            w.Line("ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);");
             using (w.Block("for (int row = 0; row < rows; row++)"))
             {
                 w.Line("float correction = OnlineSoftmax.Update(_scores.AsSpan(row * KeyBlock, n), ref _max[row], ref _sum[row]);");
@@ -219,9 +320,58 @@ internal static partial class KernelEmitter
                 }
             }
         }
+
+        w.Line();
+        w.Line("/// <summary>Normalizes each row (position × head) and writes it to its output row.</summary>");
+        using (w.Block("private void Finish<TOps>(int[] heads, int positions, ref float output, int offset) where TOps : struct, IHeadOps"))
+        {
+            w.Line("ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);");
+            using (w.Block("for (int p = 0; p < positions; p++)"))
+            {
+                using (w.Block("for (int h = 0; h < heads.Length; h++)"))
+                {
+                    w.Line("int row = p * heads.Length + h;");
+                    w.Line("ref float source = ref Unsafe.Add(ref acc, row * HeadDim);");
+                    w.Line("TOps.Scale(ref source, 1f / _sum[row]);");
+                    w.Line("MemoryMarshal.CreateReadOnlySpan(ref source, HeadDim).CopyTo(");
+                    w.Line("    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, offset + p * Dim + heads[h] * HeadDim), HeadDim));");
+                }
+            }
+        }
+
+        if (plan.Patterns.Any(p => p.HasBlockTable))
+        {
+            w.Line();
+            w.Line("/// <summary>Row <paramref name=\"row\"/> of a baked block table.</summary>");
+            w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+            w.Line("private static ReadOnlySpan<int> BlockRow(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> keys, int row) =>");
+            w.Line("    keys.Slice(rowStarts[row], rowStarts[row + 1] - rowStarts[row]);");
+        }
     }
 
+    private static void EmitNumbers(SourceWriter w, string declaration, IReadOnlyList<int> numbers)
+    {
+        w.Line(declaration);
+        using (w.Block(closeWithSemicolon: true))
+        {
+            for (int i = 0; i < numbers.Count; i += NumbersPerLine)
+            {
+                w.Line(string.Join(", ", numbers.Skip(i).Take(NumbersPerLine).Select(n => n.ToString(CultureInfo.InvariantCulture))) + ",");
+            }
+        }
+    }
+
+    private static string LayerList(PatternPlan pattern) =>
+        (pattern.Layers.Count == 1 ? "layer " : "layers ") + string.Join(",", pattern.Layers.Select(l => l.ToString(CultureInfo.InvariantCulture)));
+
     private static string KernelClassName(KernelPlan plan) => plan.Spec.ClassName + "Attention";
+
+    private static string PatternsClassName(KernelPlan plan) => plan.Spec.ClassName + "Patterns";
+
+    private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+    private static string Count(int n, string noun) =>
+        n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

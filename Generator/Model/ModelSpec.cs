@@ -11,6 +11,8 @@ namespace KernelGen.Generator.Model;
 /// <param name="HiddenDim">Feed-forward width, 0 when not set.</param>
 /// <param name="Vocab">Vocabulary size, 0 when not set.</param>
 /// <param name="Fallback">Why the shape is not specialized (it runs on generic kernels), or null.</param>
+/// <param name="Patterns">The distinct attention patterns, dense first when any layer is dense.</param>
+/// <param name="LayerPatterns">For each layer, its index into <paramref name="Patterns"/>.</param>
 internal sealed record ModelSpec(
     string Namespace,
     string ClassName,
@@ -21,11 +23,16 @@ internal sealed record ModelSpec(
     int HiddenDim,
     int Vocab,
     int MaxSeqLen,
-    string? Fallback)
+    string? Fallback,
+    EquatableArray<PatternSpec> Patterns,
+    EquatableArray<int> LayerPatterns)
 {
     public int HeadDim => Dim / Heads;
 
     public int GroupSize => Heads / KvHeads;
+
+    /// <summary>True when every layer is dense.</summary>
+    public bool IsDense => Patterns.Count == 1 && Patterns[0].IsDense;
 
     /// <summary>The class as C# would name it from anywhere: <c>global::Ns.Name</c>.</summary>
     public string FullyQualifiedName => Namespace.Length == 0 ? "global::" + ClassName : "global::" + Namespace + "." + ClassName;

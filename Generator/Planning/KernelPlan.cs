@@ -1,3 +1,4 @@
+using System.Linq;
 using KernelGen.Generator.Model;
 
 namespace KernelGen.Generator.Planning;
@@ -11,17 +12,22 @@ namespace KernelGen.Generator.Planning;
 /// <param name="Paths">SIMD paths, widest first; the last is scalar.</param>
 /// <param name="KeyBlock">Keys per online-softmax block (decode and prefill).</param>
 /// <param name="QueryTile">Query positions per prefill tile.</param>
-/// <param name="UnrollGroup">Whether the loop over a KV head's query heads is written out head by head.</param>
 /// <param name="Scale">1/√head_dim as a float literal.</param>
+/// <param name="Patterns">The distinct attention patterns, planned; their <c>Layers</c> cover every layer once.</param>
+/// <param name="MaxSegments">Most key segments (decode) or ranges (prefill) one query or tile can produce.</param>
 internal sealed record KernelPlan(
     ModelSpec Spec,
     string HintName,
     EquatableArray<SimdPath> Paths,
     int KeyBlock,
     int QueryTile,
-    bool UnrollGroup,
-    string Scale)
+    string Scale,
+    EquatableArray<PatternPlan> Patterns,
+    int MaxSegments)
 {
+    /// <summary>Some pattern has strided keys, so the strided prefill routine is emitted.</summary>
+    public bool HasStrided => Patterns.Any(p => p.Classes.Any(c => c.StridePeriod > 0));
+
     public int HeadDim => Spec.HeadDim;
 
     public int Group => Spec.GroupSize;

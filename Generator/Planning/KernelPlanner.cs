@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using KernelGen.Generator.Model;
 
 namespace KernelGen.Generator.Planning;
@@ -13,9 +14,6 @@ internal static class KernelPlanner
 {
     /// <summary>Keys per online-softmax block: large enough to amortize the rescale, small enough to stay in L1.</summary>
     public const int KeyBlock = 64;
-
-    /// <summary>Query heads up to which the per-group loop is written out head by head.</summary>
-    public const int MaxUnrolledGroup = 8;
 
     public static KernelPlan Plan(ModelSpec spec)
     {
@@ -40,14 +38,31 @@ internal static class KernelPlanner
         int queryTile = Math.Max(1, Math.Min(32, 64 / spec.GroupSize));
 
         float scale = 1f / (float)Math.Sqrt(headDim);
+        var patterns = new List<PatternPlan>();
+        for (int index = 0; index < spec.Patterns.Count; index++)
+        {
+            var pattern = PatternPlanner.Plan(spec.Patterns[index], spec, index);
+            if (patterns.Any(p => p.Name == pattern.Name))
+            {
+                pattern = pattern with { Name = pattern.Name + index.ToString(CultureInfo.InvariantCulture) };
+            }
+
+            patterns.Add(pattern);
+        }
+
+        // A query sees at most one segment per component, plus one per block for summary columns and block tables.
+        int smallestBlock = patterns.Select(p => p.BlockLength).Where(b => b > 0).DefaultIfEmpty(0).Min();
+        int maxSegments = 2 + (smallestBlock > 0 ? (spec.MaxSeqLen + smallestBlock - 1) / smallestBlock : 0);
+
         return new KernelPlan(
             spec,
             HintName(spec),
             paths.ToEquatableArray(),
             KeyBlock,
             queryTile,
-            spec.GroupSize <= MaxUnrolledGroup,
-            scale.ToString("R", CultureInfo.InvariantCulture) + "f");
+            scale.ToString("R", CultureInfo.InvariantCulture) + "f",
+            patterns.ToEquatableArray(),
+            maxSegments);
     }
 
     /// <summary>

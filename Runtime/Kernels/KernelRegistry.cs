@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using KernelGen.Patterns;
 
 namespace KernelGen.Kernels;
 
@@ -14,13 +16,14 @@ public static class KernelRegistry
     private static readonly List<Entry> Entries = new();
 
     /// <summary>Adds a compiled kernel set. Called by generated code.</summary>
-    public static void Register(ModelShape shape, string modelClass, Func<AttentionKernels> create)
+    public static void Register(ModelShape shape, IReadOnlyList<AttentionPattern> layerPatterns, string modelClass, Func<AttentionKernels> create)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(layerPatterns);
         ArgumentNullException.ThrowIfNull(create);
         lock (Gate)
         {
-            Entries.Add(new Entry(shape, modelClass, create));
+            Entries.Add(new Entry(shape, layerPatterns.ToArray(), modelClass, create));
         }
     }
 
@@ -34,17 +37,21 @@ public static class KernelRegistry
     }
 
     /// <summary>
-    /// Creates generated kernels for <paramref name="shape"/> when a compiled class accepts it
-    /// (same attention geometry, see <see cref="ModelShape.Accepts"/>).
+    /// Creates generated kernels for <paramref name="shape"/> when a compiled class accepts it (same
+    /// attention geometry, see <see cref="ModelShape.Accepts"/>) with the same layer patterns —
+    /// dense everywhere when <paramref name="layerPatterns"/> is null, as for a plain checkpoint.
     /// </summary>
-    public static bool TryCreate(ModelShape shape, out AttentionKernels? kernels, out string? modelClass)
+    public static bool TryCreate(ModelShape shape, out AttentionKernels? kernels, out string? modelClass, IReadOnlyList<AttentionPattern>? layerPatterns = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         lock (Gate)
         {
             foreach (var entry in Entries)
             {
-                if (entry.Shape.Accepts(shape))
+                bool samePatterns = layerPatterns is null
+                    ? entry.LayerPatterns.All(p => p.Kind == SparsePattern.Dense)
+                    : entry.LayerPatterns.SequenceEqual(layerPatterns);
+                if (entry.Shape.Accepts(shape) && samePatterns)
                 {
                     kernels = entry.Create();
                     modelClass = entry.ModelClass;
@@ -58,5 +65,5 @@ public static class KernelRegistry
         return false;
     }
 
-    private sealed record Entry(ModelShape Shape, string ModelClass, Func<AttentionKernels> Create);
+    private sealed record Entry(ModelShape Shape, AttentionPattern[] LayerPatterns, string ModelClass, Func<AttentionKernels> Create);
 }

@@ -104,6 +104,34 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         return new AttentionPattern(new PatternParameters { Kind = PatternKind.Layout, BlockSize = blockSize }, copy);
     }
 
+    /// <summary>
+    /// A learned block layout from a flattened table, as generated code bakes it:
+    /// <paramref name="tables"/> tables of <paramref name="rowsPerTable"/> query blocks each; row r's
+    /// key blocks are <paramref name="keyBlocks"/>[<paramref name="rowStarts"/>[r]..<paramref name="rowStarts"/>[r + 1]].
+    /// </summary>
+    public static AttentionPattern Layout(int blockSize, int tables, int rowsPerTable, ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> keyBlocks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tables);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowsPerTable);
+        if (rowStarts.Length != tables * rowsPerTable + 1)
+        {
+            throw new ArgumentException($"{tables} tables of {rowsPerTable} rows need {tables * rowsPerTable + 1} row starts, not {rowStarts.Length}.", nameof(rowStarts));
+        }
+
+        var nested = new int[tables][][];
+        for (int t = 0; t < tables; t++)
+        {
+            nested[t] = new int[rowsPerTable][];
+            for (int row = 0; row < rowsPerTable; row++)
+            {
+                int r = t * rowsPerTable + row;
+                nested[t][row] = keyBlocks[rowStarts[r]..rowStarts[r + 1]].ToArray();
+            }
+        }
+
+        return Layout(blockSize, nested);
+    }
+
     /// <summary>Reads a layout file (format: see the README) for a model with <paramref name="heads"/> heads and context <paramref name="maxSeqLen"/>.</summary>
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file, the line and the rule.</exception>
     public static AttentionPattern LoadLayout(string path, int heads, int maxSeqLen)

@@ -34,28 +34,50 @@ internal static class GeneratorHarness
                 nullableContextOptions: NullableContextOptions.Enable,
                 warningLevel: 9999));
 
-    public static GeneratorDriver Driver() =>
+    public static GeneratorDriver Driver(params AdditionalText[] additionalFiles) =>
         CSharpGeneratorDriver.Create(
             new[] { new KernelGenerator().AsSourceGenerator() },
+            additionalTexts: additionalFiles,
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator once: its result, and the compilation with the generated sources added.</summary>
-    public static (GeneratorDriverRunResult Result, Compilation Output) Run(params string[] sources)
+    public static (GeneratorDriverRunResult Result, Compilation Output) Run(params string[] sources) => Run(sources, Array.Empty<AdditionalText>());
+
+    /// <summary>Runs the generator once over sources and AdditionalFiles.</summary>
+    public static (GeneratorDriverRunResult Result, Compilation Output) Run(string[] sources, AdditionalText[] additionalFiles)
     {
-        var driver = Driver().RunGeneratorsAndUpdateCompilation(Compilation(sources), out var output, out _);
+        var driver = Driver(additionalFiles).RunGeneratorsAndUpdateCompilation(Compilation(sources), out var output, out _);
         return (driver.GetRunResult(), output);
     }
 
     /// <summary>The generator's diagnostics for <paramref name="source"/>.</summary>
-    public static ImmutableArray<Diagnostic> Diagnostics(string source) => Run(source).Result.Diagnostics;
+    public static ImmutableArray<Diagnostic> Diagnostics(string source, params AdditionalText[] additionalFiles) =>
+        Run(new[] { source }, additionalFiles).Result.Diagnostics;
 
     /// <summary>The single generated file's text.</summary>
-    public static string GeneratedSource(string source)
+    public static string GeneratedSource(string source, params AdditionalText[] additionalFiles)
     {
-        var (result, _) = Run(source);
+        var (result, _) = Run(new[] { source }, additionalFiles);
         Xunit.Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
         return Xunit.Assert.Single(result.GeneratedTrees).GetText().ToString();
+    }
+
+    /// <summary>An AdditionalFiles item held in memory.</summary>
+    public sealed class InMemoryFile : AdditionalText
+    {
+        private readonly string _text;
+
+        public InMemoryFile(string path, string text)
+        {
+            Path = path;
+            _text = text;
+        }
+
+        public override string Path { get; }
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) =>
+            Microsoft.CodeAnalysis.Text.SourceText.From(_text);
     }
 
     /// <summary>Warnings and errors of the compilation, generated code included, at the highest warning level.</summary>

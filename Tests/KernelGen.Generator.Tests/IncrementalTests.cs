@@ -76,6 +76,29 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void EditToAnUnrelatedAdditionalFile_LeavesPlansCached()
+    {
+        const string layoutModel = """
+            using KernelGen;
+            [TransformerModel(Dim = 64, Layers = 1, Heads = 8, MaxSeqLen = 128)]
+            [SparseAttention(SparsePattern.Layout, LayoutFile = "a.layout")]
+            public partial class M;
+            """;
+        var layout = new GeneratorHarness.InMemoryFile("/p/a.layout", "block 64\n10\n11\n");
+        var notes = new GeneratorHarness.InMemoryFile("/p/notes.txt", "one");
+        var compilation = GeneratorHarness.Compilation(layoutModel);
+        var driver = GeneratorHarness.Driver(layout, notes).RunGenerators(compilation);
+
+        driver = driver.ReplaceAdditionalText(notes, new GeneratorHarness.InMemoryFile("/p/notes.txt", "two"));
+        var second = driver.RunGenerators(compilation).GetRunResult().Results.Single();
+
+        Assert.All(second.TrackedSteps[TrackingNames.Resolve].SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Unchanged, o.Reason));
+        Assert.All(second.TrackedSteps[TrackingNames.Plan].SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
     public void NoStepOutputHoldsSymbolsSyntaxOrCompilations()
     {
         var compilation = GeneratorHarness.Compilation(Model, """

@@ -40,16 +40,7 @@ public class PlannerTests
     public void EqualSpecs_GiveEqualPlans() =>
         Assert.Equal(KernelPlanner.Plan(Spec(64, 8, 4)), KernelPlanner.Plan(Spec(64, 8, 4)));
 
-    [Theory]
-    [InlineData(8, 8, 1, true)]
-    [InlineData(32, 1, 32, false)]
-    public void LargeGroups_AreLoopedNotUnrolled(int heads, int kvHeads, int group, bool unrolled)
-    {
-        var plan = KernelPlanner.Plan(Spec(heads * 8, heads, kvHeads));
-        Assert.Equal(group, plan.Group);
-        Assert.Equal(unrolled, plan.UnrollGroup);
-    }
-
     private static ModelSpec Spec(int dim, int heads, int kvHeads) =>
-        new("Samples", "Model", dim, 1, heads, kvHeads, 0, 0, 128, null);
+        new("Samples", "Model", dim, 1, heads, kvHeads, 0, 0, 128, null,
+            new[] { PatternSpec.Dense }.ToEquatableArray(), new[] { 0 }.ToEquatableArray());
 }

@@ -43,4 +43,48 @@ public class SnapshotTests
         [TransformerModel(Dim = 1024, Layers = 1, Heads = 2, MaxSeqLen = 128)]
         public partial class WideHeads;
         """));
+
+    [Fact]
+    public void Strided_OnOddLayers_DenseOnTheOthers() => Snapshot.Match("Mqa_Strided128_OddLayers", GeneratorHarness.GeneratedSource("""
+        using KernelGen;
+        namespace Samples;
+        [TransformerModel(Dim = 512, Layers = 4, Heads = 8, KvHeads = 1, MaxSeqLen = 16384)]
+        [SparseAttention(SparsePattern.Strided, Stride = 128, Layers = "1,3")]
+        public partial class LongContextModel;
+        """));
+
+    [Fact]
+    public void Fixed_WithPerHeadSummaries() => Snapshot.Match("Gqa_Fixed128x16PerHead", GeneratorHarness.GeneratedSource("""
+        using KernelGen;
+        namespace Samples;
+        [TransformerModel(Dim = 512, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 4096)]
+        [SparseAttention(SparsePattern.Fixed, Stride = 128, Summary = 16, PerHeadSummary = true)]
+        public partial class FixedModel;
+        """));
+
+    [Fact]
+    public void Layout_FromAnAdditionalFile() => Snapshot.Match("Mha_Layout", GeneratorHarness.GeneratedSource("""
+        using KernelGen;
+        namespace Samples;
+        [TransformerModel(Dim = 256, Layers = 1, Heads = 4, MaxSeqLen = 256)]
+        [SparseAttention(SparsePattern.Layout, LayoutFile = "layouts/learned.layout")]
+        public partial class LearnedLayoutModel;
+        """, new GeneratorHarness.InMemoryFile("/project/layouts/learned.layout", """
+        # learned offline: block 64, one matrix for every head
+        block 64
+        1000
+        1100
+        1010
+        1101
+        """)));
+
+    [Fact]
+    public void SlidingWindowWithSinks_AndBigBird() => Snapshot.Match("Gqa_Global_BigBird", GeneratorHarness.GeneratedSource("""
+        using KernelGen;
+        namespace Samples;
+        [TransformerModel(Dim = 256, Layers = 2, Heads = 4, KvHeads = 2, MaxSeqLen = 512)]
+        [SparseAttention(SparsePattern.Global, GlobalTokens = 4, Window = 128, Layers = "0")]
+        [SparseAttention(SparsePattern.BigBird, BlockSize = 64, WindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 1, Seed = 42, Layers = "1")]
+        public partial class MixedModel;
+        """));
 }

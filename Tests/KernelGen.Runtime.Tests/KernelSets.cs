@@ -31,6 +31,19 @@ internal static class KernelSets
             [nameof(MqaHeadDim6)] = (MqaHeadDim6.Shape, MqaHeadDim6.CreateKernels),
         };
 
+    /// <summary>The compiled sparse models: their kernels carry their layer patterns.</summary>
+    public static readonly IReadOnlyDictionary<string, Func<AttentionKernels>> SparseModels =
+        new Dictionary<string, Func<AttentionKernels>>
+        {
+            [nameof(MhaWindow)] = MhaWindow.CreateKernels,
+            [nameof(GqaStrided)] = GqaStrided.CreateKernels,
+            [nameof(MqaStridedSplit)] = MqaStridedSplit.CreateKernels,
+            [nameof(MqaFixed)] = MqaFixed.CreateKernels,
+            [nameof(GqaGlobal)] = GqaGlobal.CreateKernels,
+            [nameof(GqaBigBird)] = GqaBigBird.CreateKernels,
+            [nameof(GqaLayout)] = GqaLayout.CreateKernels,
+        };
+
     /// <summary>Every (model, kernel set) pair except the reference itself.</summary>
     public static IEnumerable<object[]> ModelsAndKinds() =>
         Models.Keys.SelectMany(model => new[] { new object[] { model, "generated" }, new object[] { model, "generic" } });

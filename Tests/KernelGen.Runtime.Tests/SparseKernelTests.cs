@@ -49,6 +49,55 @@ public class SparseKernelTests
         }
     }
 
+    public static IEnumerable<object[]> SparseModels() =>
+        from model in KernelSets.SparseModels.Keys
+        from kind in new[] { "generated", "generic" }
+        select new object[] { model, kind };
+
+    [Theory]
+    [MemberData(nameof(SparseModels))]
+    public void CompiledSparseModel_EqualsReference_PrefillThenDecode(string model, string kind)
+    {
+        var run = new AttentionAgreement(CompiledModel(model, kind), seed: 7);
+        foreach (int block in new[] { 1, 17, 64, 70 })
+        {
+            run.Prefill(block);
+        }
+
+        for (int i = 0; i < 40; i++)
+        {
+            run.Decode();
+        }
+
+        run.Prefill(Length - 192);
+    }
+
+    [Theory]
+    [MemberData(nameof(SparseModels))]
+    public void CompiledSparseModel_EqualsReference_DecodeOnly(string model, string kind)
+    {
+        var run = new AttentionAgreement(CompiledModel(model, kind), seed: 8);
+        for (int i = 0; i < Length; i++)
+        {
+            run.Decode();
+        }
+    }
+
+    [Fact]
+    public void CompiledPatterns_AreTheAttributes()
+    {
+        Assert.Equal(new[] { AttentionPattern.Strided(13), AttentionPattern.Strided(16, splitHeads: true) }, Models.GqaStrided.LayerPatterns);
+        Assert.Equal(new[] { AttentionPattern.SlidingWindow(37), AttentionPattern.Dense }, Models.MhaWindow.LayerPatterns);
+        Assert.Equal(AttentionPattern.BigBird(16, 3, 1, 2, 7), Models.GqaBigBird.LayerPatterns[1]);
+        Assert.Equal(AttentionPattern.LoadLayout(System.IO.Path.Combine("Layouts", "shared.layout"), 8, Length), Models.GqaLayout.LayerPatterns[0]);
+    }
+
+    private static AttentionKernels CompiledModel(string model, string kind)
+    {
+        var generated = KernelSets.SparseModels[model]();
+        return kind == "generated" ? generated : new GenericAttention(generated.Shape, generated.LayerPatterns);
+    }
+
     private static GenericAttention Generic(string pattern, string shape)
     {
         var modelShape = shape switch

@@ -28,3 +28,40 @@ namespace KernelGen.Runtime.Tests.Models;
 // head_dim 96 and 6: a Vector256 remainder and a scalar tail on the Vector128 path.
 [TransformerModel(Dim = 384, Layers = 1, Heads = 4, KvHeads = 2, MaxSeqLen = 320)] public partial class GqaHeadDim96;
 [TransformerModel(Dim = 24, Layers = 1, Heads = 4, KvHeads = 1, MaxSeqLen = 320)] public partial class MqaHeadDim6;
+
+// Sparse models: every pattern, on MHA, GQA and MQA shapes; patterns differ per layer.
+[TransformerModel(Dim = 64, Layers = 2, Heads = 8, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.SlidingWindow, Window = 37, Layers = "0")]
+public partial class MhaWindow;
+
+[TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Strided, Stride = 13, Layers = "0")]
+[SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true, Layers = "1")]
+public partial class GqaStrided;
+
+[TransformerModel(Dim = 512, Layers = 2, Heads = 8, KvHeads = 1, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true)]
+public partial class MqaStridedSplit;
+
+[TransformerModel(Dim = 512, Layers = 2, Heads = 8, KvHeads = 1, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Fixed, Stride = 20, Summary = 3, Layers = "0")]
+[SparseAttention(SparsePattern.Fixed, Stride = 24, Summary = 4, PerHeadSummary = true, Layers = "1")]
+public partial class MqaFixed;
+
+[TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Global, GlobalTokens = 3, Window = 29)]
+public partial class GqaGlobal;
+
+[TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 4, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.BigBird, BlockSize = 16, WindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 2, Seed = 7, Layers = "1")]
+public partial class GqaBigBird;
+
+[TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Layout, LayoutFile = "Layouts/shared.layout", Layers = "0")]
+[SparseAttention(SparsePattern.Layout, LayoutFile = "Layouts/per-head.layout", BlockSize = 25, Layers = "1")]
+public partial class GqaLayout;
+
+// Every layer windowed (with sinks): the cache is a ring, so decoding runs past MaxSeqLen.
+[TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]
+[SparseAttention(SparsePattern.Global, GlobalTokens = 4, Window = 48)]
+public partial class RollingSinks;

@@ -2,10 +2,11 @@
 // KernelGen attention kernels for Samples.WideHeads.
 //
 //   shape      dim 1024, 1 layer, head_dim 512, max_seq_len 128
-//   attention  MHA: 2 query heads, each with its own KV head; causal
+//   attention  MHA: 2 query heads, each with its own KV head
+//   all layers Dense: every earlier key
 //   kernels    the runtime's generic kernels: head_dim 512 is larger than 256, the largest the generator unrolls
 //
-// Do not edit: change the [TransformerModel] attribute instead.
+// Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
 #nullable enable
 
 namespace Samples
@@ -16,18 +17,45 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
         public static global::KernelGen.ModelShape Shape { get; } = new global::KernelGen.ModelShape(dim: 1024, layers: 1, heads: 2, kvHeads: 2, maxSeqLen: 128, hiddenDim: 0, vocab: 0);
 
+        /// <summary>The attention pattern of each layer, as compiled (dense everywhere).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
+        public static global::System.Collections.Generic.IReadOnlyList<global::KernelGen.Patterns.AttentionPattern> LayerPatterns { get; } =
+            global::KernelGen.Generated.WideHeadsPatterns.Create();
+
         /// <summary>
-        /// Creates attention kernels specialized to <see cref="Shape"/>. Each instance owns its scratch
-        /// memory (allocated here, never per call); use one instance per thread.
+        /// Creates attention kernels specialized to <see cref="Shape"/> and <see cref="LayerPatterns"/>. Each
+        /// instance owns its scratch memory (allocated here, never per call); use one instance per thread.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-        public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Kernels.GenericAttention(Shape);
+        public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Kernels.GenericAttention(Shape, LayerPatterns);
 
         /// <summary>Tells the runtime's registry that these kernels exist, so a checkpoint of this shape finds them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterKernelGenKernels() =>
-            global::KernelGen.Kernels.KernelRegistry.Register(Shape, "Samples.WideHeads", CreateKernels);
+            global::KernelGen.Kernels.KernelRegistry.Register(Shape, LayerPatterns, "Samples.WideHeads", CreateKernels);
     }
 }
 
+namespace KernelGen.Generated
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+    using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
+    using KernelGen.Kernels;
+    using KernelGen.Patterns;
+
+    /// <summary>The attention patterns of Samples.WideHeads, and the block tables of its block patterns.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
+    file static class WideHeadsPatterns
+    {
+        /// <summary>One pattern per layer.</summary>
+        public static AttentionPattern[] Create()
+        {
+            var dense = AttentionPattern.Dense;
+            return new[] { dense };
+        }
+    }
+}

@@ -2,16 +2,17 @@
 // KernelGen attention kernels for Samples.Gpt2SizedMha.
 //
 //   shape      dim 768, 12 layers, head_dim 64, max_seq_len 4096
-//   attention  MHA: 12 query heads, each with its own KV head; causal
+//   attention  MHA: 12 query heads, each with its own KV head
+//   all layers Dense: every earlier key
 //   head_dim 64 on each SIMD path (SimdPolicy picks one per process; the JIT drops the rest):
 //     Vector512  4 × Vector512
 //     Vector256  8 × Vector256
 //     Vector128  16 × Vector128
 //     Scalar     64 × float
 //   decode     key blocks of 64, online softmax; each key and value is read once for the group
-//   prefill    tiles of 32 positions x 1 heads against key blocks of 64; blocks past the diagonal are never visited
+//   prefill    tiles of 32 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
-// Do not edit: change the [TransformerModel] attribute instead.
+// Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
 #nullable enable
 
 namespace Samples
@@ -22,9 +23,14 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
         public static global::KernelGen.ModelShape Shape { get; } = new global::KernelGen.ModelShape(dim: 768, layers: 12, heads: 12, kvHeads: 12, maxSeqLen: 4096, hiddenDim: 2048, vocab: 32000);
 
+        /// <summary>The attention pattern of each layer, as compiled (dense everywhere).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
+        public static global::System.Collections.Generic.IReadOnlyList<global::KernelGen.Patterns.AttentionPattern> LayerPatterns { get; } =
+            global::KernelGen.Generated.Gpt2SizedMhaPatterns.Create();
+
         /// <summary>
-        /// Creates attention kernels specialized to <see cref="Shape"/>. Each instance owns its scratch
-        /// memory (allocated here, never per call); use one instance per thread.
+        /// Creates attention kernels specialized to <see cref="Shape"/> and <see cref="LayerPatterns"/>. Each
+        /// instance owns its scratch memory (allocated here, never per call); use one instance per thread.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
         public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Generated.Gpt2SizedMhaAttention();
@@ -33,7 +39,7 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         internal static void RegisterKernelGenKernels() =>
-            global::KernelGen.Kernels.KernelRegistry.Register(Shape, "Samples.Gpt2SizedMha", CreateKernels);
+            global::KernelGen.Kernels.KernelRegistry.Register(Shape, LayerPatterns, "Samples.Gpt2SizedMha", CreateKernels);
     }
 }
 
@@ -45,10 +51,23 @@ namespace KernelGen.Generated
     using System.Runtime.Intrinsics;
     using KernelGen.Caching;
     using KernelGen.Kernels;
+    using KernelGen.Patterns;
+
+    /// <summary>The attention patterns of Samples.Gpt2SizedMha, and the block tables of its block patterns.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
+    file static class Gpt2SizedMhaPatterns
+    {
+        /// <summary>One pattern per layer.</summary>
+        public static AttentionPattern[] Create()
+        {
+            var dense = AttentionPattern.Dense;
+            return new[] { dense, dense, dense, dense, dense, dense, dense, dense, dense, dense, dense, dense };
+        }
+    }
 
     /// <summary>
     /// Attention kernels for Samples.Gpt2SizedMha (MHA: 12 query heads, each with its own KV head, head_dim 64).
-    /// Every size is a constant: head_dim operations are unrolled, loop bounds and offsets fold.
+    /// Every size and pattern parameter is a constant: head_dim operations are unrolled, loop bounds and offsets fold.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
     file sealed class Gpt2SizedMhaAttention : AttentionKernels
@@ -61,16 +80,36 @@ namespace KernelGen.Generated
         private const int KeyBlock = 64;                // keys per online-softmax block
         private const int QueryTile = 32;               // positions per prefill tile
         private const int Rows = QueryTile * Group;     // softmax rows per prefill tile
+        private const int MaxSegments = 2;              // key segments one query or tile can need
         private const float Scale = 0.125f;             // 1/sqrt(head_dim)
 
         // Scratch, allocated once per instance: calls never allocate.
-        private readonly float[] _scores = new float[Rows * KeyBlock];  // [row][key in block]
-        private readonly float[] _max = new float[Rows];                // running max per row
-        private readonly float[] _sum = new float[Rows];                // running sum per row
-        private readonly float[] _acc = new float[Rows * HeadDim];      // prefill output accumulators
+        private readonly float[] _scores = new float[Rows * KeyBlock];          // [row][key in block]
+        private readonly float[] _max = new float[Rows];                        // running max per row
+        private readonly float[] _sum = new float[Rows];                        // running sum per row
+        private readonly float[] _acc = new float[Rows * HeadDim];              // output accumulators per row
+        private readonly KeySegment[] _segments = new KeySegment[MaxSegments];  // a decode query's keys
+        private readonly KeyRange[] _ranges = new KeyRange[MaxSegments];        // a prefill tile's keys
+
+        /// <summary>The query heads each KV head serves: [kvHead] → heads.</summary>
+        private static readonly int[][] GroupHeads =
+        {
+            new[] { 0 },
+            new[] { 1 },
+            new[] { 2 },
+            new[] { 3 },
+            new[] { 4 },
+            new[] { 5 },
+            new[] { 6 },
+            new[] { 7 },
+            new[] { 8 },
+            new[] { 9 },
+            new[] { 10 },
+            new[] { 11 },
+        };
 
         public Gpt2SizedMhaAttention()
-            : base(global::Samples.Gpt2SizedMha.Shape, "generated (Gpt2SizedMha)")
+            : base(global::Samples.Gpt2SizedMha.Shape, "generated (Gpt2SizedMha)", global::Samples.Gpt2SizedMha.LayerPatterns)
         {
         }
 
@@ -133,45 +172,88 @@ namespace KernelGen.Generated
         private void Decode<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TOps : struct, IHeadOps
         {
-            int length = position + 1;
-            ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
-            ref float queries = ref MemoryMarshal.GetReference(query);
-            ref float outputs = ref MemoryMarshal.GetReference(output);
+            // Every layer: Dense: every earlier key.
+            DecodeDense<TOps>(cache, layer, position, query, output);
+        }
+
+        /// <summary>Decode, Dense: every earlier key.</summary>
+        private void DecodeDense<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+            where TOps : struct, IHeadOps
+        {
+            Span<KeySegment> segments = _segments;
+            // every key up to the query
+            int count = KeySegments.Band(position, 0, int.MaxValue, segments);
             for (int kvHead = 0; kvHead < KvHeads; kvHead++)
             {
-                ref float keys = ref cache.KeysRef(layer, kvHead);
-                ref float values = ref cache.ValuesRef(layer, kvHead);
-                // The group's query heads, and their outputs, are contiguous: [Group][HeadDim].
-                ref float q = ref Unsafe.Add(ref queries, kvHead * Group * HeadDim);
-                ref float acc = ref Unsafe.Add(ref outputs, kvHead * Group * HeadDim);
-                output.Slice(kvHead * Group * HeadDim, Group * HeadDim).Clear();
-                _max.AsSpan(0, Group).Fill(float.NegativeInfinity);
-                _sum.AsSpan(0, Group).Clear();
+                AttendSegments<TOps>(cache, layer, kvHead, GroupHeads[kvHead], segments.Slice(0, count), rolling: false, query, output);
+            }
+        }
 
-                for (int block = 0; block < length; block += KeyBlock)
+        /// <summary>Attends one KV head's keys in <paramref name="segments"/> for the query <paramref name="heads"/>, and writes their outputs.</summary>
+        private void AttendSegments<TOps>(KvCache cache, int layer, int kvHead, int[] heads, ReadOnlySpan<KeySegment> segments, bool rolling,
+            ReadOnlySpan<float> query, Span<float> output)
+            where TOps : struct, IHeadOps
+        {
+            if (heads.Length == 0)
+            {
+                return;
+            }
+
+            ref float keys = ref cache.KeysRef(layer, kvHead);
+            ref float values = ref cache.ValuesRef(layer, kvHead);
+            Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
+            Reset(heads.Length);
+            foreach (var segment in segments)
+            {
+                if (rolling)
                 {
-                    int n = Math.Min(KeyBlock, length - block);
-
-                    // Scores: each key is loaded once and serves all 1 query head of its group.
-                    for (int t = 0; t < n; t++)
+                    // A sliding window's keys live in a ring: a run of positions is at most three runs of slots.
+                    int pieces = cache.Layout(layer).ToSlotRuns(segment.Start, segment.Count, runs);
+                    for (int piece = 0; piece < pieces; piece++)
                     {
-                        ref float k = ref Unsafe.Add(ref keys, (block + t) * HeadDim);
-                        Unsafe.Add(ref scores, t) = TOps.Dot(ref q, ref k) * Scale;
+                        AccumulateKeys<TOps>(ref keys, ref values, query, heads, runs[piece].Slot, runs[piece].Count, 1);
                     }
+                }
+                else
+                {
+                    AccumulateKeys<TOps>(ref keys, ref values, query, heads, segment.Start, segment.Count, segment.Step);
+                }
+            }
 
-                    FoldBlock<TOps>(ref acc, Group, n);
+            Finish<TOps>(heads, 1, ref MemoryMarshal.GetReference(output), 0);
+        }
 
-                    // Values: each value is loaded once and accumulated into all 1 head.
-                    for (int t = 0; t < n; t++)
+        /// <summary>Folds <paramref name="count"/> keys at slots start, start + step, ... into the rows of <paramref name="heads"/>.</summary>
+        private void AccumulateKeys<TOps>(ref float keys, ref float values, ReadOnlySpan<float> query, int[] heads, int start, int count, int step)
+            where TOps : struct, IHeadOps
+        {
+            ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
+            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
+            ref float q = ref MemoryMarshal.GetReference(query);
+            for (int block = 0; block < count; block += KeyBlock)
+            {
+                int n = Math.Min(KeyBlock, count - block);
+
+                // Scores: each key is loaded once and serves every query head that attends it.
+                for (int t = 0; t < n; t++)
+                {
+                    ref float k = ref Unsafe.Add(ref keys, (start + (block + t) * step) * HeadDim);
+                    for (int h = 0; h < heads.Length; h++)
                     {
-                        ref float v = ref Unsafe.Add(ref values, (block + t) * HeadDim);
-                        TOps.MultiplyAdd(ref acc, Unsafe.Add(ref scores, t), ref v);
+                        Unsafe.Add(ref scores, h * KeyBlock + t) = TOps.Dot(ref Unsafe.Add(ref q, heads[h] * HeadDim), ref k) * Scale;
                     }
                 }
 
-                for (int h = 0; h < Group; h++)
+                FoldBlock<TOps>(heads.Length, n);
+
+                // Values: each value is loaded once and accumulated into every such head.
+                for (int t = 0; t < n; t++)
                 {
-                    TOps.Scale(ref Unsafe.Add(ref acc, h * HeadDim), 1f / _sum[h]);
+                    ref float v = ref Unsafe.Add(ref values, (start + (block + t) * step) * HeadDim);
+                    for (int h = 0; h < heads.Length; h++)
+                    {
+                        TOps.MultiplyAdd(ref Unsafe.Add(ref acc, h * HeadDim), Unsafe.Add(ref scores, h * KeyBlock + t), ref v);
+                    }
                 }
             }
         }
@@ -180,84 +262,147 @@ namespace KernelGen.Generated
         private void Prefill<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TOps : struct, IHeadOps
         {
+            // Every layer: Dense: every earlier key.
+            PrefillDense<TOps>(cache, layer, start, count, query, output);
+        }
+
+        /// <summary>Prefill, Dense: every earlier key.</summary>
+        private void PrefillDense<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+            where TOps : struct, IHeadOps
+        {
+            Span<KeyRange> ranges = _ranges;
             int end = start + count;
+            for (int tile = start; tile < end;)
+            {
+                int tileEnd = Math.Min(tile + QueryTile, end);
+                int last = tileEnd - 1;
+                int n;
+                // every key up to the query
+                n = KeySegments.BandTile(tile, last, 0, int.MaxValue, ranges);
+                for (int kvHead = 0; kvHead < KvHeads; kvHead++)
+                {
+                    AttendTile<TOps>(cache, layer, kvHead, GroupHeads[kvHead], ranges.Slice(0, n), stride: 0, rolling: false,
+                        query, output, start, tile, tileEnd - tile);
+                }
+
+                tile = tileEnd;
+            }
+        }
+
+        /// <summary>Attends one KV head's keys in <paramref name="ranges"/> (and strided keys) for a tile of positions × <paramref name="heads"/>.</summary>
+        private void AttendTile<TOps>(KvCache cache, int layer, int kvHead, int[] heads, ReadOnlySpan<KeyRange> ranges, int stride, bool rolling,
+            ReadOnlySpan<float> query, Span<float> output, int start, int tile, int positions)
+            where TOps : struct, IHeadOps
+        {
+            if (heads.Length == 0)
+            {
+                return;
+            }
+
+            ref float keys = ref cache.KeysRef(layer, kvHead);
+            ref float values = ref cache.ValuesRef(layer, kvHead);
+            Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
+            Reset(positions * heads.Length);
+            foreach (var range in ranges)
+            {
+                int pieces = rolling ? cache.Layout(layer).ToSlotRuns(range.Start, range.Count, runs) : 1;
+                if (!rolling)
+                {
+                    runs[0] = (range.Start, range.Start, range.Count);
+                }
+
+                for (int piece = 0; piece < pieces; piece++)
+                {
+                    TileKeys<TOps>(ref keys, ref values, query, heads, start, tile, positions, runs[piece].Slot, runs[piece].Position, runs[piece].Count,
+                        range.MinDistance, range.MaxDistance);
+                }
+            }
+
+            Finish<TOps>(heads, positions, ref MemoryMarshal.GetReference(output), (tile - start) * Dim);
+        }
+
+        /// <summary>Folds contiguous keys (slots from <paramref name="slot"/>, positions from <paramref name="firstKey"/>) into every row of the tile.</summary>
+        private void TileKeys<TOps>(ref float keys, ref float values, ReadOnlySpan<float> query, int[] heads, int start, int tile, int positions,
+            int slot, int firstKey, int count, int minDistance, int maxDistance)
+            where TOps : struct, IHeadOps
+        {
+            int rows = positions * heads.Length, last = tile + positions - 1;
             ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
             ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            ref float queries = ref MemoryMarshal.GetReference(query);
-            ref float outputs = ref MemoryMarshal.GetReference(output);
-            for (int kvHead = 0; kvHead < KvHeads; kvHead++)
+            ref float q = ref MemoryMarshal.GetReference(query);
+            for (int block = 0; block < count; block += KeyBlock)
             {
-                ref float keys = ref cache.KeysRef(layer, kvHead);
-                ref float values = ref cache.ValuesRef(layer, kvHead);
-                for (int tile = start; tile < end; tile += QueryTile)
+                int n = Math.Min(KeyBlock, count - block);
+                // Only a block on the range's edge (the causal diagonal, a window's far end) needs a mask.
+                bool masked = KeySegments.NeedsMask(tile, last, firstKey + block, n, minDistance, maxDistance);
+                for (int t = 0; t < n; t++)
                 {
-                    int positions = Math.Min(QueryTile, end - tile);
-                    int rows = positions * Group;  // row = position in tile * Group + head in group
-                    int last = tile + positions - 1;
-                    _acc.AsSpan(0, rows * HeadDim).Clear();
-                    _max.AsSpan(0, rows).Fill(float.NegativeInfinity);
-                    _sum.AsSpan(0, rows).Clear();
-
-                    // Causal: blocks after the tile's last position are never visited.
-                    for (int block = 0; block <= last; block += KeyBlock)
+                    int key = firstKey + block + t;
+                    ref float k = ref Unsafe.Add(ref keys, (slot + block + t) * HeadDim);
+                    for (int p = 0; p < positions; p++)
                     {
-                        int n = Math.Min(KeyBlock, last + 1 - block);
-                        bool diagonal = block + n - 1 > tile;  // some key in this block is after some position of the tile
-                        for (int t = 0; t < n; t++)
+                        int distance = tile + p - key;
+                        bool attended = !masked || (distance >= minDistance && distance <= maxDistance);
+                        ref float qRow = ref Unsafe.Add(ref q, (tile + p - start) * Dim);
+                        ref float rowScores = ref Unsafe.Add(ref scores, p * heads.Length * KeyBlock + t);
+                        for (int h = 0; h < heads.Length; h++)
                         {
-                            int key = block + t;
-                            ref float k = ref Unsafe.Add(ref keys, key * HeadDim);
-                            for (int p = 0; p < positions; p++)
-                            {
-                                int position = tile + p;
-                                ref float q = ref Unsafe.Add(ref queries, (position - start) * Dim + kvHead * Group * HeadDim);
-                                ref float rowScores = ref Unsafe.Add(ref scores, p * Group * KeyBlock + t);
-                                if (diagonal && key > position)
-                                {
-                                    Unsafe.Add(ref rowScores, 0) = float.NegativeInfinity;
-                                }
-                                else
-                                {
-                                    Unsafe.Add(ref rowScores, 0) = TOps.Dot(ref q, ref k) * Scale;
-                                }
-                            }
-                        }
-
-                        FoldBlock<TOps>(ref acc, rows, n);
-
-                        for (int t = 0; t < n; t++)
-                        {
-                            ref float v = ref Unsafe.Add(ref values, (block + t) * HeadDim);
-                            for (int row = 0; row < rows; row++)
-                            {
-                                TOps.MultiplyAdd(ref Unsafe.Add(ref acc, row * HeadDim), Unsafe.Add(ref scores, row * KeyBlock + t), ref v);
-                            }
+                            Unsafe.Add(ref rowScores, h * KeyBlock) = attended
+                                ? TOps.Dot(ref Unsafe.Add(ref qRow, heads[h] * HeadDim), ref k) * Scale
+                                : float.NegativeInfinity;
                         }
                     }
+                }
 
-                    // Normalize each row and write it to its position's output row.
+                FoldBlock<TOps>(rows, n);
+
+                for (int t = 0; t < n; t++)
+                {
+                    ref float v = ref Unsafe.Add(ref values, (slot + block + t) * HeadDim);
                     for (int row = 0; row < rows; row++)
                     {
-                        int p = row / Group, h = row % Group;
-                        ref float source = ref Unsafe.Add(ref acc, row * HeadDim);
-                        TOps.Scale(ref source, 1f / _sum[row]);
-                        MemoryMarshal.CreateReadOnlySpan(ref source, HeadDim).CopyTo(
-                            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref outputs, (tile + p - start) * Dim + (kvHead * Group + h) * HeadDim), HeadDim));
+                        TOps.MultiplyAdd(ref Unsafe.Add(ref acc, row * HeadDim), Unsafe.Add(ref scores, row * KeyBlock + t), ref v);
                     }
                 }
             }
         }
 
+        /// <summary>Starts <paramref name="rows"/> softmax rows: no keys seen, nothing accumulated.</summary>
+        private void Reset(int rows)
+        {
+            _acc.AsSpan(0, rows * HeadDim).Clear();
+            _max.AsSpan(0, rows).Fill(float.NegativeInfinity);
+            _sum.AsSpan(0, rows).Clear();
+        }
+
         /// <summary>Folds a block of scores into each row's running softmax and rescales the row's accumulator.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void FoldBlock<TOps>(ref float acc, int rows, int n) where TOps : struct, IHeadOps
+        private void FoldBlock<TOps>(int rows, int n) where TOps : struct, IHeadOps
         {
+            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
             for (int row = 0; row < rows; row++)
             {
                 float correction = OnlineSoftmax.Update(_scores.AsSpan(row * KeyBlock, n), ref _max[row], ref _sum[row]);
                 if (correction != 1f)
                 {
                     TOps.Scale(ref Unsafe.Add(ref acc, row * HeadDim), correction);
+                }
+            }
+        }
+
+        /// <summary>Normalizes each row (position × head) and writes it to its output row.</summary>
+        private void Finish<TOps>(int[] heads, int positions, ref float output, int offset) where TOps : struct, IHeadOps
+        {
+            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
+            for (int p = 0; p < positions; p++)
+            {
+                for (int h = 0; h < heads.Length; h++)
+                {
+                    int row = p * heads.Length + h;
+                    ref float source = ref Unsafe.Add(ref acc, row * HeadDim);
+                    TOps.Scale(ref source, 1f / _sum[row]);
+                    MemoryMarshal.CreateReadOnlySpan(ref source, HeadDim).CopyTo(
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, offset + p * Dim + heads[h] * HeadDim), HeadDim));
                 }
             }
         }

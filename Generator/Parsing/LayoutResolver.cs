@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using KernelGen.Generator.Diagnostics;
+using KernelGen.Generator.Model;
+using KernelGen.Patterns;
+using KernelGen.Validation;
+using Microsoft.CodeAnalysis.Text;
+
+namespace KernelGen.Generator.Parsing;
+
+/// <summary>
+/// Reads the layout files that Layout patterns name, from the project's AdditionalFiles, into the
+/// spec's block tables. A file that is missing or malformed becomes a diagnostic pointing at the
+/// attribute or at the offending line of the file.
+/// </summary>
+internal static class LayoutResolver
+{
+    public static ParseResult Resolve(ParseResult parsed, EquatableArray<AdditionalFileText> files)
+    {
+        var spec = parsed.Spec;
+        if (spec is null || spec.Patterns.All(p => p.Kind != (int)PatternKind.Layout))
+        {
+            return parsed;
+        }
+
+        var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
+        var patterns = new List<PatternSpec>();
+        foreach (var pattern in spec.Patterns)
+        {
+            patterns.Add(pattern.Kind == (int)PatternKind.Layout ? Read(pattern, spec, files, diagnostics) : pattern);
+        }
+
+        return diagnostics.Count > parsed.Diagnostics.Count
+            ? new ParseResult(null, diagnostics.ToEquatableArray())
+            : new ParseResult(spec with { Patterns = patterns.ToEquatableArray() }, parsed.Diagnostics);
+    }
+
+    private static PatternSpec Read(PatternSpec pattern, ModelSpec spec, EquatableArray<AdditionalFileText> files, List<DiagnosticInfo> diagnostics)
+    {
+        var file = Find(files, pattern.LayoutFile!);
+        if (file is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutFileMissing, pattern.LayoutFileLocation,
+                "layout file '" + pattern.LayoutFile + "' is not among the project's AdditionalFiles; add <AdditionalFiles Include=\"" + pattern.LayoutFile + "\" /> to the project"));
+            return pattern;
+        }
+
+        var layout = LayoutFile.Parse(file.Text, spec.Heads, spec.MaxSeqLen, out var problems);
+        foreach (var problem in problems)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForRule(problem.Id),
+                problem.Line > 0 ? LineLocation(file, problem.Line) : pattern.LayoutFileLocation,
+                Path.GetFileName(file.Path) + (problem.Line > 0 ? " line " + problem.Line : "") + ": " + problem.Message));
+        }
+
+        if (layout is null)
+        {
+            return pattern;
+        }
+
+        if (pattern.BlockSizeLocation is not null && pattern.BlockSize != layout.BlockSize)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutBlockSizeMismatch, pattern.BlockSizeLocation,
+                ShapeRules.Format("BlockSize ({0}) differs from the block size {1} of layout file '{2}'", pattern.BlockSize, layout.BlockSize, pattern.LayoutFile!)));
+            return pattern;
+        }
+
+        var tables = layout.Tables
+            .Select(table => table.Select(row => row.ToEquatableArray()).ToEquatableArray())
+            .ToEquatableArray();
+        return pattern with { BlockSize = layout.BlockSize, Tables = tables };
+    }
+
+    /// <summary>The additional file whose path is, or ends with, the attribute's path (either slash).</summary>
+    private static AdditionalFileText? Find(EquatableArray<AdditionalFileText> files, string path)
+    {
+        string wanted = Normalize(path);
+        return files.FirstOrDefault(f => Normalize(f.Path) == wanted)
+            ?? files.FirstOrDefault(f => Normalize(f.Path).EndsWith("/" + wanted.TrimStart('.', '/'), StringComparison.Ordinal));
+    }
+
+    private static string Normalize(string path) => path.Replace('\\', '/');
+
+    private static LocationInfo LineLocation(AdditionalFileText file, int line)
+    {
+        var text = SourceText.From(file.Text);
+        var lineSpan = text.Lines[Math.Min(line, text.Lines.Count) - 1];
+        return new LocationInfo(file.Path, lineSpan.Span, text.Lines.GetLinePositionSpan(lineSpan.Span));
+    }
+}
