@@ -69,6 +69,48 @@ public class ContractTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    public static TheoryData<string, string> SparseModelsAndKinds()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string model in KernelSets.SparseModels.Keys)
+        {
+            data.Add(model, "generated");
+            data.Add(model, "generic");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SparseModelsAndKinds))]
+    public void SparseDecodeAndPrefill_AllocateNothing(string model, string kind)
+    {
+        var generated = KernelSets.SparseModels[model]();
+        var kernels = kind == "generated" ? generated : new GenericAttention(generated.Shape, generated.LayerPatterns);
+        var cache = kernels.CreateCache();
+        var shape = kernels.Shape;
+        var q = new float[100 * shape.Dim];
+        var kv = new float[100 * shape.KvDim];
+        var output = new float[100 * shape.Dim];
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            kernels.Prefill(cache, layer, 0, 100, q, kv, kv, output);
+            kernels.Decode(cache, layer, 100, q.AsSpan(0, shape.Dim), kv.AsSpan(0, shape.KvDim), kv.AsSpan(0, shape.KvDim), output.AsSpan(0, shape.Dim));
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            kernels.Prefill(cache, layer, 101, 100, q, kv, kv, output);
+            for (int position = 201; position < 280; position++)
+            {
+                kernels.Decode(cache, layer, position, q.AsSpan(0, shape.Dim), kv.AsSpan(0, shape.KvDim), kv.AsSpan(0, shape.KvDim), output.AsSpan(0, shape.Dim));
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Registry_FindsGeneratedKernelsForACompiledShape()
     {

@@ -1,0 +1,49 @@
+using System.Globalization;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Exporters.Csv;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
+using Perfolizer.Horology;
+using Perfolizer.Metrology;
+
+namespace KernelGen.Bench;
+
+/// <summary>
+/// A job, a memory diagnoser (allocations per operation must read 0 B), Markdown for people and a
+/// CSV with plain numbers in fixed units (microseconds, bytes) that the report reads.
+/// </summary>
+public abstract class BenchConfig : ManualConfig
+{
+    protected BenchConfig(Job job)
+    {
+        AddJob(job);
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumnProvider(DefaultColumnProviders.Instance);
+        AddLogger(ConsoleLogger.Default);
+        AddExporter(MarkdownExporter.GitHub);
+        AddExporter(new CsvExporter(CsvSeparator.Comma, new SummaryStyle(
+            CultureInfo.InvariantCulture, printUnitsInHeader: true, sizeUnit: SizeUnit.B, timeUnit: TimeUnit.Microsecond, printUnitsInContent: false)));
+    }
+}
+
+/// <summary>Operations of microseconds to milliseconds.</summary>
+public sealed class DefaultConfig : BenchConfig
+{
+    public DefaultConfig()
+        : base(Job.Default.WithWarmupCount(3).WithIterationCount(10))
+    {
+    }
+}
+
+/// <summary>Operations that take up to seconds: fewer iterations, one invocation each.</summary>
+public sealed class LongRunConfig : BenchConfig
+{
+    public LongRunConfig()
+        : base(Job.Default.WithWarmupCount(1).WithIterationCount(3).WithInvocationCount(1).WithUnrollFactor(1))
+    {
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace KernelGen.Bench.Reporting;
+
+/// <summary>
+/// Builds <c>docs/RESULTS.md</c> and its plots from the benchmarks' CSV reports. Copies fresh
+/// reports from <c>BenchmarkDotNet.Artifacts/results</c> into <c>Bench/results</c> (kept in the
+/// repository, so the document can be regenerated without rerunning anything), then renders
+/// every section whose data is there.
+/// </summary>
+internal static class ResultsReport
+{
+    public static int Run(string[] args)
+    {
+        string root = FindRepositoryRoot();
+        string results = Path.Combine(root, "Bench", "results");
+        string docs = Path.Combine(root, "docs");
+        string plots = Path.Combine(docs, "plots");
+        Directory.CreateDirectory(results);
+        Directory.CreateDirectory(plots);
+
+        string artifacts = args.Length > 0 ? args[0] : Path.Combine(root, "BenchmarkDotNet.Artifacts", "results");
+        if (Directory.Exists(artifacts))
+        {
+            foreach (string file in Directory.GetFiles(artifacts).Where(f => f.EndsWith("-report.csv", StringComparison.Ordinal) || f.EndsWith("-report-github.md", StringComparison.Ordinal)))
+            {
+                File.Copy(file, Path.Combine(results, Path.GetFileName(file)), overwrite: true);
+                Console.WriteLine($"copied {Path.GetFileName(file)}");
+            }
+        }
+
+        var tables = Directory.GetFiles(results, "*-report.csv").Select(BenchmarkTable.Read).ToDictionary(t => t.Name);
+        var document = new StringBuilder();
+        document.AppendLine("# KernelGen results");
+        document.AppendLine();
+        document.AppendLine("Every number here comes from the BenchmarkDotNet suites in `Bench/KernelGen.Bench`, run alone on");
+        document.AppendLine("the machine described under each table. To rerun and regenerate this page and its plots:");
+        document.AppendLine();
+        document.AppendLine("```sh");
+        document.AppendLine("dotnet run -c Release --project Bench/KernelGen.Bench -- --filter '*'   # or a filter such as '*Sparse*'");
+        document.AppendLine("dotnet run -c Release --project Bench/KernelGen.Bench -- report");
+        document.AppendLine("```");
+        document.AppendLine();
+        document.AppendLine("The CSV behind each table is in `Bench/results/`; `report` alone rebuilds this page from them.");
+
+        foreach (var section in Sections())
+        {
+            if (section.Tables.All(tables.ContainsKey))
+            {
+                document.AppendLine();
+                section.Render(section.Tables.Select(t => tables[t]).ToList(), document, plots);
+            }
+        }
+
+        File.WriteAllText(Path.Combine(docs, "RESULTS.md"), document.ToString().Replace("\r\n", "\n"));
+        Console.WriteLine($"wrote {Path.Combine(docs, "RESULTS.md")}");
+        return 0;
+    }
+
+    private static IEnumerable<ReportSection> Sections()
+    {
+        yield return new SparseSection();
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "KernelGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run the report from inside the KernelGen repository (no KernelGen.sln found above the current folder).");
+    }
+
+    internal static string Format(double value, string format = "0.##") => value.ToString(format, CultureInfo.InvariantCulture);
+}
+
+/// <summary>One part of the results document, drawn from one or more benchmark tables.</summary>
+internal abstract class ReportSection
+{
+    /// <summary>The benchmark classes it needs; the section is left out until all have results.</summary>
+    public abstract string[] Tables { get; }
+
+    public abstract void Render(IReadOnlyList<BenchmarkTable> tables, StringBuilder document, string plotFolder);
+
+    protected static void Environment(BenchmarkTable table, StringBuilder document)
+    {
+        if (table.Environment.Length > 0)
+        {
+            document.AppendLine();
+            document.AppendLine("```");
+            document.AppendLine(table.Environment.Trim());
+            document.AppendLine("```");
+        }
+    }
+}
