@@ -13,52 +13,11 @@ internal static partial class KernelEmitter
     /// <summary>Independent accumulators in a dot product, so consecutive FMAs do not wait on each other.</summary>
     private const int DotAccumulators = 4;
 
-    /// <summary>
-    /// The operations on one head_dim-wide vector, once per SIMD path. The kernels are generic over
-    /// these structs; the JIT compiles a copy per struct and inlines the static calls, so each path
-    /// runs straight-line code for exactly head_dim floats.
-    /// </summary>
-    private static void EmitHeadOps(SourceWriter w, KernelPlan plan)
-    {
-        w.Line("/// <summary>Operations on one head_dim-wide vector; one implementation per SIMD path.</summary>");
-        using (w.Block("private interface IHeadOps"))
-        {
-            w.Line("/// <summary>Σ a[i]·b[i].</summary>");
-            w.Line("static abstract float Dot(ref float a, ref float b);");
-            w.Line();
-            w.Line("/// <summary>acc[i] += p·v[i].</summary>");
-            w.Line("static abstract void MultiplyAdd(ref float acc, float p, ref float v);");
-            w.Line();
-            w.Line("/// <summary>x[i] *= s.</summary>");
-            w.Line("static abstract void Scale(ref float x, float s);");
-        }
-
-        foreach (var path in plan.Paths)
-        {
-            w.Line();
-            w.Line("/// <summary>head_dim " + plan.HeadDim.ToString(CultureInfo.InvariantCulture) + " on the " + path.Name + " path: " + path.Describe() + ".</summary>");
-            using (w.Block("private readonly struct " + path.OpsType + " : IHeadOps"))
-            {
-                if (path.Bits == 0 && path.Chunks.Count > MaxUnrolledScalars)
-                {
-                    EmitScalarLoops(w);
-                }
-                else
-                {
-                    EmitDot(w, path);
-                    w.Line();
-                    EmitMultiplyAdd(w, path);
-                    w.Line();
-                    EmitScale(w, path);
-                }
-            }
-        }
-    }
-
     private static void EmitDot(SourceWriter w, SimdPath path)
     {
+        w.Line("/// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("public static float Dot(ref float a, ref float b)"))
+        using (w.Block("private static float Dot(ref float a, ref float b)"))
         {
             var sums = new List<string>();
             foreach (var group in path.Chunks.GroupBy(c => c.Floats))
@@ -101,36 +60,11 @@ internal static partial class KernelEmitter
         }
     }
 
-    private static void EmitMultiplyAdd(SourceWriter w, SimdPath path)
-    {
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("public static void MultiplyAdd(ref float acc, float p, ref float v)"))
-        {
-            foreach (var type in path.Chunks.Select(c => c.VectorType).Where(t => t is not null).Distinct())
-            {
-                w.Line("var p" + type!.Substring("Vector".Length) + " = " + type + ".Create(p);");
-            }
-
-            foreach (var chunk in path.Chunks)
-            {
-                string? type = chunk.VectorType;
-                if (type is null)
-                {
-                    w.Line(Element("acc", chunk.Offset) + " += p * " + Element("v", chunk.Offset) + ";");
-                }
-                else
-                {
-                    string sum = MultiplyAddExpression(type, Load(type, "v", chunk.Offset), "p" + type.Substring("Vector".Length), Load(type, "acc", chunk.Offset));
-                    w.Line(Store(sum, "acc", chunk.Offset));
-                }
-            }
-        }
-    }
-
     private static void EmitScale(SourceWriter w, SimdPath path)
     {
+        w.Line("/// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("public static void Scale(ref float x, float s)"))
+        using (w.Block("public void Scale(ref float x, float s)"))
         {
             foreach (var type in path.Chunks.Select(c => c.VectorType).Where(t => t is not null).Distinct())
             {
@@ -143,42 +77,6 @@ internal static partial class KernelEmitter
                 w.Line(type is null
                     ? Element("x", chunk.Offset) + " *= s;"
                     : Store(Load(type, "x", chunk.Offset) + " * s" + type.Substring("Vector".Length), "x", chunk.Offset));
-            }
-        }
-    }
-
-    private static void EmitScalarLoops(SourceWriter w)
-    {
-        w.Line("// Scalar fallback for a long head: constant-bound loops, which the JIT compiles without bounds checks.");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("public static float Dot(ref float a, ref float b)"))
-        {
-            w.Line("float sum = 0;");
-            using (w.Block("for (int i = 0; i < HeadDim; i++)"))
-            {
-                w.Line("sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);");
-            }
-
-            w.Line("return sum;");
-        }
-
-        w.Line();
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("public static void MultiplyAdd(ref float acc, float p, ref float v)"))
-        {
-            using (w.Block("for (int i = 0; i < HeadDim; i++)"))
-            {
-                w.Line("Unsafe.Add(ref acc, i) += p * Unsafe.Add(ref v, i);");
-            }
-        }
-
-        w.Line();
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("public static void Scale(ref float x, float s)"))
-        {
-            using (w.Block("for (int i = 0; i < HeadDim; i++)"))
-            {
-                w.Line("Unsafe.Add(ref x, i) *= s;");
             }
         }
     }

@@ -38,6 +38,7 @@ internal static partial class KernelEmitter
                 using System.Runtime.Intrinsics;
                 using KernelGen.Caching;
                 using KernelGen.Kernels;
+                using KernelGen.Kernels.Engine;
                 using KernelGen.Patterns;
                 """);
             w.Line();
@@ -166,22 +167,25 @@ internal static partial class KernelEmitter
     private static void EmitKernelClass(SourceWriter w, KernelPlan plan)
     {
         var spec = plan.Spec;
+        string model = "global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName;
         w.Line("/// <summary>");
         w.Line("/// Attention kernels for " + spec.DisplayName + " (" + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + ").");
-        w.Line("/// Every size and pattern parameter is a constant: head_dim operations are unrolled, loop bounds and offsets fold.");
+        w.Line("/// Every size and pattern parameter is a constant: the microkernels are unrolled over head_dim, and the");
+        w.Line("/// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         using (w.Block("file sealed class " + KernelClassName(plan) + " : AttentionKernels"))
         {
-            EmitConstants(w, plan);
+            Constant(w, "int QueryTile", Invariant($"{plan.QueryTile}"), "positions per prefill tile");
+            Constant(w, "int MaxSegments", Invariant($"{plan.MaxSegments}"), "key segments one query or tile can need");
             w.Line();
-            EmitScratch(w, plan);
+            w.Line("/// <summary>The loops every kernel set shares, and this instance's scratch: allocated here, never per call.</summary>");
+            w.Line("private readonly AttentionEngine _engine = new(" + model + ".Shape, QueryTile, MaxSegments);");
             w.Line();
             EmitHeadTables(w, plan);
             w.Line();
-
             w.Line("public " + KernelClassName(plan) + "()");
-            w.Line("    : base(global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName + ".Shape, \"generated (" + spec.ClassName + ")\", global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName + ".LayerPatterns)");
+            w.Line("    : base(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns)");
             using (w.Block())
             {
             }
@@ -197,44 +201,25 @@ internal static partial class KernelEmitter
             w.Line();
             EmitSimdDispatch(w, plan, "Prefill", "PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, start, count, query, output");
             w.Line();
-            EmitDecode(w, plan);
+            EmitLayerDispatch(w, plan, "Decode", "KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output", "cache, layer, position, query, output");
             w.Line();
-            EmitPrefill(w, plan);
-            w.Line();
-            EmitRowState(w, plan);
-            w.Line();
-            EmitHeadOps(w, plan);
-        }
-    }
+            EmitLayerDispatch(w, plan, "Prefill", "KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output", "cache, layer, start, count, query, output");
+            if (plan.Patterns.Any(p => p.HasBlockTable))
+            {
+                w.Line();
+                w.Line("/// <summary>Row <paramref name=\"row\"/> of a baked block table.</summary>");
+                w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+                w.Line("private static ReadOnlySpan<int> BlockRow(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> keys, int row) =>");
+                w.Line("    keys.Slice(rowStarts[row], rowStarts[row + 1] - rowStarts[row]);");
+            }
 
-    private static void EmitConstants(SourceWriter w, KernelPlan plan)
-    {
-        var spec = plan.Spec;
-        Constant(w, "int HeadDim", Invariant($"{spec.HeadDim}"), "floats per head");
-        Constant(w, "int Heads", Invariant($"{spec.Heads}"), "query heads");
-        Constant(w, "int KvHeads", Invariant($"{spec.KvHeads}"), "key/value heads");
-        Constant(w, "int Group", Invariant($"{plan.Group}"), "query heads per KV head");
-        Constant(w, "int Dim", "Heads * HeadDim", "one token's query or output row");
-        Constant(w, "int KeyBlock", Invariant($"{plan.KeyBlock}"), "keys per online-softmax block");
-        Constant(w, "int QueryTile", Invariant($"{plan.QueryTile}"), "positions per prefill tile");
-        Constant(w, "int Rows", "QueryTile * Group", "softmax rows per prefill tile");
-        Constant(w, "int MaxSegments", Invariant($"{plan.MaxSegments}"), "key segments one query or tile can need");
-        Constant(w, "float Scale", plan.Scale, "1/sqrt(head_dim)");
+            EmitPatternStructs(w, plan);
+            EmitMicrokernels(w, plan);
+        }
     }
 
     private static void Constant(SourceWriter w, string declaration, string value, string comment) =>
         w.Line(("private const " + declaration + " = " + value + ";").PadRight(48) + "// " + comment);
-
-    private static void EmitScratch(SourceWriter w, KernelPlan plan)
-    {
-        w.Line("// Scratch, allocated once per instance: calls never allocate.");
-        w.Line("private readonly float[] _scores = new float[Rows * KeyBlock];          // [row][key in block]");
-        w.Line("private readonly float[] _max = new float[Rows];                        // running max per row");
-        w.Line("private readonly float[] _sum = new float[Rows];                        // running sum per row");
-        w.Line("private readonly float[] _acc = new float[Rows * HeadDim];              // output accumulators per row");
-        w.Line("private readonly KeySegment[] _segments = new KeySegment[MaxSegments];  // a decode query's keys");
-        w.Line("private readonly KeyRange[] _ranges = new KeyRange[MaxSegments];        // a prefill tile's keys");
-    }
 
     private static void EmitHeadTables(SourceWriter w, KernelPlan plan)
     {
@@ -287,65 +272,10 @@ internal static partial class KernelEmitter
                 foreach (var path in plan.Paths)
                 {
                     w.Line(path.Bits == 0 ? "default:" : "case " + path.Bits.ToString(CultureInfo.InvariantCulture) + ":");
-                    w.Line("    " + kernel + "<" + path.OpsType + ">(" + arguments + ");");
+                    w.Line("    " + kernel + "(new " + MicroName(path) + "(), " + arguments + ");");
                     w.Line("    break;");
                 }
             }
-        }
-    }
-
-    /// <summary>The per-row online-softmax state shared by decode and prefill.</summary>
-    private static void EmitRowState(SourceWriter w, KernelPlan plan)
-    {
-        w.Line("/// <summary>Starts <paramref name=\"rows\"/> softmax rows: no keys seen, nothing accumulated.</summary>");
-        using (w.Block("private void Reset(int rows)"))
-        {
-            w.Line("_acc.AsSpan(0, rows * HeadDim).Clear();");
-            w.Line("_max.AsSpan(0, rows).Fill(float.NegativeInfinity);");
-            w.Line("_sum.AsSpan(0, rows).Clear();");
-        }
-
-        w.Line();
-        w.Line("/// <summary>Folds a block of scores into each row's running softmax and rescales the row's accumulator.</summary>");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("private void FoldBlock<TOps>(int rows, int n) where TOps : struct, IHeadOps"))
-        {
-            w.Line("ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);");
-            using (w.Block("for (int row = 0; row < rows; row++)"))
-            {
-                w.Line("float correction = OnlineSoftmax.Update(_scores.AsSpan(row * KeyBlock, n), ref _max[row], ref _sum[row]);");
-                using (w.Block("if (correction != 1f)"))
-                {
-                    w.Line("TOps.Scale(ref Unsafe.Add(ref acc, row * HeadDim), correction);");
-                }
-            }
-        }
-
-        w.Line();
-        w.Line("/// <summary>Normalizes each row (position × head) and writes it to its output row.</summary>");
-        using (w.Block("private void Finish<TOps>(int[] heads, int positions, ref float output, int offset) where TOps : struct, IHeadOps"))
-        {
-            w.Line("ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);");
-            using (w.Block("for (int p = 0; p < positions; p++)"))
-            {
-                using (w.Block("for (int h = 0; h < heads.Length; h++)"))
-                {
-                    w.Line("int row = p * heads.Length + h;");
-                    w.Line("ref float source = ref Unsafe.Add(ref acc, row * HeadDim);");
-                    w.Line("TOps.Scale(ref source, 1f / _sum[row]);");
-                    w.Line("MemoryMarshal.CreateReadOnlySpan(ref source, HeadDim).CopyTo(");
-                    w.Line("    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, offset + p * Dim + heads[h] * HeadDim), HeadDim));");
-                }
-            }
-        }
-
-        if (plan.Patterns.Any(p => p.HasBlockTable))
-        {
-            w.Line();
-            w.Line("/// <summary>Row <paramref name=\"row\"/> of a baked block table.</summary>");
-            w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-            w.Line("private static ReadOnlySpan<int> BlockRow(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> keys, int row) =>");
-            w.Line("    keys.Slice(rowStarts[row], rowStarts[row + 1] - rowStarts[row]);");
         }
     }
 

@@ -52,6 +52,7 @@ namespace KernelGen.Generated
     using System.Runtime.Intrinsics;
     using KernelGen.Caching;
     using KernelGen.Kernels;
+    using KernelGen.Kernels.Engine;
     using KernelGen.Patterns;
 
     /// <summary>The attention patterns of Samples.MixedModel, and the block tables of its block patterns.</summary>
@@ -81,29 +82,17 @@ namespace KernelGen.Generated
 
     /// <summary>
     /// Attention kernels for Samples.MixedModel (GQA: 4 query heads / 2 KV heads, group 2, head_dim 64).
-    /// Every size and pattern parameter is a constant: head_dim operations are unrolled, loop bounds and offsets fold.
+    /// Every size and pattern parameter is a constant: the microkernels are unrolled over head_dim, and the
+    /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
     file sealed class MixedModelAttention : AttentionKernels
     {
-        private const int HeadDim = 64;                 // floats per head
-        private const int Heads = 4;                    // query heads
-        private const int KvHeads = 2;                  // key/value heads
-        private const int Group = 2;                    // query heads per KV head
-        private const int Dim = Heads * HeadDim;        // one token's query or output row
-        private const int KeyBlock = 64;                // keys per online-softmax block
         private const int QueryTile = 32;               // positions per prefill tile
-        private const int Rows = QueryTile * Group;     // softmax rows per prefill tile
         private const int MaxSegments = 10;             // key segments one query or tile can need
-        private const float Scale = 0.125f;             // 1/sqrt(head_dim)
 
-        // Scratch, allocated once per instance: calls never allocate.
-        private readonly float[] _scores = new float[Rows * KeyBlock];          // [row][key in block]
-        private readonly float[] _max = new float[Rows];                        // running max per row
-        private readonly float[] _sum = new float[Rows];                        // running sum per row
-        private readonly float[] _acc = new float[Rows * HeadDim];              // output accumulators per row
-        private readonly KeySegment[] _segments = new KeySegment[MaxSegments];  // a decode query's keys
-        private readonly KeyRange[] _ranges = new KeyRange[MaxSegments];        // a prefill tile's keys
+        /// <summary>The loops every kernel set shares, and this instance's scratch: allocated here, never per call.</summary>
+        private readonly AttentionEngine _engine = new(global::Samples.MixedModel.Shape, QueryTile, MaxSegments);
 
         /// <summary>The query heads each KV head serves: [kvHead] → heads.</summary>
         private static readonly int[][] GroupHeads =
@@ -137,16 +126,16 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Decode<HeadOps512>(cache, layer, position, query, output);
+                    Decode(new Micro512(), cache, layer, position, query, output);
                     break;
                 case 256:
-                    Decode<HeadOps256>(cache, layer, position, query, output);
+                    Decode(new Micro256(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode<HeadOps128>(cache, layer, position, query, output);
+                    Decode(new Micro128(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode<HeadOpsScalar>(cache, layer, position, query, output);
+                    Decode(new MicroScalar(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -158,312 +147,47 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Prefill<HeadOps512>(cache, layer, start, count, query, output);
+                    Prefill(new Micro512(), cache, layer, start, count, query, output);
                     break;
                 case 256:
-                    Prefill<HeadOps256>(cache, layer, start, count, query, output);
+                    Prefill(new Micro256(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill<HeadOps128>(cache, layer, start, count, query, output);
+                    Prefill(new Micro128(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill<HeadOpsScalar>(cache, layer, start, count, query, output);
+                    Prefill(new MicroScalar(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
-        /// <summary>Decode on one SIMD path; <typeparamref name="TOps"/> supplies the head_dim-wide operations.</summary>
-        private void Decode<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
+        /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+            where TMicro : struct, IAttentionMicrokernels
         {
             switch (layer)
             {
                 case 0:
-                    DecodeGlobal4Window128<TOps>(cache, layer, position, query, output);
+                    _engine.Decode(micro, new Global4Window128Keys(), cache, layer, position, query, output);
                     break;
                 default: // layers 1
-                    DecodeBigBird64W3G1R1S42<TOps>(cache, layer, position, query, output);
+                    _engine.Decode(micro, new BigBird64W3G1R1S42Keys(), cache, layer, position, query, output);
                     break;
             }
         }
 
-        /// <summary>Decode, Global: the first 4 keys (sinks) plus the last 128.</summary>
-        private void DecodeGlobal4Window128<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            Span<KeySegment> segments = _segments;
-            // the band i - j < 128
-            int count = KeySegments.Band(position, 0, 128, segments);
-            // the first 4 keys, where the band does not reach them
-            count += KeySegments.Prefix(position, 4, 128, segments.Slice(count));
-            for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-            {
-                AttendSegments<TOps>(cache, layer, kvHead, GroupHeads[kvHead], segments.Slice(0, count), rolling: true, query, output);
-            }
-        }
-
-        /// <summary>Decode, BigBird, block 64: 3 window, 1 global and 1 random (seed 42) key blocks per query block.</summary>
-        private void DecodeBigBird64W3G1R1S42<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            Span<KeySegment> segments = _segments;
-            // the key blocks of 64 listed for the query's block
-            int count = KeySegments.Blocks(position, 64, BlockRow(MixedModelPatterns.BigBird64W3G1R1S42RowStarts, MixedModelPatterns.BigBird64W3G1R1S42Keys, position / 64), segments);
-            for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-            {
-                AttendSegments<TOps>(cache, layer, kvHead, GroupHeads[kvHead], segments.Slice(0, count), rolling: false, query, output);
-            }
-        }
-
-        /// <summary>Attends one KV head's keys in <paramref name="segments"/> for the query <paramref name="heads"/>, and writes their outputs.</summary>
-        private void AttendSegments<TOps>(KvCache cache, int layer, int kvHead, int[] heads, ReadOnlySpan<KeySegment> segments, bool rolling,
-            ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            if (heads.Length == 0)
-            {
-                return;
-            }
-
-            ref float keys = ref cache.KeysRef(layer, kvHead);
-            ref float values = ref cache.ValuesRef(layer, kvHead);
-            Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
-            Reset(heads.Length);
-            foreach (var segment in segments)
-            {
-                if (rolling)
-                {
-                    // A sliding window's keys live in a ring: a run of positions is at most three runs of slots.
-                    int pieces = cache.Layout(layer).ToSlotRuns(segment.Start, segment.Count, runs);
-                    for (int piece = 0; piece < pieces; piece++)
-                    {
-                        AccumulateKeys<TOps>(ref keys, ref values, query, heads, runs[piece].Slot, runs[piece].Count, 1);
-                    }
-                }
-                else
-                {
-                    AccumulateKeys<TOps>(ref keys, ref values, query, heads, segment.Start, segment.Count, segment.Step);
-                }
-            }
-
-            Finish<TOps>(heads, 1, ref MemoryMarshal.GetReference(output), 0);
-        }
-
-        /// <summary>Folds <paramref name="count"/> keys at slots start, start + step, ... into the rows of <paramref name="heads"/>.</summary>
-        private void AccumulateKeys<TOps>(ref float keys, ref float values, ReadOnlySpan<float> query, int[] heads, int start, int count, int step)
-            where TOps : struct, IHeadOps
-        {
-            ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            ref float q = ref MemoryMarshal.GetReference(query);
-            for (int block = 0; block < count; block += KeyBlock)
-            {
-                int n = Math.Min(KeyBlock, count - block);
-
-                // Scores: each key is loaded once and serves every query head that attends it.
-                for (int t = 0; t < n; t++)
-                {
-                    ref float k = ref Unsafe.Add(ref keys, (start + (block + t) * step) * HeadDim);
-                    for (int h = 0; h < heads.Length; h++)
-                    {
-                        Unsafe.Add(ref scores, h * KeyBlock + t) = TOps.Dot(ref Unsafe.Add(ref q, heads[h] * HeadDim), ref k) * Scale;
-                    }
-                }
-
-                FoldBlock<TOps>(heads.Length, n);
-
-                // Values: each value is loaded once and accumulated into every such head.
-                for (int t = 0; t < n; t++)
-                {
-                    ref float v = ref Unsafe.Add(ref values, (start + (block + t) * step) * HeadDim);
-                    for (int h = 0; h < heads.Length; h++)
-                    {
-                        TOps.MultiplyAdd(ref Unsafe.Add(ref acc, h * HeadDim), Unsafe.Add(ref scores, h * KeyBlock + t), ref v);
-                    }
-                }
-            }
-        }
-
-        /// <summary>Prefill on one SIMD path; <typeparamref name="TOps"/> supplies the head_dim-wide operations.</summary>
-        private void Prefill<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
+        /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+            where TMicro : struct, IAttentionMicrokernels
         {
             switch (layer)
             {
                 case 0:
-                    PrefillGlobal4Window128<TOps>(cache, layer, start, count, query, output);
+                    _engine.Prefill(micro, new Global4Window128Keys(), cache, layer, start, count, query, output);
                     break;
                 default: // layers 1
-                    PrefillBigBird64W3G1R1S42<TOps>(cache, layer, start, count, query, output);
+                    _engine.Prefill(micro, new BigBird64W3G1R1S42Keys(), cache, layer, start, count, query, output);
                     break;
-            }
-        }
-
-        /// <summary>Prefill, Global: the first 4 keys (sinks) plus the last 128.</summary>
-        private void PrefillGlobal4Window128<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            Span<KeyRange> ranges = _ranges;
-            int end = start + count;
-            for (int tile = start; tile < end;)
-            {
-                int tileEnd = Math.Min(tile + QueryTile, end);
-                int last = tileEnd - 1;
-                int n;
-                // the band i - j < 128
-                n = KeySegments.BandTile(tile, last, 0, 128, ranges);
-                // the first 4 keys, where the band does not reach them
-                n += KeySegments.PrefixTile(last, 4, 128, ranges.Slice(n));
-                for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-                {
-                    AttendTile<TOps>(cache, layer, kvHead, GroupHeads[kvHead], ranges.Slice(0, n), stride: 0, rolling: true,
-                        query, output, start, tile, tileEnd - tile);
-                }
-
-                tile = tileEnd;
-            }
-        }
-
-        /// <summary>Prefill, BigBird, block 64: 3 window, 1 global and 1 random (seed 42) key blocks per query block.</summary>
-        private void PrefillBigBird64W3G1R1S42<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            Span<KeyRange> ranges = _ranges;
-            int end = start + count;
-            for (int tile = start; tile < end;)
-            {
-                int tileEnd = Math.Min(tile + QueryTile, end);
-                // Tiles stay inside one block of 64, so every row of a tile sees the same key blocks.
-                tileEnd = Math.Min(tileEnd, (tile / 64 + 1) * 64);
-                int last = tileEnd - 1;
-                int n;
-                // the key blocks of 64 listed for the query's block
-                n = KeySegments.BlocksTile(last, 64, BlockRow(MixedModelPatterns.BigBird64W3G1R1S42RowStarts, MixedModelPatterns.BigBird64W3G1R1S42Keys, tile / 64), ranges);
-                for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-                {
-                    AttendTile<TOps>(cache, layer, kvHead, GroupHeads[kvHead], ranges.Slice(0, n), stride: 0, rolling: false,
-                        query, output, start, tile, tileEnd - tile);
-                }
-
-                tile = tileEnd;
-            }
-        }
-
-        /// <summary>Attends one KV head's keys in <paramref name="ranges"/> (and strided keys) for a tile of positions × <paramref name="heads"/>.</summary>
-        private void AttendTile<TOps>(KvCache cache, int layer, int kvHead, int[] heads, ReadOnlySpan<KeyRange> ranges, int stride, bool rolling,
-            ReadOnlySpan<float> query, Span<float> output, int start, int tile, int positions)
-            where TOps : struct, IHeadOps
-        {
-            if (heads.Length == 0)
-            {
-                return;
-            }
-
-            ref float keys = ref cache.KeysRef(layer, kvHead);
-            ref float values = ref cache.ValuesRef(layer, kvHead);
-            Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
-            Reset(positions * heads.Length);
-            foreach (var range in ranges)
-            {
-                int pieces = rolling ? cache.Layout(layer).ToSlotRuns(range.Start, range.Count, runs) : 1;
-                if (!rolling)
-                {
-                    runs[0] = (range.Start, range.Start, range.Count);
-                }
-
-                for (int piece = 0; piece < pieces; piece++)
-                {
-                    TileKeys<TOps>(ref keys, ref values, query, heads, start, tile, positions, runs[piece].Slot, runs[piece].Position, runs[piece].Count,
-                        range.MinDistance, range.MaxDistance);
-                }
-            }
-
-            Finish<TOps>(heads, positions, ref MemoryMarshal.GetReference(output), (tile - start) * Dim);
-        }
-
-        /// <summary>Folds contiguous keys (slots from <paramref name="slot"/>, positions from <paramref name="firstKey"/>) into every row of the tile.</summary>
-        private void TileKeys<TOps>(ref float keys, ref float values, ReadOnlySpan<float> query, int[] heads, int start, int tile, int positions,
-            int slot, int firstKey, int count, int minDistance, int maxDistance)
-            where TOps : struct, IHeadOps
-        {
-            int rows = positions * heads.Length, last = tile + positions - 1;
-            ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            ref float q = ref MemoryMarshal.GetReference(query);
-            for (int block = 0; block < count; block += KeyBlock)
-            {
-                int n = Math.Min(KeyBlock, count - block);
-                // Only a block on the range's edge (the causal diagonal, a window's far end) needs a mask.
-                bool masked = KeySegments.NeedsMask(tile, last, firstKey + block, n, minDistance, maxDistance);
-                for (int t = 0; t < n; t++)
-                {
-                    int key = firstKey + block + t;
-                    ref float k = ref Unsafe.Add(ref keys, (slot + block + t) * HeadDim);
-                    for (int p = 0; p < positions; p++)
-                    {
-                        int distance = tile + p - key;
-                        bool attended = !masked || (distance >= minDistance && distance <= maxDistance);
-                        ref float qRow = ref Unsafe.Add(ref q, (tile + p - start) * Dim);
-                        ref float rowScores = ref Unsafe.Add(ref scores, p * heads.Length * KeyBlock + t);
-                        for (int h = 0; h < heads.Length; h++)
-                        {
-                            Unsafe.Add(ref rowScores, h * KeyBlock) = attended
-                                ? TOps.Dot(ref Unsafe.Add(ref qRow, heads[h] * HeadDim), ref k) * Scale
-                                : float.NegativeInfinity;
-                        }
-                    }
-                }
-
-                FoldBlock<TOps>(rows, n);
-
-                for (int t = 0; t < n; t++)
-                {
-                    ref float v = ref Unsafe.Add(ref values, (slot + block + t) * HeadDim);
-                    for (int row = 0; row < rows; row++)
-                    {
-                        TOps.MultiplyAdd(ref Unsafe.Add(ref acc, row * HeadDim), Unsafe.Add(ref scores, row * KeyBlock + t), ref v);
-                    }
-                }
-            }
-        }
-
-        /// <summary>Starts <paramref name="rows"/> softmax rows: no keys seen, nothing accumulated.</summary>
-        private void Reset(int rows)
-        {
-            _acc.AsSpan(0, rows * HeadDim).Clear();
-            _max.AsSpan(0, rows).Fill(float.NegativeInfinity);
-            _sum.AsSpan(0, rows).Clear();
-        }
-
-        /// <summary>Folds a block of scores into each row's running softmax and rescales the row's accumulator.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void FoldBlock<TOps>(int rows, int n) where TOps : struct, IHeadOps
-        {
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            for (int row = 0; row < rows; row++)
-            {
-                float correction = OnlineSoftmax.Update(_scores.AsSpan(row * KeyBlock, n), ref _max[row], ref _sum[row]);
-                if (correction != 1f)
-                {
-                    TOps.Scale(ref Unsafe.Add(ref acc, row * HeadDim), correction);
-                }
-            }
-        }
-
-        /// <summary>Normalizes each row (position × head) and writes it to its output row.</summary>
-        private void Finish<TOps>(int[] heads, int positions, ref float output, int offset) where TOps : struct, IHeadOps
-        {
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            for (int p = 0; p < positions; p++)
-            {
-                for (int h = 0; h < heads.Length; h++)
-                {
-                    int row = p * heads.Length + h;
-                    ref float source = ref Unsafe.Add(ref acc, row * HeadDim);
-                    TOps.Scale(ref source, 1f / _sum[row]);
-                    MemoryMarshal.CreateReadOnlySpan(ref source, HeadDim).CopyTo(
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, offset + p * Dim + heads[h] * HeadDim), HeadDim));
-                }
             }
         }
 
@@ -472,44 +196,308 @@ namespace KernelGen.Generated
         private static ReadOnlySpan<int> BlockRow(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> keys, int row) =>
             keys.Slice(rowStarts[row], rowStarts[row + 1] - rowStarts[row]);
 
-        /// <summary>Operations on one head_dim-wide vector; one implementation per SIMD path.</summary>
-        private interface IHeadOps
+        /// <summary>Global: the first 4 keys (sinks) plus the last 128.</summary>
+        private readonly struct Global4Window128Keys : IKeyPattern
         {
-            /// <summary>Σ a[i]·b[i].</summary>
-            static abstract float Dot(ref float a, ref float b);
+            public int HeadClasses => 1;
 
-            /// <summary>acc[i] += p·v[i].</summary>
-            static abstract void MultiplyAdd(ref float acc, float p, ref float v);
+            public int BlockLength => 0;
 
-            /// <summary>x[i] *= s.</summary>
-            static abstract void Scale(ref float x, float s);
+            public bool IsRolling => true;
+
+            public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
+
+            /// <summary>Decode: the keys query i attends.</summary>
+            public int Segments(int headClass, int query, Span<KeySegment> segments)
+            {
+                // the band i - j < 128
+                int count = KeySegments.Band(query, 0, 128, segments);
+                // the first 4 keys, where the band does not reach them
+                count += KeySegments.Prefix(query, 4, 128, segments.Slice(count));
+                return count;
+            }
+
+            /// <summary>Prefill: the key ranges of queries first..last (inside one block); strided keys are the engine's.</summary>
+            public int TileRanges(int headClass, int first, int last, Span<KeyRange> ranges)
+            {
+                // the band i - j < 128
+                int count = KeySegments.BandTile(first, last, 0, 128, ranges);
+                // the first 4 keys, where the band does not reach them
+                count += KeySegments.PrefixTile(last, 4, 128, ranges.Slice(count));
+                return count;
+            }
+
+            public int StridePeriod(int headClass) => 0;
         }
 
-        /// <summary>head_dim 64 on the Vector512 path: 4 × Vector512.</summary>
-        private readonly struct HeadOps512 : IHeadOps
+        /// <summary>BigBird, block 64: 3 window, 1 global and 1 random (seed 42) key blocks per query block.</summary>
+        private readonly struct BigBird64W3G1R1S42Keys : IKeyPattern
         {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
+            public int HeadClasses => 1;
+
+            public int BlockLength => 64;
+
+            public bool IsRolling => false;
+
+            public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
+
+            /// <summary>Decode: the keys query i attends.</summary>
+            public int Segments(int headClass, int query, Span<KeySegment> segments)
             {
-                var dot512_0 = Vector512.LoadUnsafe(ref a) * Vector512.LoadUnsafe(ref b);
-                var dot512_1 = Vector512.LoadUnsafe(ref a, 16) * Vector512.LoadUnsafe(ref b, 16);
-                var dot512_2 = Vector512.LoadUnsafe(ref a, 32) * Vector512.LoadUnsafe(ref b, 32);
-                var dot512_3 = Vector512.LoadUnsafe(ref a, 48) * Vector512.LoadUnsafe(ref b, 48);
-                return Vector512.Sum((dot512_0 + dot512_1) + (dot512_2 + dot512_3));
+                // the key blocks of 64 listed for the query's block
+                int count = KeySegments.Blocks(query, 64, BlockRow(MixedModelPatterns.BigBird64W3G1R1S42RowStarts, MixedModelPatterns.BigBird64W3G1R1S42Keys, query / 64), segments);
+                return count;
             }
 
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
+            /// <summary>Prefill: the key ranges of queries first..last (inside one block); strided keys are the engine's.</summary>
+            public int TileRanges(int headClass, int first, int last, Span<KeyRange> ranges)
             {
-                var p512 = Vector512.Create(p);
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v), p512, Vector512.LoadUnsafe(ref acc)).StoreUnsafe(ref acc);
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, 16), p512, Vector512.LoadUnsafe(ref acc, 16)).StoreUnsafe(ref acc, 16);
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, 32), p512, Vector512.LoadUnsafe(ref acc, 32)).StoreUnsafe(ref acc, 32);
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref v, 48), p512, Vector512.LoadUnsafe(ref acc, 48)).StoreUnsafe(ref acc, 48);
+                // the key blocks of 64 listed for the query's block
+                int count = KeySegments.BlocksTile(last, 64, BlockRow(MixedModelPatterns.BigBird64W3G1R1S42RowStarts, MixedModelPatterns.BigBird64W3G1R1S42Keys, first / 64), ranges);
+                return count;
             }
 
+            public int StridePeriod(int headClass) => 0;
+        }
+
+        /// <summary>Microkernels for head_dim 64 on the Vector512 path: 4 × Vector512.</summary>
+        private readonly struct Micro512 : IAttentionMicrokernels
+        {
+            public int HeadDim => 64;
+
+            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+            {
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 64);
+                    ref float q1 = ref Unsafe.Add(ref q0, 64);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 64);
+                        ref float k1 = ref Unsafe.Add(ref k0, 64);
+                        ref float k2 = ref Unsafe.Add(ref k1, 64);
+                        ref float k3 = ref Unsafe.Add(ref k2, 64);
+                        Vector512<float> a512_00 = default, a512_01 = default, a512_02 = default, a512_03 = default, a512_10 = default, a512_11 = default, a512_12 = default, a512_13 = default;
+                        Vector512<float> x0_512, x1_512, y_512;
+                        x0_512 = Vector512.LoadUnsafe(ref q0);
+                        x1_512 = Vector512.LoadUnsafe(ref q1);
+                        y_512 = Vector512.LoadUnsafe(ref k0);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        a512_10 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_10);
+                        y_512 = Vector512.LoadUnsafe(ref k1);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        a512_11 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_11);
+                        y_512 = Vector512.LoadUnsafe(ref k2);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        a512_12 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_12);
+                        y_512 = Vector512.LoadUnsafe(ref k3);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        a512_13 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_13);
+                        x0_512 = Vector512.LoadUnsafe(ref q0, 16);
+                        x1_512 = Vector512.LoadUnsafe(ref q1, 16);
+                        y_512 = Vector512.LoadUnsafe(ref k0, 16);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        a512_10 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_10);
+                        y_512 = Vector512.LoadUnsafe(ref k1, 16);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        a512_11 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_11);
+                        y_512 = Vector512.LoadUnsafe(ref k2, 16);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        a512_12 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_12);
+                        y_512 = Vector512.LoadUnsafe(ref k3, 16);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        a512_13 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_13);
+                        x0_512 = Vector512.LoadUnsafe(ref q0, 32);
+                        x1_512 = Vector512.LoadUnsafe(ref q1, 32);
+                        y_512 = Vector512.LoadUnsafe(ref k0, 32);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        a512_10 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_10);
+                        y_512 = Vector512.LoadUnsafe(ref k1, 32);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        a512_11 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_11);
+                        y_512 = Vector512.LoadUnsafe(ref k2, 32);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        a512_12 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_12);
+                        y_512 = Vector512.LoadUnsafe(ref k3, 32);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        a512_13 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_13);
+                        x0_512 = Vector512.LoadUnsafe(ref q0, 48);
+                        x1_512 = Vector512.LoadUnsafe(ref q1, 48);
+                        y_512 = Vector512.LoadUnsafe(ref k0, 48);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        a512_10 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_10);
+                        y_512 = Vector512.LoadUnsafe(ref k1, 48);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        a512_11 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_11);
+                        y_512 = Vector512.LoadUnsafe(ref k2, 48);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        a512_12 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_12);
+                        y_512 = Vector512.LoadUnsafe(ref k3, 48);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        a512_13 = Vector512.FusedMultiplyAdd(x1_512, y_512, a512_13);
+                        Microkernels.Reduce4(a512_00, a512_01, a512_02, a512_03).StoreUnsafe(ref s0, (nuint)c);
+                        Microkernels.Reduce4(a512_10, a512_11, a512_12, a512_13).StoreUnsafe(ref s1, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 64);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 64);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 64);
+                        ref float k1 = ref Unsafe.Add(ref k0, 64);
+                        ref float k2 = ref Unsafe.Add(ref k1, 64);
+                        ref float k3 = ref Unsafe.Add(ref k2, 64);
+                        Vector512<float> a512_00 = default, a512_01 = default, a512_02 = default, a512_03 = default;
+                        Vector512<float> x0_512, y_512;
+                        x0_512 = Vector512.LoadUnsafe(ref q0);
+                        y_512 = Vector512.LoadUnsafe(ref k0);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        y_512 = Vector512.LoadUnsafe(ref k1);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        y_512 = Vector512.LoadUnsafe(ref k2);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        y_512 = Vector512.LoadUnsafe(ref k3);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        x0_512 = Vector512.LoadUnsafe(ref q0, 16);
+                        y_512 = Vector512.LoadUnsafe(ref k0, 16);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        y_512 = Vector512.LoadUnsafe(ref k1, 16);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        y_512 = Vector512.LoadUnsafe(ref k2, 16);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        y_512 = Vector512.LoadUnsafe(ref k3, 16);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        x0_512 = Vector512.LoadUnsafe(ref q0, 32);
+                        y_512 = Vector512.LoadUnsafe(ref k0, 32);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        y_512 = Vector512.LoadUnsafe(ref k1, 32);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        y_512 = Vector512.LoadUnsafe(ref k2, 32);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        y_512 = Vector512.LoadUnsafe(ref k3, 32);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        x0_512 = Vector512.LoadUnsafe(ref q0, 48);
+                        y_512 = Vector512.LoadUnsafe(ref k0, 48);
+                        a512_00 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_00);
+                        y_512 = Vector512.LoadUnsafe(ref k1, 48);
+                        a512_01 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_01);
+                        y_512 = Vector512.LoadUnsafe(ref k2, 48);
+                        a512_02 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_02);
+                        y_512 = Vector512.LoadUnsafe(ref k3, 48);
+                        a512_03 = Vector512.FusedMultiplyAdd(x0_512, y_512, a512_03);
+                        Microkernels.Reduce4(a512_00, a512_01, a512_02, a512_03).StoreUnsafe(ref s0, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 64);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    }
+                }
+            }
+
+            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+            {
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 64);
+                    ref float o1 = ref Unsafe.Add(ref o0, 64);
+                    {
+                        var a512_00 = Vector512.LoadUnsafe(ref o0);
+                        var a512_10 = Vector512.LoadUnsafe(ref o1);
+                        var a512_01 = Vector512.LoadUnsafe(ref o0, 16);
+                        var a512_11 = Vector512.LoadUnsafe(ref o1, 16);
+                        var a512_02 = Vector512.LoadUnsafe(ref o0, 32);
+                        var a512_12 = Vector512.LoadUnsafe(ref o1, 32);
+                        var a512_03 = Vector512.LoadUnsafe(ref o0, 48);
+                        var a512_13 = Vector512.LoadUnsafe(ref o1, 48);
+                        Vector512<float> y_512;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            float w1 = Unsafe.Add(ref p1, c);
+                            var w0_512 = Vector512.Create(w0);
+                            var w1_512 = Vector512.Create(w1);
+                            y_512 = Vector512.LoadUnsafe(ref vc);
+                            a512_00 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_00);
+                            a512_10 = Vector512.FusedMultiplyAdd(w1_512, y_512, a512_10);
+                            y_512 = Vector512.LoadUnsafe(ref vc, 16);
+                            a512_01 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_01);
+                            a512_11 = Vector512.FusedMultiplyAdd(w1_512, y_512, a512_11);
+                            y_512 = Vector512.LoadUnsafe(ref vc, 32);
+                            a512_02 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_02);
+                            a512_12 = Vector512.FusedMultiplyAdd(w1_512, y_512, a512_12);
+                            y_512 = Vector512.LoadUnsafe(ref vc, 48);
+                            a512_03 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_03);
+                            a512_13 = Vector512.FusedMultiplyAdd(w1_512, y_512, a512_13);
+                        }
+                        a512_00.StoreUnsafe(ref o0);
+                        a512_10.StoreUnsafe(ref o1);
+                        a512_01.StoreUnsafe(ref o0, 16);
+                        a512_11.StoreUnsafe(ref o1, 16);
+                        a512_02.StoreUnsafe(ref o0, 32);
+                        a512_12.StoreUnsafe(ref o1, 32);
+                        a512_03.StoreUnsafe(ref o0, 48);
+                        a512_13.StoreUnsafe(ref o1, 48);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 64);
+                    {
+                        var a512_00 = Vector512.LoadUnsafe(ref o0);
+                        var a512_01 = Vector512.LoadUnsafe(ref o0, 16);
+                        var a512_02 = Vector512.LoadUnsafe(ref o0, 32);
+                        var a512_03 = Vector512.LoadUnsafe(ref o0, 48);
+                        Vector512<float> y_512;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            var w0_512 = Vector512.Create(w0);
+                            y_512 = Vector512.LoadUnsafe(ref vc);
+                            a512_00 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_00);
+                            y_512 = Vector512.LoadUnsafe(ref vc, 16);
+                            a512_01 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_01);
+                            y_512 = Vector512.LoadUnsafe(ref vc, 32);
+                            a512_02 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_02);
+                            y_512 = Vector512.LoadUnsafe(ref vc, 48);
+                            a512_03 = Vector512.FusedMultiplyAdd(w0_512, y_512, a512_03);
+                        }
+                        a512_00.StoreUnsafe(ref o0);
+                        a512_01.StoreUnsafe(ref o0, 16);
+                        a512_02.StoreUnsafe(ref o0, 32);
+                        a512_03.StoreUnsafe(ref o0, 48);
+                    }
+                }
+            }
+
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
+            public void Scale(ref float x, float s)
             {
                 var s512 = Vector512.Create(s);
                 (Vector512.LoadUnsafe(ref x) * s512).StoreUnsafe(ref x);
@@ -517,41 +505,404 @@ namespace KernelGen.Generated
                 (Vector512.LoadUnsafe(ref x, 32) * s512).StoreUnsafe(ref x, 32);
                 (Vector512.LoadUnsafe(ref x, 48) * s512).StoreUnsafe(ref x, 48);
             }
+
+            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
+            {
+                var dot512_0 = Vector512.LoadUnsafe(ref a) * Vector512.LoadUnsafe(ref b);
+                var dot512_1 = Vector512.LoadUnsafe(ref a, 16) * Vector512.LoadUnsafe(ref b, 16);
+                var dot512_2 = Vector512.LoadUnsafe(ref a, 32) * Vector512.LoadUnsafe(ref b, 32);
+                var dot512_3 = Vector512.LoadUnsafe(ref a, 48) * Vector512.LoadUnsafe(ref b, 48);
+                return Vector512.Sum((dot512_0 + dot512_1) + (dot512_2 + dot512_3));
+            }
         }
 
-        /// <summary>head_dim 64 on the Vector256 path: 8 × Vector256.</summary>
-        private readonly struct HeadOps256 : IHeadOps
+        /// <summary>Microkernels for head_dim 64 on the Vector256 path: 8 × Vector256.</summary>
+        private readonly struct Micro256 : IAttentionMicrokernels
         {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
+            public int HeadDim => 64;
+
+            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
-                var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
-                var dot256_1 = Vector256.LoadUnsafe(ref a, 8) * Vector256.LoadUnsafe(ref b, 8);
-                var dot256_2 = Vector256.LoadUnsafe(ref a, 16) * Vector256.LoadUnsafe(ref b, 16);
-                var dot256_3 = Vector256.LoadUnsafe(ref a, 24) * Vector256.LoadUnsafe(ref b, 24);
-                dot256_0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 32), Vector256.LoadUnsafe(ref b, 32), dot256_0);
-                dot256_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 40), Vector256.LoadUnsafe(ref b, 40), dot256_1);
-                dot256_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 48), Vector256.LoadUnsafe(ref b, 48), dot256_2);
-                dot256_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 56), Vector256.LoadUnsafe(ref b, 56), dot256_3);
-                return Vector256.Sum((dot256_0 + dot256_1) + (dot256_2 + dot256_3));
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 64);
+                    ref float q1 = ref Unsafe.Add(ref q0, 64);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 64);
+                        ref float k1 = ref Unsafe.Add(ref k0, 64);
+                        ref float k2 = ref Unsafe.Add(ref k1, 64);
+                        ref float k3 = ref Unsafe.Add(ref k2, 64);
+                        Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default, a256_10 = default, a256_11 = default, a256_12 = default, a256_13 = default;
+                        Vector256<float> x0_256, x1_256, y_256;
+                        x0_256 = Vector256.LoadUnsafe(ref q0);
+                        x1_256 = Vector256.LoadUnsafe(ref q1);
+                        y_256 = Vector256.LoadUnsafe(ref k0);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 8);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 8);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 8);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 8);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 8);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 8);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 16);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 16);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 16);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 16);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 16);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 16);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 24);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 24);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 24);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 24);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 24);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 24);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 32);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 32);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 32);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 32);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 32);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 32);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 40);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 40);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 40);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 40);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 40);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 40);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 48);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 48);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 48);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 48);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 48);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 48);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 56);
+                        x1_256 = Vector256.LoadUnsafe(ref q1, 56);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 56);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 56);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 56);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 56);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
+                        Microkernels.Reduce4(a256_10, a256_11, a256_12, a256_13).StoreUnsafe(ref s1, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 64);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 64);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 64);
+                        ref float k1 = ref Unsafe.Add(ref k0, 64);
+                        ref float k2 = ref Unsafe.Add(ref k1, 64);
+                        ref float k3 = ref Unsafe.Add(ref k2, 64);
+                        Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default;
+                        Vector256<float> x0_256, y_256;
+                        x0_256 = Vector256.LoadUnsafe(ref q0);
+                        y_256 = Vector256.LoadUnsafe(ref k0);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 8);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 8);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 8);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 8);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 8);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 16);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 16);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 16);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 16);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 16);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 24);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 24);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 24);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 24);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 24);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 32);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 32);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 32);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 32);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 32);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 40);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 40);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 40);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 40);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 40);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 48);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 48);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 48);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 48);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 48);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        x0_256 = Vector256.LoadUnsafe(ref q0, 56);
+                        y_256 = Vector256.LoadUnsafe(ref k0, 56);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1, 56);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2, 56);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3, 56);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 64);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    }
+                }
             }
 
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
+            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
-                var p256 = Vector256.Create(p);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v), p256, Vector256.LoadUnsafe(ref acc)).StoreUnsafe(ref acc);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 8), p256, Vector256.LoadUnsafe(ref acc, 8)).StoreUnsafe(ref acc, 8);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 16), p256, Vector256.LoadUnsafe(ref acc, 16)).StoreUnsafe(ref acc, 16);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 24), p256, Vector256.LoadUnsafe(ref acc, 24)).StoreUnsafe(ref acc, 24);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 32), p256, Vector256.LoadUnsafe(ref acc, 32)).StoreUnsafe(ref acc, 32);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 40), p256, Vector256.LoadUnsafe(ref acc, 40)).StoreUnsafe(ref acc, 40);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 48), p256, Vector256.LoadUnsafe(ref acc, 48)).StoreUnsafe(ref acc, 48);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v, 56), p256, Vector256.LoadUnsafe(ref acc, 56)).StoreUnsafe(ref acc, 56);
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 64);
+                    ref float o1 = ref Unsafe.Add(ref o0, 64);
+                    {
+                        var a256_00 = Vector256.LoadUnsafe(ref o0);
+                        var a256_10 = Vector256.LoadUnsafe(ref o1);
+                        var a256_01 = Vector256.LoadUnsafe(ref o0, 8);
+                        var a256_11 = Vector256.LoadUnsafe(ref o1, 8);
+                        var a256_02 = Vector256.LoadUnsafe(ref o0, 16);
+                        var a256_12 = Vector256.LoadUnsafe(ref o1, 16);
+                        var a256_03 = Vector256.LoadUnsafe(ref o0, 24);
+                        var a256_13 = Vector256.LoadUnsafe(ref o1, 24);
+                        Vector256<float> y_256;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            float w1 = Unsafe.Add(ref p1, c);
+                            var w0_256 = Vector256.Create(w0);
+                            var w1_256 = Vector256.Create(w1);
+                            y_256 = Vector256.LoadUnsafe(ref vc);
+                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
+                            a256_10 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_10);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 8);
+                            a256_01 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_01);
+                            a256_11 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_11);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 16);
+                            a256_02 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_02);
+                            a256_12 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_12);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 24);
+                            a256_03 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_03);
+                            a256_13 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_13);
+                        }
+                        a256_00.StoreUnsafe(ref o0);
+                        a256_10.StoreUnsafe(ref o1);
+                        a256_01.StoreUnsafe(ref o0, 8);
+                        a256_11.StoreUnsafe(ref o1, 8);
+                        a256_02.StoreUnsafe(ref o0, 16);
+                        a256_12.StoreUnsafe(ref o1, 16);
+                        a256_03.StoreUnsafe(ref o0, 24);
+                        a256_13.StoreUnsafe(ref o1, 24);
+                    }
+                    {
+                        var a256_00 = Vector256.LoadUnsafe(ref o0, 32);
+                        var a256_10 = Vector256.LoadUnsafe(ref o1, 32);
+                        var a256_01 = Vector256.LoadUnsafe(ref o0, 40);
+                        var a256_11 = Vector256.LoadUnsafe(ref o1, 40);
+                        var a256_02 = Vector256.LoadUnsafe(ref o0, 48);
+                        var a256_12 = Vector256.LoadUnsafe(ref o1, 48);
+                        var a256_03 = Vector256.LoadUnsafe(ref o0, 56);
+                        var a256_13 = Vector256.LoadUnsafe(ref o1, 56);
+                        Vector256<float> y_256;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            float w1 = Unsafe.Add(ref p1, c);
+                            var w0_256 = Vector256.Create(w0);
+                            var w1_256 = Vector256.Create(w1);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 32);
+                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
+                            a256_10 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_10);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 40);
+                            a256_01 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_01);
+                            a256_11 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_11);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 48);
+                            a256_02 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_02);
+                            a256_12 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_12);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 56);
+                            a256_03 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_03);
+                            a256_13 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_13);
+                        }
+                        a256_00.StoreUnsafe(ref o0, 32);
+                        a256_10.StoreUnsafe(ref o1, 32);
+                        a256_01.StoreUnsafe(ref o0, 40);
+                        a256_11.StoreUnsafe(ref o1, 40);
+                        a256_02.StoreUnsafe(ref o0, 48);
+                        a256_12.StoreUnsafe(ref o1, 48);
+                        a256_03.StoreUnsafe(ref o0, 56);
+                        a256_13.StoreUnsafe(ref o1, 56);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 64);
+                    {
+                        var a256_00 = Vector256.LoadUnsafe(ref o0);
+                        var a256_01 = Vector256.LoadUnsafe(ref o0, 8);
+                        var a256_02 = Vector256.LoadUnsafe(ref o0, 16);
+                        var a256_03 = Vector256.LoadUnsafe(ref o0, 24);
+                        var a256_04 = Vector256.LoadUnsafe(ref o0, 32);
+                        var a256_05 = Vector256.LoadUnsafe(ref o0, 40);
+                        var a256_06 = Vector256.LoadUnsafe(ref o0, 48);
+                        var a256_07 = Vector256.LoadUnsafe(ref o0, 56);
+                        Vector256<float> y_256;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            var w0_256 = Vector256.Create(w0);
+                            y_256 = Vector256.LoadUnsafe(ref vc);
+                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 8);
+                            a256_01 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_01);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 16);
+                            a256_02 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_02);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 24);
+                            a256_03 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_03);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 32);
+                            a256_04 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_04);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 40);
+                            a256_05 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_05);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 48);
+                            a256_06 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_06);
+                            y_256 = Vector256.LoadUnsafe(ref vc, 56);
+                            a256_07 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_07);
+                        }
+                        a256_00.StoreUnsafe(ref o0);
+                        a256_01.StoreUnsafe(ref o0, 8);
+                        a256_02.StoreUnsafe(ref o0, 16);
+                        a256_03.StoreUnsafe(ref o0, 24);
+                        a256_04.StoreUnsafe(ref o0, 32);
+                        a256_05.StoreUnsafe(ref o0, 40);
+                        a256_06.StoreUnsafe(ref o0, 48);
+                        a256_07.StoreUnsafe(ref o0, 56);
+                    }
+                }
             }
 
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
+            public void Scale(ref float x, float s)
             {
                 var s256 = Vector256.Create(s);
                 (Vector256.LoadUnsafe(ref x) * s256).StoreUnsafe(ref x);
@@ -563,57 +914,381 @@ namespace KernelGen.Generated
                 (Vector256.LoadUnsafe(ref x, 48) * s256).StoreUnsafe(ref x, 48);
                 (Vector256.LoadUnsafe(ref x, 56) * s256).StoreUnsafe(ref x, 56);
             }
+
+            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
+            {
+                var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
+                var dot256_1 = Vector256.LoadUnsafe(ref a, 8) * Vector256.LoadUnsafe(ref b, 8);
+                var dot256_2 = Vector256.LoadUnsafe(ref a, 16) * Vector256.LoadUnsafe(ref b, 16);
+                var dot256_3 = Vector256.LoadUnsafe(ref a, 24) * Vector256.LoadUnsafe(ref b, 24);
+                dot256_0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 32), Vector256.LoadUnsafe(ref b, 32), dot256_0);
+                dot256_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 40), Vector256.LoadUnsafe(ref b, 40), dot256_1);
+                dot256_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 48), Vector256.LoadUnsafe(ref b, 48), dot256_2);
+                dot256_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, 56), Vector256.LoadUnsafe(ref b, 56), dot256_3);
+                return Vector256.Sum((dot256_0 + dot256_1) + (dot256_2 + dot256_3));
+            }
         }
 
-        /// <summary>head_dim 64 on the Vector128 path: 16 × Vector128.</summary>
-        private readonly struct HeadOps128 : IHeadOps
+        /// <summary>Microkernels for head_dim 64 on the Vector128 path: 16 × Vector128.</summary>
+        private readonly struct Micro128 : IAttentionMicrokernels
         {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
+            public int HeadDim => 64;
+
+            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
-                var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
-                var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
-                var dot128_2 = Vector128.LoadUnsafe(ref a, 8) * Vector128.LoadUnsafe(ref b, 8);
-                var dot128_3 = Vector128.LoadUnsafe(ref a, 12) * Vector128.LoadUnsafe(ref b, 12);
-                dot128_0 = dot128_0 + Vector128.LoadUnsafe(ref a, 16) * Vector128.LoadUnsafe(ref b, 16);
-                dot128_1 = dot128_1 + Vector128.LoadUnsafe(ref a, 20) * Vector128.LoadUnsafe(ref b, 20);
-                dot128_2 = dot128_2 + Vector128.LoadUnsafe(ref a, 24) * Vector128.LoadUnsafe(ref b, 24);
-                dot128_3 = dot128_3 + Vector128.LoadUnsafe(ref a, 28) * Vector128.LoadUnsafe(ref b, 28);
-                dot128_0 = dot128_0 + Vector128.LoadUnsafe(ref a, 32) * Vector128.LoadUnsafe(ref b, 32);
-                dot128_1 = dot128_1 + Vector128.LoadUnsafe(ref a, 36) * Vector128.LoadUnsafe(ref b, 36);
-                dot128_2 = dot128_2 + Vector128.LoadUnsafe(ref a, 40) * Vector128.LoadUnsafe(ref b, 40);
-                dot128_3 = dot128_3 + Vector128.LoadUnsafe(ref a, 44) * Vector128.LoadUnsafe(ref b, 44);
-                dot128_0 = dot128_0 + Vector128.LoadUnsafe(ref a, 48) * Vector128.LoadUnsafe(ref b, 48);
-                dot128_1 = dot128_1 + Vector128.LoadUnsafe(ref a, 52) * Vector128.LoadUnsafe(ref b, 52);
-                dot128_2 = dot128_2 + Vector128.LoadUnsafe(ref a, 56) * Vector128.LoadUnsafe(ref b, 56);
-                dot128_3 = dot128_3 + Vector128.LoadUnsafe(ref a, 60) * Vector128.LoadUnsafe(ref b, 60);
-                return Vector128.Sum((dot128_0 + dot128_1) + (dot128_2 + dot128_3));
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 64);
+                    ref float q1 = ref Unsafe.Add(ref q0, 64);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 64);
+                        ref float k1 = ref Unsafe.Add(ref k0, 64);
+                        ref float k2 = ref Unsafe.Add(ref k1, 64);
+                        ref float k3 = ref Unsafe.Add(ref k2, 64);
+                        Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default, a128_10 = default, a128_11 = default, a128_12 = default, a128_13 = default;
+                        Vector128<float> x0_128, x1_128, y_128;
+                        for (int i = 0; i < 64; i += 32)
+                        {
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 4));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 8));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 8));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 8));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 8));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 8));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 8));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 12));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 12));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 12));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 12));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 12));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 12));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 16));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 16));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 16));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 16));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 16));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 16));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 20));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 20));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 20));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 20));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 20));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 20));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 24));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 24));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 24));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 24));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 24));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 24));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 28));
+                            x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 28));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 28));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            a128_10 = a128_10 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 28));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            a128_11 = a128_11 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 28));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            a128_12 = a128_12 + x1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 28));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            a128_13 = a128_13 + x1_128 * y_128;
+                        }
+                        Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
+                        Microkernels.Reduce4(a128_10, a128_11, a128_12, a128_13).StoreUnsafe(ref s1, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 64);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 64);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 64);
+                        ref float k1 = ref Unsafe.Add(ref k0, 64);
+                        ref float k2 = ref Unsafe.Add(ref k1, 64);
+                        ref float k3 = ref Unsafe.Add(ref k2, 64);
+                        Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default;
+                        Vector128<float> x0_128, y_128;
+                        for (int i = 0; i < 64; i += 32)
+                        {
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 8));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 8));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 8));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 8));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 8));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 12));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 12));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 12));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 12));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 12));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 16));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 16));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 16));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 16));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 16));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 20));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 20));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 20));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 20));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 20));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 24));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 24));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 24));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 24));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 24));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                            x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 28));
+                            y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 28));
+                            a128_00 = a128_00 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 28));
+                            a128_01 = a128_01 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 28));
+                            a128_02 = a128_02 + x0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 28));
+                            a128_03 = a128_03 + x0_128 * y_128;
+                        }
+                        Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 64);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    }
+                }
             }
 
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
+            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
-                var p128 = Vector128.Create(p);
-                (Vector128.LoadUnsafe(ref acc) + Vector128.LoadUnsafe(ref v) * p128).StoreUnsafe(ref acc);
-                (Vector128.LoadUnsafe(ref acc, 4) + Vector128.LoadUnsafe(ref v, 4) * p128).StoreUnsafe(ref acc, 4);
-                (Vector128.LoadUnsafe(ref acc, 8) + Vector128.LoadUnsafe(ref v, 8) * p128).StoreUnsafe(ref acc, 8);
-                (Vector128.LoadUnsafe(ref acc, 12) + Vector128.LoadUnsafe(ref v, 12) * p128).StoreUnsafe(ref acc, 12);
-                (Vector128.LoadUnsafe(ref acc, 16) + Vector128.LoadUnsafe(ref v, 16) * p128).StoreUnsafe(ref acc, 16);
-                (Vector128.LoadUnsafe(ref acc, 20) + Vector128.LoadUnsafe(ref v, 20) * p128).StoreUnsafe(ref acc, 20);
-                (Vector128.LoadUnsafe(ref acc, 24) + Vector128.LoadUnsafe(ref v, 24) * p128).StoreUnsafe(ref acc, 24);
-                (Vector128.LoadUnsafe(ref acc, 28) + Vector128.LoadUnsafe(ref v, 28) * p128).StoreUnsafe(ref acc, 28);
-                (Vector128.LoadUnsafe(ref acc, 32) + Vector128.LoadUnsafe(ref v, 32) * p128).StoreUnsafe(ref acc, 32);
-                (Vector128.LoadUnsafe(ref acc, 36) + Vector128.LoadUnsafe(ref v, 36) * p128).StoreUnsafe(ref acc, 36);
-                (Vector128.LoadUnsafe(ref acc, 40) + Vector128.LoadUnsafe(ref v, 40) * p128).StoreUnsafe(ref acc, 40);
-                (Vector128.LoadUnsafe(ref acc, 44) + Vector128.LoadUnsafe(ref v, 44) * p128).StoreUnsafe(ref acc, 44);
-                (Vector128.LoadUnsafe(ref acc, 48) + Vector128.LoadUnsafe(ref v, 48) * p128).StoreUnsafe(ref acc, 48);
-                (Vector128.LoadUnsafe(ref acc, 52) + Vector128.LoadUnsafe(ref v, 52) * p128).StoreUnsafe(ref acc, 52);
-                (Vector128.LoadUnsafe(ref acc, 56) + Vector128.LoadUnsafe(ref v, 56) * p128).StoreUnsafe(ref acc, 56);
-                (Vector128.LoadUnsafe(ref acc, 60) + Vector128.LoadUnsafe(ref v, 60) * p128).StoreUnsafe(ref acc, 60);
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 64);
+                    ref float o1 = ref Unsafe.Add(ref o0, 64);
+                    for (int i = 0; i < 64; i += 16)
+                    {
+                        {
+                            var a128_00 = Vector128.LoadUnsafe(ref o0, (nuint)(i));
+                            var a128_10 = Vector128.LoadUnsafe(ref o1, (nuint)(i));
+                            var a128_01 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
+                            var a128_11 = Vector128.LoadUnsafe(ref o1, (nuint)(i + 4));
+                            var a128_02 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 8));
+                            var a128_12 = Vector128.LoadUnsafe(ref o1, (nuint)(i + 8));
+                            var a128_03 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 12));
+                            var a128_13 = Vector128.LoadUnsafe(ref o1, (nuint)(i + 12));
+                            Vector128<float> y_128;
+                            ref float vc = ref v;
+                            for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                            {
+                                float w0 = Unsafe.Add(ref p0, c);
+                                float w1 = Unsafe.Add(ref p1, c);
+                                var w0_128 = Vector128.Create(w0);
+                                var w1_128 = Vector128.Create(w1);
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
+                                a128_00 = a128_00 + w0_128 * y_128;
+                                a128_10 = a128_10 + w1_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
+                                a128_01 = a128_01 + w0_128 * y_128;
+                                a128_11 = a128_11 + w1_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 8));
+                                a128_02 = a128_02 + w0_128 * y_128;
+                                a128_12 = a128_12 + w1_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 12));
+                                a128_03 = a128_03 + w0_128 * y_128;
+                                a128_13 = a128_13 + w1_128 * y_128;
+                            }
+                            a128_00.StoreUnsafe(ref o0, (nuint)(i));
+                            a128_10.StoreUnsafe(ref o1, (nuint)(i));
+                            a128_01.StoreUnsafe(ref o0, (nuint)(i + 4));
+                            a128_11.StoreUnsafe(ref o1, (nuint)(i + 4));
+                            a128_02.StoreUnsafe(ref o0, (nuint)(i + 8));
+                            a128_12.StoreUnsafe(ref o1, (nuint)(i + 8));
+                            a128_03.StoreUnsafe(ref o0, (nuint)(i + 12));
+                            a128_13.StoreUnsafe(ref o1, (nuint)(i + 12));
+                        }
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 64);
+                    for (int i = 0; i < 64; i += 32)
+                    {
+                        {
+                            var a128_00 = Vector128.LoadUnsafe(ref o0, (nuint)(i));
+                            var a128_01 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
+                            var a128_02 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 8));
+                            var a128_03 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 12));
+                            var a128_04 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 16));
+                            var a128_05 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 20));
+                            var a128_06 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 24));
+                            var a128_07 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 28));
+                            Vector128<float> y_128;
+                            ref float vc = ref v;
+                            for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                            {
+                                float w0 = Unsafe.Add(ref p0, c);
+                                var w0_128 = Vector128.Create(w0);
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
+                                a128_00 = a128_00 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
+                                a128_01 = a128_01 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 8));
+                                a128_02 = a128_02 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 12));
+                                a128_03 = a128_03 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 16));
+                                a128_04 = a128_04 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 20));
+                                a128_05 = a128_05 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 24));
+                                a128_06 = a128_06 + w0_128 * y_128;
+                                y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 28));
+                                a128_07 = a128_07 + w0_128 * y_128;
+                            }
+                            a128_00.StoreUnsafe(ref o0, (nuint)(i));
+                            a128_01.StoreUnsafe(ref o0, (nuint)(i + 4));
+                            a128_02.StoreUnsafe(ref o0, (nuint)(i + 8));
+                            a128_03.StoreUnsafe(ref o0, (nuint)(i + 12));
+                            a128_04.StoreUnsafe(ref o0, (nuint)(i + 16));
+                            a128_05.StoreUnsafe(ref o0, (nuint)(i + 20));
+                            a128_06.StoreUnsafe(ref o0, (nuint)(i + 24));
+                            a128_07.StoreUnsafe(ref o0, (nuint)(i + 28));
+                        }
+                    }
+                }
             }
 
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
+            public void Scale(ref float x, float s)
             {
                 var s128 = Vector128.Create(s);
                 (Vector128.LoadUnsafe(ref x) * s128).StoreUnsafe(ref x);
@@ -633,39 +1308,144 @@ namespace KernelGen.Generated
                 (Vector128.LoadUnsafe(ref x, 56) * s128).StoreUnsafe(ref x, 56);
                 (Vector128.LoadUnsafe(ref x, 60) * s128).StoreUnsafe(ref x, 60);
             }
+
+            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
+            {
+                var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
+                var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
+                var dot128_2 = Vector128.LoadUnsafe(ref a, 8) * Vector128.LoadUnsafe(ref b, 8);
+                var dot128_3 = Vector128.LoadUnsafe(ref a, 12) * Vector128.LoadUnsafe(ref b, 12);
+                dot128_0 = dot128_0 + Vector128.LoadUnsafe(ref a, 16) * Vector128.LoadUnsafe(ref b, 16);
+                dot128_1 = dot128_1 + Vector128.LoadUnsafe(ref a, 20) * Vector128.LoadUnsafe(ref b, 20);
+                dot128_2 = dot128_2 + Vector128.LoadUnsafe(ref a, 24) * Vector128.LoadUnsafe(ref b, 24);
+                dot128_3 = dot128_3 + Vector128.LoadUnsafe(ref a, 28) * Vector128.LoadUnsafe(ref b, 28);
+                dot128_0 = dot128_0 + Vector128.LoadUnsafe(ref a, 32) * Vector128.LoadUnsafe(ref b, 32);
+                dot128_1 = dot128_1 + Vector128.LoadUnsafe(ref a, 36) * Vector128.LoadUnsafe(ref b, 36);
+                dot128_2 = dot128_2 + Vector128.LoadUnsafe(ref a, 40) * Vector128.LoadUnsafe(ref b, 40);
+                dot128_3 = dot128_3 + Vector128.LoadUnsafe(ref a, 44) * Vector128.LoadUnsafe(ref b, 44);
+                dot128_0 = dot128_0 + Vector128.LoadUnsafe(ref a, 48) * Vector128.LoadUnsafe(ref b, 48);
+                dot128_1 = dot128_1 + Vector128.LoadUnsafe(ref a, 52) * Vector128.LoadUnsafe(ref b, 52);
+                dot128_2 = dot128_2 + Vector128.LoadUnsafe(ref a, 56) * Vector128.LoadUnsafe(ref b, 56);
+                dot128_3 = dot128_3 + Vector128.LoadUnsafe(ref a, 60) * Vector128.LoadUnsafe(ref b, 60);
+                return Vector128.Sum((dot128_0 + dot128_1) + (dot128_2 + dot128_3));
+            }
         }
 
-        /// <summary>head_dim 64 on the Scalar path: 64 × float.</summary>
-        private readonly struct HeadOpsScalar : IHeadOps
+        /// <summary>Microkernels for head_dim 64 on the Scalar path: 64 × float.</summary>
+        private readonly struct MicroScalar : IAttentionMicrokernels
         {
-            // Scalar fallback for a long head: constant-bound loops, which the JIT compiles without bounds checks.
+            public int HeadDim => 64;
+
+            /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int c = 0; c < cols; c++)
+                    {
+                        Unsafe.Add(ref s, r * sStride + c) = Dot(ref Unsafe.Add(ref q, r * 64), ref Unsafe.Add(ref k, c * 64));
+                    }
+                }
+            }
+
+            /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int c = 0; c < cols; c++)
+                    {
+                        float weight = Unsafe.Add(ref p, r * pStride + c);
+                        for (int i = 0; i < 64; i++)
+                        {
+                            Unsafe.Add(ref o, r * 64 + i) += weight * Unsafe.Add(ref v, c * 64 + i);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
+            public void Scale(ref float x, float s)
+            {
+                x *= s;
+                Unsafe.Add(ref x, 1) *= s;
+                Unsafe.Add(ref x, 2) *= s;
+                Unsafe.Add(ref x, 3) *= s;
+                Unsafe.Add(ref x, 4) *= s;
+                Unsafe.Add(ref x, 5) *= s;
+                Unsafe.Add(ref x, 6) *= s;
+                Unsafe.Add(ref x, 7) *= s;
+                Unsafe.Add(ref x, 8) *= s;
+                Unsafe.Add(ref x, 9) *= s;
+                Unsafe.Add(ref x, 10) *= s;
+                Unsafe.Add(ref x, 11) *= s;
+                Unsafe.Add(ref x, 12) *= s;
+                Unsafe.Add(ref x, 13) *= s;
+                Unsafe.Add(ref x, 14) *= s;
+                Unsafe.Add(ref x, 15) *= s;
+                Unsafe.Add(ref x, 16) *= s;
+                Unsafe.Add(ref x, 17) *= s;
+                Unsafe.Add(ref x, 18) *= s;
+                Unsafe.Add(ref x, 19) *= s;
+                Unsafe.Add(ref x, 20) *= s;
+                Unsafe.Add(ref x, 21) *= s;
+                Unsafe.Add(ref x, 22) *= s;
+                Unsafe.Add(ref x, 23) *= s;
+                Unsafe.Add(ref x, 24) *= s;
+                Unsafe.Add(ref x, 25) *= s;
+                Unsafe.Add(ref x, 26) *= s;
+                Unsafe.Add(ref x, 27) *= s;
+                Unsafe.Add(ref x, 28) *= s;
+                Unsafe.Add(ref x, 29) *= s;
+                Unsafe.Add(ref x, 30) *= s;
+                Unsafe.Add(ref x, 31) *= s;
+                Unsafe.Add(ref x, 32) *= s;
+                Unsafe.Add(ref x, 33) *= s;
+                Unsafe.Add(ref x, 34) *= s;
+                Unsafe.Add(ref x, 35) *= s;
+                Unsafe.Add(ref x, 36) *= s;
+                Unsafe.Add(ref x, 37) *= s;
+                Unsafe.Add(ref x, 38) *= s;
+                Unsafe.Add(ref x, 39) *= s;
+                Unsafe.Add(ref x, 40) *= s;
+                Unsafe.Add(ref x, 41) *= s;
+                Unsafe.Add(ref x, 42) *= s;
+                Unsafe.Add(ref x, 43) *= s;
+                Unsafe.Add(ref x, 44) *= s;
+                Unsafe.Add(ref x, 45) *= s;
+                Unsafe.Add(ref x, 46) *= s;
+                Unsafe.Add(ref x, 47) *= s;
+                Unsafe.Add(ref x, 48) *= s;
+                Unsafe.Add(ref x, 49) *= s;
+                Unsafe.Add(ref x, 50) *= s;
+                Unsafe.Add(ref x, 51) *= s;
+                Unsafe.Add(ref x, 52) *= s;
+                Unsafe.Add(ref x, 53) *= s;
+                Unsafe.Add(ref x, 54) *= s;
+                Unsafe.Add(ref x, 55) *= s;
+                Unsafe.Add(ref x, 56) *= s;
+                Unsafe.Add(ref x, 57) *= s;
+                Unsafe.Add(ref x, 58) *= s;
+                Unsafe.Add(ref x, 59) *= s;
+                Unsafe.Add(ref x, 60) *= s;
+                Unsafe.Add(ref x, 61) *= s;
+                Unsafe.Add(ref x, 62) *= s;
+                Unsafe.Add(ref x, 63) *= s;
+            }
+
+            /// <summary>One dot product: on the scalar fallback a long head is a constant-bound loop.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
             {
                 float sum = 0;
-                for (int i = 0; i < HeadDim; i++)
+                for (int i = 0; i < 64; i++)
                 {
                     sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
                 }
                 return sum;
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
-            {
-                for (int i = 0; i < HeadDim; i++)
-                {
-                    Unsafe.Add(ref acc, i) += p * Unsafe.Add(ref v, i);
-                }
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
-            {
-                for (int i = 0; i < HeadDim; i++)
-                {
-                    Unsafe.Add(ref x, i) *= s;
-                }
             }
         }
     }

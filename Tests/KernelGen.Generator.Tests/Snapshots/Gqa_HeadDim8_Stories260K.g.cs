@@ -50,6 +50,7 @@ namespace KernelGen.Generated
     using System.Runtime.Intrinsics;
     using KernelGen.Caching;
     using KernelGen.Kernels;
+    using KernelGen.Kernels.Engine;
     using KernelGen.Patterns;
 
     /// <summary>The attention patterns of Samples.Stories260K, and the block tables of its block patterns.</summary>
@@ -66,29 +67,17 @@ namespace KernelGen.Generated
 
     /// <summary>
     /// Attention kernels for Samples.Stories260K (GQA: 8 query heads / 4 KV heads, group 2, head_dim 8).
-    /// Every size and pattern parameter is a constant: head_dim operations are unrolled, loop bounds and offsets fold.
+    /// Every size and pattern parameter is a constant: the microkernels are unrolled over head_dim, and the
+    /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
     file sealed class Stories260KAttention : AttentionKernels
     {
-        private const int HeadDim = 8;                  // floats per head
-        private const int Heads = 8;                    // query heads
-        private const int KvHeads = 4;                  // key/value heads
-        private const int Group = 2;                    // query heads per KV head
-        private const int Dim = Heads * HeadDim;        // one token's query or output row
-        private const int KeyBlock = 64;                // keys per online-softmax block
         private const int QueryTile = 32;               // positions per prefill tile
-        private const int Rows = QueryTile * Group;     // softmax rows per prefill tile
         private const int MaxSegments = 2;              // key segments one query or tile can need
-        private const float Scale = 0.35355338f;        // 1/sqrt(head_dim)
 
-        // Scratch, allocated once per instance: calls never allocate.
-        private readonly float[] _scores = new float[Rows * KeyBlock];          // [row][key in block]
-        private readonly float[] _max = new float[Rows];                        // running max per row
-        private readonly float[] _sum = new float[Rows];                        // running sum per row
-        private readonly float[] _acc = new float[Rows * HeadDim];              // output accumulators per row
-        private readonly KeySegment[] _segments = new KeySegment[MaxSegments];  // a decode query's keys
-        private readonly KeyRange[] _ranges = new KeyRange[MaxSegments];        // a prefill tile's keys
+        /// <summary>The loops every kernel set shares, and this instance's scratch: allocated here, never per call.</summary>
+        private readonly AttentionEngine _engine = new(global::Samples.Stories260K.Shape, QueryTile, MaxSegments);
 
         /// <summary>The query heads each KV head serves: [kvHead] → heads.</summary>
         private static readonly int[][] GroupHeads =
@@ -124,13 +113,13 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 256:
-                    Decode<HeadOps256>(cache, layer, position, query, output);
+                    Decode(new Micro256(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode<HeadOps128>(cache, layer, position, query, output);
+                    Decode(new Micro128(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode<HeadOpsScalar>(cache, layer, position, query, output);
+                    Decode(new MicroScalar(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -142,327 +131,449 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 256:
-                    Prefill<HeadOps256>(cache, layer, start, count, query, output);
+                    Prefill(new Micro256(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill<HeadOps128>(cache, layer, start, count, query, output);
+                    Prefill(new Micro128(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill<HeadOpsScalar>(cache, layer, start, count, query, output);
+                    Prefill(new MicroScalar(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
-        /// <summary>Decode on one SIMD path; <typeparamref name="TOps"/> supplies the head_dim-wide operations.</summary>
-        private void Decode<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
+        /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+            where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
-            DecodeDense<TOps>(cache, layer, position, query, output);
+            _engine.Decode(micro, new DenseKeys(), cache, layer, position, query, output);
         }
 
-        /// <summary>Decode, Dense: every earlier key.</summary>
-        private void DecodeDense<TOps>(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            Span<KeySegment> segments = _segments;
-            // every key up to the query
-            int count = KeySegments.Band(position, 0, int.MaxValue, segments);
-            for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-            {
-                AttendSegments<TOps>(cache, layer, kvHead, GroupHeads[kvHead], segments.Slice(0, count), rolling: false, query, output);
-            }
-        }
-
-        /// <summary>Attends one KV head's keys in <paramref name="segments"/> for the query <paramref name="heads"/>, and writes their outputs.</summary>
-        private void AttendSegments<TOps>(KvCache cache, int layer, int kvHead, int[] heads, ReadOnlySpan<KeySegment> segments, bool rolling,
-            ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
-        {
-            if (heads.Length == 0)
-            {
-                return;
-            }
-
-            ref float keys = ref cache.KeysRef(layer, kvHead);
-            ref float values = ref cache.ValuesRef(layer, kvHead);
-            Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
-            Reset(heads.Length);
-            foreach (var segment in segments)
-            {
-                if (rolling)
-                {
-                    // A sliding window's keys live in a ring: a run of positions is at most three runs of slots.
-                    int pieces = cache.Layout(layer).ToSlotRuns(segment.Start, segment.Count, runs);
-                    for (int piece = 0; piece < pieces; piece++)
-                    {
-                        AccumulateKeys<TOps>(ref keys, ref values, query, heads, runs[piece].Slot, runs[piece].Count, 1);
-                    }
-                }
-                else
-                {
-                    AccumulateKeys<TOps>(ref keys, ref values, query, heads, segment.Start, segment.Count, segment.Step);
-                }
-            }
-
-            Finish<TOps>(heads, 1, ref MemoryMarshal.GetReference(output), 0);
-        }
-
-        /// <summary>Folds <paramref name="count"/> keys at slots start, start + step, ... into the rows of <paramref name="heads"/>.</summary>
-        private void AccumulateKeys<TOps>(ref float keys, ref float values, ReadOnlySpan<float> query, int[] heads, int start, int count, int step)
-            where TOps : struct, IHeadOps
-        {
-            ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            ref float q = ref MemoryMarshal.GetReference(query);
-            for (int block = 0; block < count; block += KeyBlock)
-            {
-                int n = Math.Min(KeyBlock, count - block);
-
-                // Scores: each key is loaded once and serves every query head that attends it.
-                for (int t = 0; t < n; t++)
-                {
-                    ref float k = ref Unsafe.Add(ref keys, (start + (block + t) * step) * HeadDim);
-                    for (int h = 0; h < heads.Length; h++)
-                    {
-                        Unsafe.Add(ref scores, h * KeyBlock + t) = TOps.Dot(ref Unsafe.Add(ref q, heads[h] * HeadDim), ref k) * Scale;
-                    }
-                }
-
-                FoldBlock<TOps>(heads.Length, n);
-
-                // Values: each value is loaded once and accumulated into every such head.
-                for (int t = 0; t < n; t++)
-                {
-                    ref float v = ref Unsafe.Add(ref values, (start + (block + t) * step) * HeadDim);
-                    for (int h = 0; h < heads.Length; h++)
-                    {
-                        TOps.MultiplyAdd(ref Unsafe.Add(ref acc, h * HeadDim), Unsafe.Add(ref scores, h * KeyBlock + t), ref v);
-                    }
-                }
-            }
-        }
-
-        /// <summary>Prefill on one SIMD path; <typeparamref name="TOps"/> supplies the head_dim-wide operations.</summary>
-        private void Prefill<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
+        /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+            where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
-            PrefillDense<TOps>(cache, layer, start, count, query, output);
+            _engine.Prefill(micro, new DenseKeys(), cache, layer, start, count, query, output);
         }
 
-        /// <summary>Prefill, Dense: every earlier key.</summary>
-        private void PrefillDense<TOps>(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
-            where TOps : struct, IHeadOps
+        /// <summary>Dense: every earlier key.</summary>
+        private readonly struct DenseKeys : IKeyPattern
         {
-            Span<KeyRange> ranges = _ranges;
-            int end = start + count;
-            for (int tile = start; tile < end;)
+            public int HeadClasses => 1;
+
+            public int BlockLength => 0;
+
+            public bool IsRolling => false;
+
+            public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
+
+            /// <summary>Decode: the keys query i attends.</summary>
+            public int Segments(int headClass, int query, Span<KeySegment> segments)
             {
-                int tileEnd = Math.Min(tile + QueryTile, end);
-                int last = tileEnd - 1;
-                int n;
                 // every key up to the query
-                n = KeySegments.BandTile(tile, last, 0, int.MaxValue, ranges);
-                for (int kvHead = 0; kvHead < KvHeads; kvHead++)
-                {
-                    AttendTile<TOps>(cache, layer, kvHead, GroupHeads[kvHead], ranges.Slice(0, n), stride: 0, rolling: false,
-                        query, output, start, tile, tileEnd - tile);
-                }
-
-                tile = tileEnd;
+                int count = KeySegments.Band(query, 0, int.MaxValue, segments);
+                return count;
             }
+
+            /// <summary>Prefill: the key ranges of queries first..last (inside one block); strided keys are the engine's.</summary>
+            public int TileRanges(int headClass, int first, int last, Span<KeyRange> ranges)
+            {
+                // every key up to the query
+                int count = KeySegments.BandTile(first, last, 0, int.MaxValue, ranges);
+                return count;
+            }
+
+            public int StridePeriod(int headClass) => 0;
         }
 
-        /// <summary>Attends one KV head's keys in <paramref name="ranges"/> (and strided keys) for a tile of positions × <paramref name="heads"/>.</summary>
-        private void AttendTile<TOps>(KvCache cache, int layer, int kvHead, int[] heads, ReadOnlySpan<KeyRange> ranges, int stride, bool rolling,
-            ReadOnlySpan<float> query, Span<float> output, int start, int tile, int positions)
-            where TOps : struct, IHeadOps
+        /// <summary>Microkernels for head_dim 8 on the Vector256 path: 1 × Vector256.</summary>
+        private readonly struct Micro256 : IAttentionMicrokernels
         {
-            if (heads.Length == 0)
+            public int HeadDim => 8;
+
+            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
-                return;
-            }
-
-            ref float keys = ref cache.KeysRef(layer, kvHead);
-            ref float values = ref cache.ValuesRef(layer, kvHead);
-            Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
-            Reset(positions * heads.Length);
-            foreach (var range in ranges)
-            {
-                int pieces = rolling ? cache.Layout(layer).ToSlotRuns(range.Start, range.Count, runs) : 1;
-                if (!rolling)
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
                 {
-                    runs[0] = (range.Start, range.Start, range.Count);
-                }
-
-                for (int piece = 0; piece < pieces; piece++)
-                {
-                    TileKeys<TOps>(ref keys, ref values, query, heads, start, tile, positions, runs[piece].Slot, runs[piece].Position, runs[piece].Count,
-                        range.MinDistance, range.MaxDistance);
-                }
-            }
-
-            Finish<TOps>(heads, positions, ref MemoryMarshal.GetReference(output), (tile - start) * Dim);
-        }
-
-        /// <summary>Folds contiguous keys (slots from <paramref name="slot"/>, positions from <paramref name="firstKey"/>) into every row of the tile.</summary>
-        private void TileKeys<TOps>(ref float keys, ref float values, ReadOnlySpan<float> query, int[] heads, int start, int tile, int positions,
-            int slot, int firstKey, int count, int minDistance, int maxDistance)
-            where TOps : struct, IHeadOps
-        {
-            int rows = positions * heads.Length, last = tile + positions - 1;
-            ref float scores = ref MemoryMarshal.GetArrayDataReference(_scores);
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            ref float q = ref MemoryMarshal.GetReference(query);
-            for (int block = 0; block < count; block += KeyBlock)
-            {
-                int n = Math.Min(KeyBlock, count - block);
-                // Only a block on the range's edge (the causal diagonal, a window's far end) needs a mask.
-                bool masked = KeySegments.NeedsMask(tile, last, firstKey + block, n, minDistance, maxDistance);
-                for (int t = 0; t < n; t++)
-                {
-                    int key = firstKey + block + t;
-                    ref float k = ref Unsafe.Add(ref keys, (slot + block + t) * HeadDim);
-                    for (int p = 0; p < positions; p++)
+                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
+                    ref float q1 = ref Unsafe.Add(ref q0, 8);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
                     {
-                        int distance = tile + p - key;
-                        bool attended = !masked || (distance >= minDistance && distance <= maxDistance);
-                        ref float qRow = ref Unsafe.Add(ref q, (tile + p - start) * Dim);
-                        ref float rowScores = ref Unsafe.Add(ref scores, p * heads.Length * KeyBlock + t);
-                        for (int h = 0; h < heads.Length; h++)
+                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
+                        ref float k1 = ref Unsafe.Add(ref k0, 8);
+                        ref float k2 = ref Unsafe.Add(ref k1, 8);
+                        ref float k3 = ref Unsafe.Add(ref k2, 8);
+                        Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default, a256_10 = default, a256_11 = default, a256_12 = default, a256_13 = default;
+                        Vector256<float> x0_256, x1_256, y_256;
+                        x0_256 = Vector256.LoadUnsafe(ref q0);
+                        x1_256 = Vector256.LoadUnsafe(ref q1);
+                        y_256 = Vector256.LoadUnsafe(ref k0);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        y_256 = Vector256.LoadUnsafe(ref k1);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        y_256 = Vector256.LoadUnsafe(ref k2);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        y_256 = Vector256.LoadUnsafe(ref k3);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
+                        Microkernels.Reduce4(a256_10, a256_11, a256_12, a256_13).StoreUnsafe(ref s1, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 8);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
+                        ref float k1 = ref Unsafe.Add(ref k0, 8);
+                        ref float k2 = ref Unsafe.Add(ref k1, 8);
+                        ref float k3 = ref Unsafe.Add(ref k2, 8);
+                        Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default;
+                        Vector256<float> x0_256, y_256;
+                        x0_256 = Vector256.LoadUnsafe(ref q0);
+                        y_256 = Vector256.LoadUnsafe(ref k0);
+                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        y_256 = Vector256.LoadUnsafe(ref k1);
+                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        y_256 = Vector256.LoadUnsafe(ref k2);
+                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        y_256 = Vector256.LoadUnsafe(ref k3);
+                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 8);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    }
+                }
+            }
+
+            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+            {
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
+                    ref float o1 = ref Unsafe.Add(ref o0, 8);
+                    {
+                        var a256_00 = Vector256.LoadUnsafe(ref o0);
+                        var a256_10 = Vector256.LoadUnsafe(ref o1);
+                        Vector256<float> y_256;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
                         {
-                            Unsafe.Add(ref rowScores, h * KeyBlock) = attended
-                                ? TOps.Dot(ref Unsafe.Add(ref qRow, heads[h] * HeadDim), ref k) * Scale
-                                : float.NegativeInfinity;
+                            float w0 = Unsafe.Add(ref p0, c);
+                            float w1 = Unsafe.Add(ref p1, c);
+                            var w0_256 = Vector256.Create(w0);
+                            var w1_256 = Vector256.Create(w1);
+                            y_256 = Vector256.LoadUnsafe(ref vc);
+                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
+                            a256_10 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_10);
                         }
+                        a256_00.StoreUnsafe(ref o0);
+                        a256_10.StoreUnsafe(ref o1);
                     }
                 }
 
-                FoldBlock<TOps>(rows, n);
-
-                for (int t = 0; t < n; t++)
+                if (r < rows)
                 {
-                    ref float v = ref Unsafe.Add(ref values, (slot + block + t) * HeadDim);
-                    for (int row = 0; row < rows; row++)
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
                     {
-                        TOps.MultiplyAdd(ref Unsafe.Add(ref acc, row * HeadDim), Unsafe.Add(ref scores, row * KeyBlock + t), ref v);
+                        var a256_00 = Vector256.LoadUnsafe(ref o0);
+                        Vector256<float> y_256;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            var w0_256 = Vector256.Create(w0);
+                            y_256 = Vector256.LoadUnsafe(ref vc);
+                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
+                        }
+                        a256_00.StoreUnsafe(ref o0);
                     }
                 }
             }
-        }
 
-        /// <summary>Starts <paramref name="rows"/> softmax rows: no keys seen, nothing accumulated.</summary>
-        private void Reset(int rows)
-        {
-            _acc.AsSpan(0, rows * HeadDim).Clear();
-            _max.AsSpan(0, rows).Fill(float.NegativeInfinity);
-            _sum.AsSpan(0, rows).Clear();
-        }
-
-        /// <summary>Folds a block of scores into each row's running softmax and rescales the row's accumulator.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void FoldBlock<TOps>(int rows, int n) where TOps : struct, IHeadOps
-        {
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            for (int row = 0; row < rows; row++)
-            {
-                float correction = OnlineSoftmax.Update(_scores.AsSpan(row * KeyBlock, n), ref _max[row], ref _sum[row]);
-                if (correction != 1f)
-                {
-                    TOps.Scale(ref Unsafe.Add(ref acc, row * HeadDim), correction);
-                }
-            }
-        }
-
-        /// <summary>Normalizes each row (position × head) and writes it to its output row.</summary>
-        private void Finish<TOps>(int[] heads, int positions, ref float output, int offset) where TOps : struct, IHeadOps
-        {
-            ref float acc = ref MemoryMarshal.GetArrayDataReference(_acc);
-            for (int p = 0; p < positions; p++)
-            {
-                for (int h = 0; h < heads.Length; h++)
-                {
-                    int row = p * heads.Length + h;
-                    ref float source = ref Unsafe.Add(ref acc, row * HeadDim);
-                    TOps.Scale(ref source, 1f / _sum[row]);
-                    MemoryMarshal.CreateReadOnlySpan(ref source, HeadDim).CopyTo(
-                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref output, offset + p * Dim + heads[h] * HeadDim), HeadDim));
-                }
-            }
-        }
-
-        /// <summary>Operations on one head_dim-wide vector; one implementation per SIMD path.</summary>
-        private interface IHeadOps
-        {
-            /// <summary>Σ a[i]·b[i].</summary>
-            static abstract float Dot(ref float a, ref float b);
-
-            /// <summary>acc[i] += p·v[i].</summary>
-            static abstract void MultiplyAdd(ref float acc, float p, ref float v);
-
-            /// <summary>x[i] *= s.</summary>
-            static abstract void Scale(ref float x, float s);
-        }
-
-        /// <summary>head_dim 8 on the Vector256 path: 1 × Vector256.</summary>
-        private readonly struct HeadOps256 : IHeadOps
-        {
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
-            {
-                var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
-                return Vector256.Sum(dot256_0);
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
-            {
-                var p256 = Vector256.Create(p);
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref v), p256, Vector256.LoadUnsafe(ref acc)).StoreUnsafe(ref acc);
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
+            public void Scale(ref float x, float s)
             {
                 var s256 = Vector256.Create(s);
                 (Vector256.LoadUnsafe(ref x) * s256).StoreUnsafe(ref x);
             }
+
+            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
+            {
+                var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
+                return Vector256.Sum(dot256_0);
+            }
         }
 
-        /// <summary>head_dim 8 on the Vector128 path: 2 × Vector128.</summary>
-        private readonly struct HeadOps128 : IHeadOps
+        /// <summary>Microkernels for head_dim 8 on the Vector128 path: 2 × Vector128.</summary>
+        private readonly struct Micro128 : IAttentionMicrokernels
         {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
+            public int HeadDim => 8;
+
+            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
-                var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
-                var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
-                return Vector128.Sum(dot128_0 + dot128_1);
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
+                    ref float q1 = ref Unsafe.Add(ref q0, 8);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
+                        ref float k1 = ref Unsafe.Add(ref k0, 8);
+                        ref float k2 = ref Unsafe.Add(ref k1, 8);
+                        ref float k3 = ref Unsafe.Add(ref k2, 8);
+                        Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default, a128_10 = default, a128_11 = default, a128_12 = default, a128_13 = default;
+                        Vector128<float> x0_128, x1_128, y_128;
+                        x0_128 = Vector128.LoadUnsafe(ref q0);
+                        x1_128 = Vector128.LoadUnsafe(ref q1);
+                        y_128 = Vector128.LoadUnsafe(ref k0);
+                        a128_00 = a128_00 + x0_128 * y_128;
+                        a128_10 = a128_10 + x1_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k1);
+                        a128_01 = a128_01 + x0_128 * y_128;
+                        a128_11 = a128_11 + x1_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k2);
+                        a128_02 = a128_02 + x0_128 * y_128;
+                        a128_12 = a128_12 + x1_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k3);
+                        a128_03 = a128_03 + x0_128 * y_128;
+                        a128_13 = a128_13 + x1_128 * y_128;
+                        x0_128 = Vector128.LoadUnsafe(ref q0, 4);
+                        x1_128 = Vector128.LoadUnsafe(ref q1, 4);
+                        y_128 = Vector128.LoadUnsafe(ref k0, 4);
+                        a128_00 = a128_00 + x0_128 * y_128;
+                        a128_10 = a128_10 + x1_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k1, 4);
+                        a128_01 = a128_01 + x0_128 * y_128;
+                        a128_11 = a128_11 + x1_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k2, 4);
+                        a128_02 = a128_02 + x0_128 * y_128;
+                        a128_12 = a128_12 + x1_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k3, 4);
+                        a128_03 = a128_03 + x0_128 * y_128;
+                        a128_13 = a128_13 + x1_128 * y_128;
+                        Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
+                        Microkernels.Reduce4(a128_10, a128_11, a128_12, a128_13).StoreUnsafe(ref s1, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 8);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
+                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+                    int c = 0;
+                    for (; c + 4 <= cols; c += 4)
+                    {
+                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
+                        ref float k1 = ref Unsafe.Add(ref k0, 8);
+                        ref float k2 = ref Unsafe.Add(ref k1, 8);
+                        ref float k3 = ref Unsafe.Add(ref k2, 8);
+                        Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default;
+                        Vector128<float> x0_128, y_128;
+                        x0_128 = Vector128.LoadUnsafe(ref q0);
+                        y_128 = Vector128.LoadUnsafe(ref k0);
+                        a128_00 = a128_00 + x0_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k1);
+                        a128_01 = a128_01 + x0_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k2);
+                        a128_02 = a128_02 + x0_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k3);
+                        a128_03 = a128_03 + x0_128 * y_128;
+                        x0_128 = Vector128.LoadUnsafe(ref q0, 4);
+                        y_128 = Vector128.LoadUnsafe(ref k0, 4);
+                        a128_00 = a128_00 + x0_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k1, 4);
+                        a128_01 = a128_01 + x0_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k2, 4);
+                        a128_02 = a128_02 + x0_128 * y_128;
+                        y_128 = Vector128.LoadUnsafe(ref k3, 4);
+                        a128_03 = a128_03 + x0_128 * y_128;
+                        Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
+                    }
+
+                    for (; c < cols; c++)
+                    {
+                        ref float kc = ref Unsafe.Add(ref k, c * 8);
+                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    }
+                }
             }
 
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
+            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
-                var p128 = Vector128.Create(p);
-                (Vector128.LoadUnsafe(ref acc) + Vector128.LoadUnsafe(ref v) * p128).StoreUnsafe(ref acc);
-                (Vector128.LoadUnsafe(ref acc, 4) + Vector128.LoadUnsafe(ref v, 4) * p128).StoreUnsafe(ref acc, 4);
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
+                    ref float o1 = ref Unsafe.Add(ref o0, 8);
+                    {
+                        var a128_00 = Vector128.LoadUnsafe(ref o0);
+                        var a128_10 = Vector128.LoadUnsafe(ref o1);
+                        var a128_01 = Vector128.LoadUnsafe(ref o0, 4);
+                        var a128_11 = Vector128.LoadUnsafe(ref o1, 4);
+                        Vector128<float> y_128;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            float w1 = Unsafe.Add(ref p1, c);
+                            var w0_128 = Vector128.Create(w0);
+                            var w1_128 = Vector128.Create(w1);
+                            y_128 = Vector128.LoadUnsafe(ref vc);
+                            a128_00 = a128_00 + w0_128 * y_128;
+                            a128_10 = a128_10 + w1_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref vc, 4);
+                            a128_01 = a128_01 + w0_128 * y_128;
+                            a128_11 = a128_11 + w1_128 * y_128;
+                        }
+                        a128_00.StoreUnsafe(ref o0);
+                        a128_10.StoreUnsafe(ref o1);
+                        a128_01.StoreUnsafe(ref o0, 4);
+                        a128_11.StoreUnsafe(ref o1, 4);
+                    }
+                }
+
+                if (r < rows)
+                {
+                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
+                    {
+                        var a128_00 = Vector128.LoadUnsafe(ref o0);
+                        var a128_01 = Vector128.LoadUnsafe(ref o0, 4);
+                        Vector128<float> y_128;
+                        ref float vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
+                        {
+                            float w0 = Unsafe.Add(ref p0, c);
+                            var w0_128 = Vector128.Create(w0);
+                            y_128 = Vector128.LoadUnsafe(ref vc);
+                            a128_00 = a128_00 + w0_128 * y_128;
+                            y_128 = Vector128.LoadUnsafe(ref vc, 4);
+                            a128_01 = a128_01 + w0_128 * y_128;
+                        }
+                        a128_00.StoreUnsafe(ref o0);
+                        a128_01.StoreUnsafe(ref o0, 4);
+                    }
+                }
             }
 
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
+            public void Scale(ref float x, float s)
             {
                 var s128 = Vector128.Create(s);
                 (Vector128.LoadUnsafe(ref x) * s128).StoreUnsafe(ref x);
                 (Vector128.LoadUnsafe(ref x, 4) * s128).StoreUnsafe(ref x, 4);
             }
+
+            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
+            {
+                var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
+                var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
+                return Vector128.Sum(dot128_0 + dot128_1);
+            }
         }
 
-        /// <summary>head_dim 8 on the Scalar path: 8 × float.</summary>
-        private readonly struct HeadOpsScalar : IHeadOps
+        /// <summary>Microkernels for head_dim 8 on the Scalar path: 8 × float.</summary>
+        private readonly struct MicroScalar : IAttentionMicrokernels
         {
+            public int HeadDim => 8;
+
+            /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int c = 0; c < cols; c++)
+                    {
+                        Unsafe.Add(ref s, r * sStride + c) = Dot(ref Unsafe.Add(ref q, r * 8), ref Unsafe.Add(ref k, c * 8));
+                    }
+                }
+            }
+
+            /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int c = 0; c < cols; c++)
+                    {
+                        float weight = Unsafe.Add(ref p, r * pStride + c);
+                        for (int i = 0; i < 8; i++)
+                        {
+                            Unsafe.Add(ref o, r * 8 + i) += weight * Unsafe.Add(ref v, c * 8 + i);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Dot(ref float a, ref float b)
+            public void Scale(ref float x, float s)
+            {
+                x *= s;
+                Unsafe.Add(ref x, 1) *= s;
+                Unsafe.Add(ref x, 2) *= s;
+                Unsafe.Add(ref x, 3) *= s;
+                Unsafe.Add(ref x, 4) *= s;
+                Unsafe.Add(ref x, 5) *= s;
+                Unsafe.Add(ref x, 6) *= s;
+                Unsafe.Add(ref x, 7) *= s;
+            }
+
+            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            private static float Dot(ref float a, ref float b)
             {
                 float scalars = a * b;
                 scalars += Unsafe.Add(ref a, 1) * Unsafe.Add(ref b, 1);
@@ -473,32 +584,6 @@ namespace KernelGen.Generated
                 scalars += Unsafe.Add(ref a, 6) * Unsafe.Add(ref b, 6);
                 scalars += Unsafe.Add(ref a, 7) * Unsafe.Add(ref b, 7);
                 return scalars;
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void MultiplyAdd(ref float acc, float p, ref float v)
-            {
-                acc += p * v;
-                Unsafe.Add(ref acc, 1) += p * Unsafe.Add(ref v, 1);
-                Unsafe.Add(ref acc, 2) += p * Unsafe.Add(ref v, 2);
-                Unsafe.Add(ref acc, 3) += p * Unsafe.Add(ref v, 3);
-                Unsafe.Add(ref acc, 4) += p * Unsafe.Add(ref v, 4);
-                Unsafe.Add(ref acc, 5) += p * Unsafe.Add(ref v, 5);
-                Unsafe.Add(ref acc, 6) += p * Unsafe.Add(ref v, 6);
-                Unsafe.Add(ref acc, 7) += p * Unsafe.Add(ref v, 7);
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static void Scale(ref float x, float s)
-            {
-                x *= s;
-                Unsafe.Add(ref x, 1) *= s;
-                Unsafe.Add(ref x, 2) *= s;
-                Unsafe.Add(ref x, 3) *= s;
-                Unsafe.Add(ref x, 4) *= s;
-                Unsafe.Add(ref x, 5) *= s;
-                Unsafe.Add(ref x, 6) *= s;
-                Unsafe.Add(ref x, 7) *= s;
             }
         }
     }

@@ -45,6 +45,7 @@ namespace KernelGen.Generated
     using System.Runtime.Intrinsics;
     using KernelGen.Caching;
     using KernelGen.Kernels;
+    using KernelGen.Kernels.Engine;
     using KernelGen.Patterns;
 
     /// <summary>The attention patterns of Samples.WideHeads, and the block tables of its block patterns.</summary>

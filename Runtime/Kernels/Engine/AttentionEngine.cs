@@ -1,0 +1,315 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using KernelGen.Caching;
+
+namespace KernelGen.Kernels.Engine;
+
+/// <summary>
+/// Runs decode and prefill for any microkernels and pattern: the loop structure every kernel set
+/// shares. It is generic over both as structs, so the JIT compiles a copy per pairing in which
+/// the generated kernels' constants (head_dim, pattern parameters) fold.
+/// </summary>
+/// <remarks>
+/// <para>A unit of work is a set of rows — query heads of one KV head (decode), or positions ×
+/// heads of a tile (prefill) — against a run of keys. Rows are loaded once, pre-scaled by
+/// 1/√head_dim; keys come in blocks of <see cref="KeyBlock"/>; for each block the microkernels
+/// compute the rows' scores (each key loaded once for every row of the group), the block is
+/// folded into each row's online softmax (Milakov &amp; Gimelshein 2018), and the probabilities
+/// are multiplied into the values (each value loaded once for every row). That is
+/// FlashAttention's loop (Dao et al. 2022) and, for MQA/GQA, the reason the KV cache is read
+/// once per group rather than once per head (Shazeer 2019).</para>
+/// <para>Keys come from the pattern: decode segments and prefill ranges enumerate exactly the
+/// attended keys, so nothing outside the pattern is loaded. Prefill masks only blocks on a
+/// range's edge (the causal diagonal, a window's far end); strided keys are visited per
+/// position, each query meeting only its own keys.</para>
+/// </remarks>
+public sealed class AttentionEngine
+{
+    /// <summary>Keys per block: the scores of a tile's rows for one block stay in L1.</summary>
+    public const int KeyBlock = 64;
+
+    private readonly ModelShape _shape;
+    private readonly float _scale;
+    private readonly AttentionScratch _scratch;
+
+    /// <summary>Creates an engine (and its scratch) for <paramref name="shape"/>.</summary>
+    /// <param name="shape">The model shape.</param>
+    /// <param name="queryTile">Positions per prefill tile.</param>
+    /// <param name="maxSegments">Most segments or ranges one query or tile can produce.</param>
+    public AttentionEngine(ModelShape shape, int queryTile, int maxSegments)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queryTile);
+        _shape = shape;
+        QueryTile = queryTile;
+        _scale = 1f / MathF.Sqrt(shape.HeadDim);
+        _scratch = new AttentionScratch(queryTile * shape.GroupSize, shape.HeadDim, KeyBlock, Math.Max(2, maxSegments));
+    }
+
+    /// <summary>Positions per prefill tile.</summary>
+    public int QueryTile { get; }
+
+    /// <summary>Decode: the token at <paramref name="position"/>, whose key and value are already cached.</summary>
+    public void Decode<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int position,
+        ReadOnlySpan<float> query, Span<float> output)
+        where TMicro : struct, IAttentionMicrokernels
+        where TPattern : struct, IKeyPattern
+    {
+        var s = _scratch;
+        int d = micro.HeadDim;
+        var layout = cache.Layout(layer);
+        Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
+        for (int headClass = 0; headClass < pattern.HeadClasses; headClass++)
+        {
+            int segments = pattern.Segments(headClass, position, s.Segments);
+            for (int kvHead = 0; kvHead < _shape.KvHeads; kvHead++)
+            {
+                int[] heads = pattern.Heads(kvHead, headClass);
+                if (heads.Length == 0)
+                {
+                    continue;
+                }
+
+                int rows = heads.Length;
+                for (int r = 0; r < rows; r++)
+                {
+                    LoadQuery(query.Slice(heads[r] * d, d), s.Queries.AsSpan(r * d, d));
+                }
+
+                Reset(s, rows, d);
+                ref float keys = ref cache.KeysRef(layer, kvHead);
+                ref float values = ref cache.ValuesRef(layer, kvHead);
+                for (int i = 0; i < segments; i++)
+                {
+                    var segment = s.Segments[i];
+                    if (segment.Step != 1)
+                    {
+                        // Strided keys only occur where every position is kept: slot = position.
+                        AttendRun(micro, s, 0, rows, ref keys, ref values, segment.Start, segment.Count, segment.Step, NoMask);
+                        continue;
+                    }
+
+                    int pieces = layout.ToSlotRuns(segment.Start, segment.Count, runs);
+                    for (int piece = 0; piece < pieces; piece++)
+                    {
+                        AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, NoMask);
+                    }
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    Finish(micro, s, r, output.Slice(heads[r] * d, d));
+                }
+            }
+        }
+    }
+
+    /// <summary>Prefill: <paramref name="count"/> tokens from <paramref name="start"/>, whose keys and values are already cached.</summary>
+    public void Prefill<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
+        ReadOnlySpan<float> query, Span<float> output)
+        where TMicro : struct, IAttentionMicrokernels
+        where TPattern : struct, IKeyPattern
+    {
+        var s = _scratch;
+        int d = micro.HeadDim, dim = _shape.Dim, end = start + count;
+        var layout = cache.Layout(layer);
+        Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
+        for (int tile = start; tile < end;)
+        {
+            // A tile never crosses a block boundary of a block pattern, so all its rows see the same blocks.
+            int tileEnd = Math.Min(tile + QueryTile, end);
+            if (pattern.BlockLength > 0)
+            {
+                tileEnd = Math.Min(tileEnd, (tile / pattern.BlockLength + 1) * pattern.BlockLength);
+            }
+
+            int positions = tileEnd - tile, last = tileEnd - 1;
+            for (int headClass = 0; headClass < pattern.HeadClasses; headClass++)
+            {
+                int ranges = pattern.TileRanges(headClass, tile, last, s.Ranges);
+                int stride = pattern.StridePeriod(headClass);
+                for (int kvHead = 0; kvHead < _shape.KvHeads; kvHead++)
+                {
+                    int[] heads = pattern.Heads(kvHead, headClass);
+                    if (heads.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    int perPosition = heads.Length, rows = positions * perPosition;
+                    for (int p = 0; p < positions; p++)
+                    {
+                        var queryRow = query.Slice((tile + p - start) * dim, dim);
+                        for (int h = 0; h < perPosition; h++)
+                        {
+                            LoadQuery(queryRow.Slice(heads[h] * d, d), s.Queries.AsSpan((p * perPosition + h) * d, d));
+                        }
+                    }
+
+                    Reset(s, rows, d);
+                    ref float keys = ref cache.KeysRef(layer, kvHead);
+                    ref float values = ref cache.ValuesRef(layer, kvHead);
+                    for (int i = 0; i < ranges; i++)
+                    {
+                        var range = s.Ranges[i];
+                        int pieces = layout.ToSlotRuns(range.Start, range.Count, runs);
+                        for (int piece = 0; piece < pieces; piece++)
+                        {
+                            var mask = new Mask(tile, last, perPosition, runs[piece].Position, range.MinDistance, range.MaxDistance);
+                            AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, mask);
+                        }
+                    }
+
+                    if (stride > 0)
+                    {
+                        // Strided keys, position by position: query i meets exactly i − m·stride, m ≥ 1.
+                        for (int p = 0; p < positions; p++)
+                        {
+                            int position = tile + p, strided = position / stride;
+                            if (strided > 0)
+                            {
+                                AttendRun(micro, s, p * perPosition, perPosition, ref keys, ref values, position - strided * stride, strided, stride, NoMask);
+                            }
+                        }
+                    }
+
+                    for (int p = 0; p < positions; p++)
+                    {
+                        var outputRow = output.Slice((tile + p - start) * dim, dim);
+                        for (int h = 0; h < perPosition; h++)
+                        {
+                            Finish(micro, s, p * perPosition + h, outputRow.Slice(heads[h] * d, d));
+                        }
+                    }
+                }
+            }
+
+            tile = tileEnd;
+        }
+    }
+
+    private static readonly Mask NoMask = default;
+
+    /// <summary>
+    /// Folds a run of keys — <paramref name="count"/> of them from <paramref name="firstSlot"/>,
+    /// <paramref name="step"/> apart — into rows <paramref name="firstRow"/>.. of the scratch.
+    /// </summary>
+    private static void AttendRun<TMicro>(in TMicro micro, AttentionScratch s, int firstRow, int rows,
+        ref float keys, ref float values, int firstSlot, int count, int step, in Mask mask)
+        where TMicro : struct, IAttentionMicrokernels
+    {
+        int d = micro.HeadDim;
+        ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d);
+        ref float outputs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Outputs), firstRow * d);
+        ref float scores = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Scores), firstRow * KeyBlock);
+        for (int block = 0; block < count; block += KeyBlock)
+        {
+            int n = Math.Min(KeyBlock, count - block);
+            ref float k = ref Unsafe.Add(ref keys, (firstSlot + block) * d);
+            ref float v = ref Unsafe.Add(ref values, (firstSlot + block) * d);
+            if (step != 1)
+            {
+                // Strided keys are gathered so the microkernels see contiguous rows.
+                for (int t = 0; t < n; t++)
+                {
+                    int slot = firstSlot + (block + t) * step;
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref keys, slot * d), d).CopyTo(s.GatheredKeys.AsSpan(t * d, d));
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref values, slot * d), d).CopyTo(s.GatheredValues.AsSpan(t * d, d));
+                }
+
+                k = ref MemoryMarshal.GetArrayDataReference(s.GatheredKeys);
+                v = ref MemoryMarshal.GetArrayDataReference(s.GatheredValues);
+            }
+
+            micro.Scores(ref queries, rows, ref k, n, ref scores, KeyBlock);
+            if (mask.IsActive && mask.Needed(block, n))
+            {
+                mask.Apply(ref scores, firstRow, rows, block, n);
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                float correction = OnlineSoftmax.Update(
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), ref s.Max[firstRow + r], ref s.Sum[firstRow + r]);
+                if (correction != 1f)
+                {
+                    micro.Scale(ref Unsafe.Add(ref outputs, r * d), correction);
+                }
+            }
+
+            micro.Accumulate(ref scores, KeyBlock, rows, ref v, n, ref outputs);
+        }
+    }
+
+    private void LoadQuery(ReadOnlySpan<float> source, Span<float> target)
+    {
+        // Pre-scaling the query by 1/√head_dim spares a multiply per score.
+        for (int i = 0; i < source.Length; i++)
+        {
+            target[i] = source[i] * _scale;
+        }
+    }
+
+    private static void Reset(AttentionScratch s, int rows, int d)
+    {
+        s.Outputs.AsSpan(0, rows * d).Clear();
+        s.Max.AsSpan(0, rows).Fill(float.NegativeInfinity);
+        s.Sum.AsSpan(0, rows).Clear();
+    }
+
+    private static void Finish<TMicro>(in TMicro micro, AttentionScratch s, int row, Span<float> target)
+        where TMicro : struct, IAttentionMicrokernels
+    {
+        int d = micro.HeadDim;
+        ref float source = ref s.Outputs[row * d];
+        micro.Scale(ref source, 1f / s.Sum[row]);
+        MemoryMarshal.CreateReadOnlySpan(ref source, d).CopyTo(target);
+    }
+
+    /// <summary>
+    /// Which scores of a prefill run fall outside their range: query i (row r of the tile is
+    /// position tile + r / perPosition) attends key j only when min ≤ i − j ≤ max.
+    /// </summary>
+    private readonly struct Mask
+    {
+        private readonly int _tile;
+        private readonly int _last;
+        private readonly int _perPosition;
+        private readonly int _firstKey;
+        private readonly int _min;
+        private readonly int _max;
+
+        public Mask(int tile, int last, int perPosition, int firstKey, int min, int max)
+        {
+            _tile = tile;
+            _last = last;
+            _perPosition = perPosition;
+            _firstKey = firstKey;
+            _min = min;
+            _max = max;
+            IsActive = true;
+        }
+
+        public bool IsActive { get; }
+
+        public bool Needed(int block, int n) => KeySegments.NeedsMask(_tile, _last, _firstKey + block, n, _min, _max);
+
+        public void Apply(ref float scores, int firstRow, int rows, int block, int n)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                int position = _tile + (firstRow + r) / _perPosition;
+                ref float row = ref Unsafe.Add(ref scores, r * KeyBlock);
+                for (int t = 0; t < n; t++)
+                {
+                    int distance = position - (_firstKey + block + t);
+                    if (distance < _min || distance > _max)
+                    {
+                        Unsafe.Add(ref row, t) = float.NegativeInfinity;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace KernelGen.Kernels.Engine;
+
+/// <summary>
+/// The arithmetic at the heart of attention, on head_dim-wide rows, as a struct the engine is
+/// generic over: the JIT compiles the engine once per implementation and inlines these calls.
+/// Generated kernels implement it with head_dim a constant and the loops over it unrolled; the
+/// generic kernels with head_dim a field.
+/// </summary>
+/// <remarks>
+/// Both operations are small matrix products on tiles that sit in L1: a tile's query rows
+/// against a block of keys (scores), and a tile's probabilities against the block's values
+/// (accumulation). Implementations block them in registers — several rows × several keys or
+/// several rows × several vectors of head_dim — so each load feeds several fused multiply-adds.
+/// </remarks>
+public interface IAttentionMicrokernels
+{
+    /// <summary>Floats per head.</summary>
+    int HeadDim { get; }
+
+    /// <summary>
+    /// <c>s[r·sStride + c] = q_r · k_c</c> for r &lt; <paramref name="rows"/>, c &lt; <paramref name="cols"/>.
+    /// Query rows and key rows are contiguous, head_dim apart.
+    /// </summary>
+    void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride);
+
+    /// <summary>
+    /// <c>o_r += Σ_c p[r·pStride + c] · v_c</c> for r &lt; <paramref name="rows"/>, c &lt; <paramref name="cols"/>.
+    /// Value rows and output rows are contiguous, head_dim apart.
+    /// </summary>
+    void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o);
+
+    /// <summary><c>x[i] *= factor</c> over one head_dim-wide row.</summary>
+    void Scale(ref float x, float factor);
+}

@@ -1,0 +1,224 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace KernelGen.Kernels.Engine;
+
+/// <summary>
+/// The microkernels for a head_dim known only at run time: the same register blocking as the
+/// generated ones (2 rows × 4 keys for scores, 2 rows × 4 vectors for accumulation), with loops
+/// over head_dim and a scalar tail where head_dim is not a multiple of the vector width.
+/// Vector256 carries the work (the widest width on most x86 machines; see <see cref="SimdPolicy"/>);
+/// narrower and scalar paths follow.
+/// </summary>
+public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
+{
+    private readonly int _headDim;
+
+    /// <summary>Microkernels for rows of <paramref name="headDim"/> floats.</summary>
+    public RuntimeMicrokernels(int headDim) => _headDim = headDim;
+
+    /// <inheritdoc />
+    public int HeadDim => _headDim;
+
+    /// <inheritdoc />
+    public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+    {
+        if (SimdPolicy.Bits >= 256)
+        {
+            Scores256(ref q, rows, ref k, cols, ref s, sStride);
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < cols; c++)
+                {
+                    Unsafe.Add(ref s, r * sStride + c) = VectorOps.Dot(ref Unsafe.Add(ref q, r * _headDim), ref Unsafe.Add(ref k, c * _headDim), _headDim);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+    {
+        if (SimdPolicy.Bits >= 256)
+        {
+            Accumulate256(ref p, pStride, rows, ref v, cols, ref o);
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < cols; c++)
+                {
+                    VectorOps.MultiplyAdd(ref Unsafe.Add(ref o, r * _headDim), Unsafe.Add(ref p, r * pStride + c), ref Unsafe.Add(ref v, c * _headDim), _headDim);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Scale(ref float x, float factor) => VectorOps.Scale(ref x, factor, _headDim);
+
+    private void Scores256(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+    {
+        int d = _headDim;
+        int r = 0;
+        for (; r + 2 <= rows; r += 2)
+        {
+            ref float q0 = ref Unsafe.Add(ref q, r * d);
+            ref float q1 = ref Unsafe.Add(ref q0, d);
+            ref float s0 = ref Unsafe.Add(ref s, r * sStride);
+            ref float s1 = ref Unsafe.Add(ref s0, sStride);
+            int c = 0;
+            for (; c + 4 <= cols; c += 4)
+            {
+                ref float k0 = ref Unsafe.Add(ref k, c * d);
+                ref float k1 = ref Unsafe.Add(ref k0, d);
+                ref float k2 = ref Unsafe.Add(ref k1, d);
+                ref float k3 = ref Unsafe.Add(ref k2, d);
+                Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+                Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+                int i = 0;
+                for (; i + 8 <= d; i += 8)
+                {
+                    var x0 = Vector256.LoadUnsafe(ref q0, (nuint)i);
+                    var x1 = Vector256.LoadUnsafe(ref q1, (nuint)i);
+                    var y = Vector256.LoadUnsafe(ref k0, (nuint)i);
+                    a00 = Vector256.FusedMultiplyAdd(x0, y, a00);
+                    a10 = Vector256.FusedMultiplyAdd(x1, y, a10);
+                    y = Vector256.LoadUnsafe(ref k1, (nuint)i);
+                    a01 = Vector256.FusedMultiplyAdd(x0, y, a01);
+                    a11 = Vector256.FusedMultiplyAdd(x1, y, a11);
+                    y = Vector256.LoadUnsafe(ref k2, (nuint)i);
+                    a02 = Vector256.FusedMultiplyAdd(x0, y, a02);
+                    a12 = Vector256.FusedMultiplyAdd(x1, y, a12);
+                    y = Vector256.LoadUnsafe(ref k3, (nuint)i);
+                    a03 = Vector256.FusedMultiplyAdd(x0, y, a03);
+                    a13 = Vector256.FusedMultiplyAdd(x1, y, a13);
+                }
+
+                var sums0 = Microkernels.Reduce4(a00, a01, a02, a03);
+                var sums1 = Microkernels.Reduce4(a10, a11, a12, a13);
+                for (; i < d; i++)
+                {
+                    float x0 = Unsafe.Add(ref q0, i), x1 = Unsafe.Add(ref q1, i);
+                    var y = Vector128.Create(Unsafe.Add(ref k0, i), Unsafe.Add(ref k1, i), Unsafe.Add(ref k2, i), Unsafe.Add(ref k3, i));
+                    sums0 += y * x0;
+                    sums1 += y * x1;
+                }
+
+                sums0.StoreUnsafe(ref s0, (nuint)c);
+                sums1.StoreUnsafe(ref s1, (nuint)c);
+            }
+
+            for (; c < cols; c++)
+            {
+                ref float kc = ref Unsafe.Add(ref k, c * d);
+                Unsafe.Add(ref s0, c) = VectorOps.Dot(ref q0, ref kc, d);
+                Unsafe.Add(ref s1, c) = VectorOps.Dot(ref q1, ref kc, d);
+            }
+        }
+
+        for (; r < rows; r++)
+        {
+            ref float qr = ref Unsafe.Add(ref q, r * d);
+            for (int c = 0; c < cols; c++)
+            {
+                Unsafe.Add(ref s, r * sStride + c) = VectorOps.Dot(ref qr, ref Unsafe.Add(ref k, c * d), d);
+            }
+        }
+    }
+
+    private void Accumulate256(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+    {
+        int d = _headDim;
+        int r = 0;
+        for (; r + 2 <= rows; r += 2)
+        {
+            ref float p0 = ref Unsafe.Add(ref p, r * pStride);
+            ref float p1 = ref Unsafe.Add(ref p0, pStride);
+            ref float o0 = ref Unsafe.Add(ref o, r * d);
+            ref float o1 = ref Unsafe.Add(ref o0, d);
+            int i = 0;
+            for (; i + 32 <= d; i += 32)
+            {
+                var a00 = Vector256.LoadUnsafe(ref o0, (nuint)i);
+                var a01 = Vector256.LoadUnsafe(ref o0, (nuint)(i + 8));
+                var a02 = Vector256.LoadUnsafe(ref o0, (nuint)(i + 16));
+                var a03 = Vector256.LoadUnsafe(ref o0, (nuint)(i + 24));
+                var a10 = Vector256.LoadUnsafe(ref o1, (nuint)i);
+                var a11 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 8));
+                var a12 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 16));
+                var a13 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 24));
+                ref float vc = ref Unsafe.Add(ref v, i);
+                for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, d))
+                {
+                    var w0 = Vector256.Create(Unsafe.Add(ref p0, c));
+                    var w1 = Vector256.Create(Unsafe.Add(ref p1, c));
+                    var y = Vector256.LoadUnsafe(ref vc);
+                    a00 = Vector256.FusedMultiplyAdd(w0, y, a00);
+                    a10 = Vector256.FusedMultiplyAdd(w1, y, a10);
+                    y = Vector256.LoadUnsafe(ref vc, 8);
+                    a01 = Vector256.FusedMultiplyAdd(w0, y, a01);
+                    a11 = Vector256.FusedMultiplyAdd(w1, y, a11);
+                    y = Vector256.LoadUnsafe(ref vc, 16);
+                    a02 = Vector256.FusedMultiplyAdd(w0, y, a02);
+                    a12 = Vector256.FusedMultiplyAdd(w1, y, a12);
+                    y = Vector256.LoadUnsafe(ref vc, 24);
+                    a03 = Vector256.FusedMultiplyAdd(w0, y, a03);
+                    a13 = Vector256.FusedMultiplyAdd(w1, y, a13);
+                }
+
+                a00.StoreUnsafe(ref o0, (nuint)i);
+                a01.StoreUnsafe(ref o0, (nuint)(i + 8));
+                a02.StoreUnsafe(ref o0, (nuint)(i + 16));
+                a03.StoreUnsafe(ref o0, (nuint)(i + 24));
+                a10.StoreUnsafe(ref o1, (nuint)i);
+                a11.StoreUnsafe(ref o1, (nuint)(i + 8));
+                a12.StoreUnsafe(ref o1, (nuint)(i + 16));
+                a13.StoreUnsafe(ref o1, (nuint)(i + 24));
+            }
+
+            for (; i + 8 <= d; i += 8)
+            {
+                var a0 = Vector256.LoadUnsafe(ref o0, (nuint)i);
+                var a1 = Vector256.LoadUnsafe(ref o1, (nuint)i);
+                for (int c = 0; c < cols; c++)
+                {
+                    var y = Vector256.LoadUnsafe(ref v, (nuint)(c * d + i));
+                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref p0, c)), y, a0);
+                    a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref p1, c)), y, a1);
+                }
+
+                a0.StoreUnsafe(ref o0, (nuint)i);
+                a1.StoreUnsafe(ref o1, (nuint)i);
+            }
+
+            for (; i < d; i++)
+            {
+                float a0 = Unsafe.Add(ref o0, i), a1 = Unsafe.Add(ref o1, i);
+                for (int c = 0; c < cols; c++)
+                {
+                    float y = Unsafe.Add(ref v, c * d + i);
+                    a0 += Unsafe.Add(ref p0, c) * y;
+                    a1 += Unsafe.Add(ref p1, c) * y;
+                }
+
+                Unsafe.Add(ref o0, i) = a0;
+                Unsafe.Add(ref o1, i) = a1;
+            }
+        }
+
+        for (; r < rows; r++)
+        {
+            ref float pr = ref Unsafe.Add(ref p, r * pStride);
+            ref float or = ref Unsafe.Add(ref o, r * d);
+            for (int c = 0; c < cols; c++)
+            {
+                VectorOps.MultiplyAdd(ref or, Unsafe.Add(ref pr, c), ref Unsafe.Add(ref v, c * d), d);
+            }
+        }
+    }
+}
