@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using KernelGen.Caching;
+using KernelGen.Threading;
 
 namespace KernelGen.Kernels.Engine;
 
@@ -23,173 +24,49 @@ namespace KernelGen.Kernels.Engine;
 /// attended keys, so nothing outside the pattern is loaded. Prefill masks only blocks on a
 /// range's edge (the causal diagonal, a window's far end); strided keys are visited per
 /// position, each query meeting only its own keys.</para>
+/// <para>Work large enough to pay for it runs on every core (<see cref="WorkerPool"/>): prefill
+/// as (tile, head class, KV head) items, heaviest first; decode as (head class, KV head) items
+/// when there are enough of them, otherwise each one's keys split between the cores, whose
+/// partial softmax states are merged at the end (flash-decoding).</para>
 /// </remarks>
-public sealed class AttentionEngine
+public sealed partial class AttentionEngine
 {
     /// <summary>Keys per block: the scores of a tile's rows for one block stay in L1.</summary>
     public const int KeyBlock = 64;
 
+    /// <summary>Multiply-adds below which a call stays on the calling thread: waking workers would cost more.</summary>
+    public const long ParallelThreshold = 1L << 18;
+
     private readonly ModelShape _shape;
     private readonly float _scale;
-    private readonly AttentionScratch _scratch;
+    private readonly WorkerPool _pool;
+    private readonly AttentionScratch[] _scratch;
+    private readonly PartialState _partials;
 
     /// <summary>Creates an engine (and its scratch) for <paramref name="shape"/>.</summary>
     /// <param name="shape">The model shape.</param>
     /// <param name="queryTile">Positions per prefill tile.</param>
     /// <param name="maxSegments">Most segments or ranges one query or tile can produce.</param>
-    public AttentionEngine(ModelShape shape, int queryTile, int maxSegments)
+    /// <param name="pool">Threads to run on; the shared pool when null.</param>
+    public AttentionEngine(ModelShape shape, int queryTile, int maxSegments, WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queryTile);
         _shape = shape;
         QueryTile = queryTile;
         _scale = 1f / MathF.Sqrt(shape.HeadDim);
-        _scratch = new AttentionScratch(queryTile * shape.GroupSize, shape.HeadDim, KeyBlock, Math.Max(2, maxSegments));
+        _pool = pool ?? WorkerPool.Shared;
+        _scratch = new AttentionScratch[_pool.Workers];
+        for (int worker = 0; worker < _scratch.Length; worker++)
+        {
+            _scratch[worker] = new AttentionScratch(queryTile * shape.GroupSize, shape.HeadDim, KeyBlock, Math.Max(2, maxSegments));
+        }
+
+        _partials = new PartialState(shape, _pool.Workers);
     }
 
     /// <summary>Positions per prefill tile.</summary>
     public int QueryTile { get; }
-
-    /// <summary>Decode: the token at <paramref name="position"/>, whose key and value are already cached.</summary>
-    public void Decode<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int position,
-        ReadOnlySpan<float> query, Span<float> output)
-        where TMicro : struct, IAttentionMicrokernels
-        where TPattern : struct, IKeyPattern
-    {
-        var s = _scratch;
-        int d = micro.HeadDim;
-        var layout = cache.Layout(layer);
-        Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
-        for (int headClass = 0; headClass < pattern.HeadClasses; headClass++)
-        {
-            int segments = pattern.Segments(headClass, position, s.Segments);
-            for (int kvHead = 0; kvHead < _shape.KvHeads; kvHead++)
-            {
-                int[] heads = pattern.Heads(kvHead, headClass);
-                if (heads.Length == 0)
-                {
-                    continue;
-                }
-
-                int rows = heads.Length;
-                for (int r = 0; r < rows; r++)
-                {
-                    LoadQuery(query.Slice(heads[r] * d, d), s.Queries.AsSpan(r * d, d));
-                }
-
-                Reset(s, rows, d);
-                ref float keys = ref cache.KeysRef(layer, kvHead);
-                ref float values = ref cache.ValuesRef(layer, kvHead);
-                for (int i = 0; i < segments; i++)
-                {
-                    var segment = s.Segments[i];
-                    if (segment.Step != 1)
-                    {
-                        // Strided keys only occur where every position is kept: slot = position.
-                        AttendRun(micro, s, 0, rows, ref keys, ref values, segment.Start, segment.Count, segment.Step, NoMask);
-                        continue;
-                    }
-
-                    int pieces = layout.ToSlotRuns(segment.Start, segment.Count, runs);
-                    for (int piece = 0; piece < pieces; piece++)
-                    {
-                        AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, NoMask);
-                    }
-                }
-
-                for (int r = 0; r < rows; r++)
-                {
-                    Finish(micro, s, r, output.Slice(heads[r] * d, d));
-                }
-            }
-        }
-    }
-
-    /// <summary>Prefill: <paramref name="count"/> tokens from <paramref name="start"/>, whose keys and values are already cached.</summary>
-    public void Prefill<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
-        ReadOnlySpan<float> query, Span<float> output)
-        where TMicro : struct, IAttentionMicrokernels
-        where TPattern : struct, IKeyPattern
-    {
-        var s = _scratch;
-        int d = micro.HeadDim, dim = _shape.Dim, end = start + count;
-        var layout = cache.Layout(layer);
-        Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
-        for (int tile = start; tile < end;)
-        {
-            // A tile never crosses a block boundary of a block pattern, so all its rows see the same blocks.
-            int tileEnd = Math.Min(tile + QueryTile, end);
-            if (pattern.BlockLength > 0)
-            {
-                tileEnd = Math.Min(tileEnd, (tile / pattern.BlockLength + 1) * pattern.BlockLength);
-            }
-
-            int positions = tileEnd - tile, last = tileEnd - 1;
-            for (int headClass = 0; headClass < pattern.HeadClasses; headClass++)
-            {
-                int ranges = pattern.TileRanges(headClass, tile, last, s.Ranges);
-                int stride = pattern.StridePeriod(headClass);
-                for (int kvHead = 0; kvHead < _shape.KvHeads; kvHead++)
-                {
-                    int[] heads = pattern.Heads(kvHead, headClass);
-                    if (heads.Length == 0)
-                    {
-                        continue;
-                    }
-
-                    int perPosition = heads.Length, rows = positions * perPosition;
-                    for (int p = 0; p < positions; p++)
-                    {
-                        var queryRow = query.Slice((tile + p - start) * dim, dim);
-                        for (int h = 0; h < perPosition; h++)
-                        {
-                            LoadQuery(queryRow.Slice(heads[h] * d, d), s.Queries.AsSpan((p * perPosition + h) * d, d));
-                        }
-                    }
-
-                    Reset(s, rows, d);
-                    ref float keys = ref cache.KeysRef(layer, kvHead);
-                    ref float values = ref cache.ValuesRef(layer, kvHead);
-                    for (int i = 0; i < ranges; i++)
-                    {
-                        var range = s.Ranges[i];
-                        int pieces = layout.ToSlotRuns(range.Start, range.Count, runs);
-                        for (int piece = 0; piece < pieces; piece++)
-                        {
-                            var mask = new Mask(tile, last, perPosition, runs[piece].Position, range.MinDistance, range.MaxDistance);
-                            AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, mask);
-                        }
-                    }
-
-                    if (stride > 0)
-                    {
-                        // Strided keys, position by position: query i meets exactly i − m·stride, m ≥ 1.
-                        for (int p = 0; p < positions; p++)
-                        {
-                            int position = tile + p, strided = position / stride;
-                            if (strided > 0)
-                            {
-                                AttendRun(micro, s, p * perPosition, perPosition, ref keys, ref values, position - strided * stride, strided, stride, NoMask);
-                            }
-                        }
-                    }
-
-                    for (int p = 0; p < positions; p++)
-                    {
-                        var outputRow = output.Slice((tile + p - start) * dim, dim);
-                        for (int h = 0; h < perPosition; h++)
-                        {
-                            Finish(micro, s, p * perPosition + h, outputRow.Slice(heads[h] * d, d));
-                        }
-                    }
-                }
-            }
-
-            tile = tileEnd;
-        }
-    }
-
-    private static readonly Mask NoMask = default;
 
     /// <summary>
     /// Folds a run of keys — <paramref name="count"/> of them from <paramref name="firstSlot"/>,

@@ -1,0 +1,126 @@
+using System;
+using KernelGen.Caching;
+
+namespace KernelGen.Kernels.Engine;
+
+public sealed partial class AttentionEngine
+{
+    /// <summary>Prefill: <paramref name="count"/> tokens from <paramref name="start"/>, whose keys and values are already cached.</summary>
+    public unsafe void Prefill<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
+        ReadOnlySpan<float> query, Span<float> output)
+        where TMicro : struct, IAttentionMicrokernels
+        where TPattern : struct, IKeyPattern
+    {
+        // Tiles are aligned to multiples of tileLength, which divides the pattern's block length,
+        // so no tile crosses a block boundary and all its rows see the same blocks.
+        int tileLength = TileLength(pattern.BlockLength);
+        int firstTile = start / tileLength, tiles = (start + count - 1) / tileLength - firstTile + 1;
+        int perTile = pattern.HeadClasses * _shape.KvHeads;
+        long work = (long)count * (start + count) * _shape.Heads * _shape.HeadDim / 2;
+        if (work < ParallelThreshold || _pool.Workers == 1)
+        {
+            for (int item = 0; item < tiles * perTile; item++)
+            {
+                PrefillItem(micro, pattern, _scratch[0], cache, layer, start, count, query, output, tileLength, firstTile, tiles, item);
+            }
+
+            return;
+        }
+
+        fixed (float* q = query, o = output)
+        {
+            var job = PrefillJob<TMicro, TPattern>.ForThisThread;
+            job.Set(this, micro, pattern, cache, layer, start, count, q, query.Length, o, output.Length, tileLength, firstTile, tiles);
+            _pool.Run(job, tiles * perTile);
+            job.Clear();
+        }
+    }
+
+    /// <summary>The largest divisor of the block length that fits a tile (the tile itself when there are no blocks).</summary>
+    private int TileLength(int blockLength)
+    {
+        if (blockLength <= 0)
+        {
+            return QueryTile;
+        }
+
+        for (int length = Math.Min(QueryTile, blockLength); ; length--)
+        {
+            if (blockLength % length == 0)
+            {
+                return length;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One (tile, head class, KV head) item. Items are numbered heaviest first: later tiles
+    /// attend more keys, and handing them out first keeps the workers' loads even.
+    /// </summary>
+    private void PrefillItem<TMicro, TPattern>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int start, int count,
+        ReadOnlySpan<float> query, Span<float> output, int tileLength, int firstTile, int tiles, int item)
+        where TMicro : struct, IAttentionMicrokernels
+        where TPattern : struct, IKeyPattern
+    {
+        int perTile = pattern.HeadClasses * _shape.KvHeads;
+        int tileIndex = firstTile + tiles - 1 - item / perTile;
+        int headClass = item % perTile / _shape.KvHeads, kvHead = item % _shape.KvHeads;
+        int[] heads = pattern.Heads(kvHead, headClass);
+        if (heads.Length == 0)
+        {
+            return;
+        }
+
+        int d = micro.HeadDim, dim = _shape.Dim;
+        int tile = Math.Max(start, tileIndex * tileLength), last = Math.Min(start + count, (tileIndex + 1) * tileLength) - 1;
+        int positions = last - tile + 1, perPosition = heads.Length, rows = positions * perPosition;
+        for (int p = 0; p < positions; p++)
+        {
+            var queryRow = query.Slice((tile + p - start) * dim, dim);
+            for (int h = 0; h < perPosition; h++)
+            {
+                LoadQuery(queryRow.Slice(heads[h] * d, d), s.Queries.AsSpan((p * perPosition + h) * d, d));
+            }
+        }
+
+        Reset(s, rows, d);
+        var layout = cache.Layout(layer);
+        ref float keys = ref cache.KeysRef(layer, kvHead);
+        ref float values = ref cache.ValuesRef(layer, kvHead);
+        Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
+        int ranges = pattern.TileRanges(headClass, tile, last, s.Ranges);
+        for (int i = 0; i < ranges; i++)
+        {
+            var range = s.Ranges[i];
+            int pieces = layout.ToSlotRuns(range.Start, range.Count, runs);
+            for (int piece = 0; piece < pieces; piece++)
+            {
+                var mask = new Mask(tile, last, perPosition, runs[piece].Position, range.MinDistance, range.MaxDistance);
+                AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, mask);
+            }
+        }
+
+        int stride = pattern.StridePeriod(headClass);
+        if (stride > 0)
+        {
+            // Strided keys, position by position: query i meets exactly i − m·stride, m ≥ 1.
+            for (int p = 0; p < positions; p++)
+            {
+                int position = tile + p, strided = position / stride;
+                if (strided > 0)
+                {
+                    AttendRun(micro, s, p * perPosition, perPosition, ref keys, ref values, position - strided * stride, strided, stride, NoMask);
+                }
+            }
+        }
+
+        for (int p = 0; p < positions; p++)
+        {
+            var outputRow = output.Slice((tile + p - start) * dim, dim);
+            for (int h = 0; h < perPosition; h++)
+            {
+                Finish(micro, s, p * perPosition + h, outputRow.Slice(heads[h] * d, d));
+            }
+        }
+    }
+}
