@@ -64,6 +64,7 @@ internal static class ResultsReport
 
     private static IEnumerable<ReportSection> Sections()
     {
+        yield return new LimitsSection();
         yield return new SparseSection();
     }
 
