@@ -1,6 +1,7 @@
 using System;
-using KernelGen.Kernels;
 using KernelGen.Samples.Stories;
 
-var kernels = Stories260K.CreateKernels();
-Console.WriteLine(kernels.Description);
+// The story goes to stdout as raw bytes, exactly as run.c prints them; never through a TextWriter,
+// which would re-encode them.
+using var stdout = Console.OpenStandardOutput();
+return StoryApp.Run(args, stdout, Console.Error);

@@ -1,0 +1,145 @@
+using System;
+using System.Buffers;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using KernelGen.Sampling;
+using KernelGen.Tokenization;
+
+namespace KernelGen.Decoding;
+
+/// <summary>
+/// run.c's <c>generate</c>: encode the prompt, feed it token by token, then sample until the step
+/// budget runs out or the model picks BOS, writing each token's bytes as it goes.
+/// </summary>
+/// <remarks>
+/// Semantics (FORMAT-NOTES §3): <c>steps</c> counts forward passes, prompt positions included; 0 or
+/// more than the context means the whole context. While the prompt lasts, the next token is the
+/// prompt's (so the prompt is echoed); after it, the sampler picks. BOS stops generation; EOS does
+/// not. Each token prints <see cref="LlamaTokenizer.Decode"/>(previous, next); a final "\n" ends
+/// the output. Everything is allocated in the constructor: a run allocates nothing.
+/// </remarks>
+public sealed class TextGenerator
+{
+    private readonly int[] _prompt;   // [context] the encoded prompt
+    private readonly int[] _tokens;   // [context + 1] the tokens fed, then the last one produced
+    private int _tokenCount;
+
+    /// <summary>Creates a generator over a session, its tokenizer and a sampler.</summary>
+    public TextGenerator(DecoderSession session, LlamaTokenizer tokenizer, Sampler sampler)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(sampler);
+        if (tokenizer.VocabSize != session.Shape.Vocab || sampler.VocabSize != session.Shape.Vocab)
+        {
+            throw new ArgumentException(
+                $"The model has {session.Shape.Vocab} tokens, but the tokenizer has {tokenizer.VocabSize} and the sampler expects {sampler.VocabSize}.");
+        }
+
+        Session = session;
+        Tokenizer = tokenizer;
+        Sampler = sampler;
+        _prompt = new int[session.ContextLength];
+        _tokens = new int[session.ContextLength + 1];
+    }
+
+    /// <summary>The session that runs the model.</summary>
+    public DecoderSession Session { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public LlamaTokenizer Tokenizer { get; }
+
+    /// <summary>The sampler.</summary>
+    public Sampler Sampler { get; }
+
+    /// <summary>
+    /// The tokens of the last run: the first input (BOS), then every token that came next, the
+    /// prompt's and the sampled ones, ending with BOS when the model picked it.
+    /// </summary>
+    public ReadOnlySpan<int> Tokens => _tokens.AsSpan(0, _tokenCount);
+
+    /// <summary>Encodes <paramref name="prompt"/> as UTF-8 and generates; see <see cref="Generate(ReadOnlySpan{byte}, int, Stream)"/>.</summary>
+    public GenerationResult Generate(string prompt, int steps, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        return Generate(Encoding.UTF8.GetBytes(prompt), steps, output);
+    }
+
+    /// <summary>Generates from <paramref name="prompt"/>, writing the bytes run.c would print to <paramref name="output"/>.</summary>
+    /// <param name="prompt">UTF-8 text (invalid sequences fall back to byte tokens); empty starts from BOS alone.</param>
+    /// <param name="steps">Forward passes, prompt included; 0 or more than the context means the whole context.</param>
+    /// <param name="output">Receives each token's bytes as soon as it is picked (flushed per token, like run.c), then "\n".</param>
+    /// <exception cref="PromptTooLongException">The prompt has more tokens than the context holds.</exception>
+    public GenerationResult Generate(ReadOnlySpan<byte> prompt, int steps, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        int context = Session.ContextLength;
+        if (steps == 0 || steps > context)
+        {
+            steps = context;
+        }
+
+        int promptTokens = EncodePrompt(prompt, context);
+        Session.Reset();
+        long begin = Stopwatch.GetTimestamp(), timerStart = 0;
+        int token = _prompt[0], position = 0;
+        bool stoppedOnBos = false;
+        _tokens[0] = token;
+        _tokenCount = 1;
+        while (position < steps)
+        {
+            var logits = Session.Forward(token, position);
+            int next = position < promptTokens - 1 ? _prompt[position + 1] : Sampler.Sample(logits);
+            position++;
+            _tokens[_tokenCount++] = next;
+            if (next == LlamaTokenizer.BosId)
+            {
+                stoppedOnBos = true;
+                break;
+            }
+
+            output.Write(Tokenizer.Decode(token, next));
+            output.Flush();
+            token = next;
+            if (timerStart == 0)
+            {
+                timerStart = Stopwatch.GetTimestamp();
+            }
+        }
+
+        output.Write("\n"u8);
+        output.Flush();
+        long end = Stopwatch.GetTimestamp();
+        return new GenerationResult(promptTokens, position, stoppedOnBos, timerStart == 0 ? 0 : end - timerStart, end - begin);
+    }
+
+    /// <summary>Encodes the prompt into <see cref="_prompt"/>, BOS first; rejects one longer than the context.</summary>
+    private int EncodePrompt(ReadOnlySpan<byte> prompt, int context)
+    {
+        // Cheap bound first, so an enormous prompt is refused before the quadratic merge loop runs.
+        int atLeast = Tokenizer.MinTokenCount(prompt.Length);
+        if (atLeast > context)
+        {
+            throw new PromptTooLongException(atLeast, context, isLowerBound: true);
+        }
+
+        int[] buffer = ArrayPool<int>.Shared.Rent(LlamaTokenizer.MaxTokenCount(prompt.Length));
+        try
+        {
+            int count = Tokenizer.Encode(prompt, addBos: true, addEos: false, buffer);
+            if (count > context)
+            {
+                throw new PromptTooLongException(count, context, isLowerBound: false);
+            }
+
+            buffer.AsSpan(0, count).CopyTo(_prompt);
+            return count;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(buffer);
+        }
+    }
+}
