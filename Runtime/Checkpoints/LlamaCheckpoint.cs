@@ -54,19 +54,19 @@ public sealed class LlamaCheckpoint
         }
         catch (FileNotFoundException e)
         {
-            throw new CheckpointException(path, "file", $"Checkpoint '{path}' was not found.", e);
+            throw new CheckpointException(path, "file", $"Checkpoint file '{path}' was not found.", e);
         }
         catch (DirectoryNotFoundException e)
         {
-            throw new CheckpointException(path, "file", $"Checkpoint '{path}' was not found: its folder does not exist.", e);
+            throw new CheckpointException(path, "file", $"Checkpoint file '{path}' was not found: its folder does not exist.", e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new CheckpointException(path, "file", $"Checkpoint '{path}' cannot be read: {e.Message}", e);
+            throw new CheckpointException(path, "file", $"Checkpoint file '{path}' cannot be read: {e.Message}", e);
         }
         catch (IOException e)
         {
-            throw new CheckpointException(path, "file", $"Checkpoint '{path}' cannot be read: {e.Message}", e);
+            throw new CheckpointException(path, "file", $"Checkpoint file '{path}' cannot be read: {e.Message}", e);
         }
     }
 
@@ -142,7 +142,7 @@ public sealed class LlamaCheckpoint
         if (fileLength > expectedBytes)
         {
             throw new CheckpointException(path, "file size",
-                $"Checkpoint '{path}' has {fileLength - expectedBytes} extra bytes: it holds {fileLength} bytes, but its header ({header}) " +
+                $"Checkpoint '{path}' has {fileLength - expectedBytes} extra bytes: its file size is {fileLength} bytes, but its header ({header}) " +
                 $"needs exactly {expectedBytes} (28-byte header + {floats} float32{(header.SharedClassifier ? ", classifier shared with the embedding" : ", separate classifier")}). " +
                 "The header does not describe this file, or it is not a llama2.c legacy checkpoint.");
         }

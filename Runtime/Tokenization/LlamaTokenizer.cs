@@ -106,11 +106,11 @@ public sealed class LlamaTokenizer
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new TokenizerException(path, "file", $"Tokenizer '{path}' was not found.", e);
+            throw new TokenizerException(path, "file", $"Tokenizer file '{path}' was not found.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TokenizerException(path, "file", $"Tokenizer '{path}' cannot be read: {e.Message}", e);
+            throw new TokenizerException(path, "file", $"Tokenizer file '{path}' cannot be read: {e.Message}", e);
         }
 
         return Parse(path, file, vocabSize);
