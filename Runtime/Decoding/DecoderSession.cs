@@ -17,6 +17,9 @@ namespace KernelGen.Decoding;
 /// </remarks>
 public sealed class DecoderSession
 {
+    /// <summary>Most tokens one <see cref="Prefill"/> block processes; longer prompts go in several blocks.</summary>
+    public const int PrefillBlock = 32;
+
     private readonly LlamaDecoder _decoder;
     private readonly KvCache _cache;
     private readonly float[] _x;          // [dim] residual stream
@@ -28,6 +31,7 @@ public sealed class DecoderSession
     private readonly float[] _gate;       // [hidden_dim] W1·n, then silu(W1·n) ⊙ W3·n
     private readonly float[] _up;         // [hidden_dim] W3·n
     private readonly float[] _logits;     // [vocab]
+    private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
     internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
     {
@@ -126,5 +130,107 @@ public sealed class DecoderSession
         RmsNorm.Apply(_x, weights.FinalNorm, _x);
         MatrixVector.Multiply(weights.Classifier, _x, _logits);
         return _logits;
+    }
+
+    /// <summary>
+    /// Runs a block of tokens at positions <paramref name="start"/>.. through the model at once
+    /// (prompt processing): the same arithmetic per token as <see cref="Forward"/>, except that
+    /// attention goes through <see cref="AttentionKernels.Prefill"/> and each weight matrix is read
+    /// once per block of up to <see cref="PrefillBlock"/> tokens instead of once per token.
+    /// Returns the logits after the last token.
+    /// </summary>
+    /// <param name="tokens">The tokens, at least one.</param>
+    /// <param name="start">Position of the first: at most <see cref="Length"/>; the last must fall inside the context.</param>
+    public Span<float> Prefill(ReadOnlySpan<int> tokens, int start)
+    {
+        var shape = _decoder.Shape;
+        if (tokens.IsEmpty)
+        {
+            throw new ArgumentException("Prefill needs at least one token.", nameof(tokens));
+        }
+
+        if (start < 0 || start > Length || (long)start + tokens.Length > ContextLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start,
+                $"Positions {start}..{(long)start + tokens.Length - 1} are outside the context (0..{ContextLength - 1}) or leave a gap after the {Length} positions processed.");
+        }
+
+        foreach (int token in tokens)
+        {
+            if ((uint)token >= (uint)shape.Vocab)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), token, $"Token id {token} is outside the vocabulary of {shape.Vocab}.");
+            }
+        }
+
+        // Allocated once, on first use: sessions that never prefill never pay for the block buffers.
+        _block ??= new PrefillBuffers(shape);
+        for (int done = 0; done < tokens.Length; done += PrefillBlock)
+        {
+            int count = Math.Min(PrefillBlock, tokens.Length - done);
+            PrefillBlockOf(tokens.Slice(done, count), start + done, _block);
+        }
+
+        // Logits only for the last token: the forced prompt positions never need theirs.
+        var weights = _decoder.Weights;
+        int last = (tokens.Length - 1) % PrefillBlock;
+        RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x);
+        MatrixVector.Multiply(weights.Classifier, _x, _logits);
+        return _logits;
+    }
+
+    private void PrefillBlockOf(ReadOnlySpan<int> tokens, int start, PrefillBuffers block)
+    {
+        var shape = _decoder.Shape;
+        var weights = _decoder.Weights;
+        int dim = shape.Dim, kvDim = shape.KvDim, hidden = shape.HiddenDim, count = tokens.Length;
+        for (int t = 0; t < count; t++)
+        {
+            weights.TokenEmbedding.Slice(tokens[t] * dim, dim).CopyTo(block.X.AsSpan(t * dim, dim));
+        }
+
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            for (int t = 0; t < count; t++)
+            {
+                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.AttentionNorm(layer), block.Normed.AsSpan(t * dim, dim));
+            }
+
+            // One matrix at a time over the whole block, so it stays in cache across the tokens.
+            Project(weights.QueryProjection(layer), block.Normed, dim, block.Query, dim, count);
+            Project(weights.KeyProjection(layer), block.Normed, dim, block.Key, kvDim, count);
+            Project(weights.ValueProjection(layer), block.Normed, dim, block.Value, kvDim, count);
+            for (int t = 0; t < count; t++)
+            {
+                _decoder.Rope.Apply(block.Query.AsSpan(t * dim, dim), block.Key.AsSpan(t * kvDim, kvDim), start + t);
+            }
+
+            Kernels.Prefill(_cache, layer, start, count,
+                block.Query.AsSpan(0, count * dim), block.Key.AsSpan(0, count * kvDim), block.Value.AsSpan(0, count * kvDim), block.Attention.AsSpan(0, count * dim));
+            Project(weights.OutputProjection(layer), block.Attention, dim, block.X, dim, count, accumulate: true);
+
+            for (int t = 0; t < count; t++)
+            {
+                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.FeedForwardNorm(layer), block.Normed.AsSpan(t * dim, dim));
+            }
+
+            Project(weights.GateProjection(layer), block.Normed, dim, block.Gate, hidden, count);
+            Project(weights.UpProjection(layer), block.Normed, dim, block.Up, hidden, count);
+            for (int t = 0; t < count; t++)
+            {
+                SwiGlu.Apply(block.Gate.AsSpan(t * hidden, hidden), block.Up.AsSpan(t * hidden, hidden));
+            }
+
+            Project(weights.DownProjection(layer), block.Gate, hidden, block.X, dim, count, accumulate: true);
+        }
+    }
+
+    /// <summary>y[t] = W·x[t] (or +=) for each of the block's tokens.</summary>
+    private static void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
+    {
+        for (int t = 0; t < count; t++)
+        {
+            MatrixVector.Multiply(matrix, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
+        }
     }
 }

@@ -25,6 +25,12 @@ public sealed class TextGenerator
     private readonly int[] _tokens;   // [context + 1] the tokens fed, then the last one produced
     private int _tokenCount;
 
+    // Where the current run stands: run.c's token, pos, stop flag and clock.
+    private int _token;
+    private int _position;
+    private bool _stoppedOnBos;
+    private long _timerStart;
+
     /// <summary>Creates a generator over a session, its tokenizer and a sampler.</summary>
     public TextGenerator(DecoderSession session, LlamaTokenizer tokenizer, Sampler sampler)
     {
@@ -52,6 +58,14 @@ public sealed class TextGenerator
 
     /// <summary>The sampler.</summary>
     public Sampler Sampler { get; }
+
+    /// <summary>
+    /// Feed the prompt's forced positions through <see cref="DecoderSession.Prefill"/> in blocks
+    /// instead of one <see cref="DecoderSession.Forward"/> each. The printed bytes are the same
+    /// (the golden tests check it); run.c's clock then starts after the prompt. Off by default,
+    /// which is run.c's own loop.
+    /// </summary>
+    public bool PrefillPrompt { get; init; }
 
     /// <summary>
     /// The tokens of the last run: the first input (BOS), then every token that came next, the
@@ -83,36 +97,58 @@ public sealed class TextGenerator
 
         int promptTokens = EncodePrompt(prompt, context);
         Session.Reset();
-        long begin = Stopwatch.GetTimestamp(), timerStart = 0;
-        int token = _prompt[0], position = 0;
-        bool stoppedOnBos = false;
-        _tokens[0] = token;
+        long begin = Stopwatch.GetTimestamp();
+        _token = _prompt[0];
+        _position = 0;
+        _stoppedOnBos = false;
+        _timerStart = 0;
+        _tokens[0] = _token;
         _tokenCount = 1;
-        while (position < steps)
-        {
-            var logits = Session.Forward(token, position);
-            int next = position < promptTokens - 1 ? _prompt[position + 1] : Sampler.Sample(logits);
-            position++;
-            _tokens[_tokenCount++] = next;
-            if (next == LlamaTokenizer.BosId)
-            {
-                stoppedOnBos = true;
-                break;
-            }
 
-            output.Write(Tokenizer.Decode(token, next));
-            output.Flush();
-            token = next;
-            if (timerStart == 0)
+        if (PrefillPrompt && promptTokens > 1)
+        {
+            // The forced positions in blocks; their next tokens are the prompt's, so their logits are never needed.
+            int forced = Math.Min(promptTokens - 1, steps);
+            Session.Prefill(_prompt.AsSpan(0, forced), 0);
+            while (_position < forced && !_stoppedOnBos)
             {
-                timerStart = Stopwatch.GetTimestamp();
+                Emit(_prompt[_position + 1], output);
             }
+        }
+
+        while (_position < steps && !_stoppedOnBos)
+        {
+            var logits = Session.Forward(_token, _position);
+            Emit(_position < promptTokens - 1 ? _prompt[_position + 1] : Sampler.Sample(logits), output);
         }
 
         output.Write("\n"u8);
         output.Flush();
         long end = Stopwatch.GetTimestamp();
-        return new GenerationResult(promptTokens, position, stoppedOnBos, timerStart == 0 ? 0 : end - timerStart, end - begin);
+        return new GenerationResult(promptTokens, _position, _stoppedOnBos, _timerStart == 0 ? 0 : end - _timerStart, end - begin);
+    }
+
+    /// <summary>
+    /// The rest of one step of run.c's loop, after the forward pass: advance, record
+    /// <paramref name="next"/>, stop on BOS, otherwise print it and make it the current token.
+    /// </summary>
+    private void Emit(int next, Stream output)
+    {
+        _position++;
+        _tokens[_tokenCount++] = next;
+        if (next == LlamaTokenizer.BosId)
+        {
+            _stoppedOnBos = true;
+            return;
+        }
+
+        output.Write(Tokenizer.Decode(_token, next));
+        output.Flush();
+        _token = next;
+        if (_timerStart == 0)
+        {
+            _timerStart = Stopwatch.GetTimestamp();  // run.c's clock starts after the first pass
+        }
     }
 
     /// <summary>Encodes the prompt into <see cref="_prompt"/>, BOS first; rejects one longer than the context.</summary>

@@ -76,7 +76,7 @@ public static class StoryApp
         ulong seed = options.Seed ?? ClockSeed();
         var sampler = new Sampler(shape.Vocab, options.Temperature, options.TopP, seed);
         var decoder = new LlamaDecoder(checkpoint);
-        var generator = new TextGenerator(decoder.CreateSession(kernels), tokenizer, sampler);
+        var generator = new TextGenerator(decoder.CreateSession(kernels), tokenizer, sampler) { PrefillPrompt = options.Prefill };
 
         stderr.WriteLine($"model     {modelPath}: {shape}; classifier {(checkpoint.Weights.SharedClassifier ? "shared with the embedding" : "separate")}");
         stderr.WriteLine($"tokenizer {tokenizerPath}: {tokenizer.VocabSize} tokens");
@@ -93,7 +93,7 @@ public static class StoryApp
         var result = generator.Generate(options.Prompt, options.Steps, stdout);
 
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"tokens    {result.Positions} forward passes ({result.PromptTokens} prompt tokens incl. BOS){(result.StoppedOnBos ? ", stopped at BOS" : "")}"));
+            $"tokens    {result.Positions} forward passes ({result.PromptTokens} prompt tokens incl. BOS{(options.Prefill ? ", prefilled" : "")}){(result.StoppedOnBos ? ", stopped at BOS" : "")}"));
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"speed     {result.TokensPerSecond:F0} tok/s (run.c's measure: the {Math.Max(0, result.Positions - 1)} passes after the first); whole run {result.TotalMilliseconds:F1} ms"));
         return 0;

@@ -38,6 +38,9 @@ public sealed record StoryOptions
     /// <summary>The attention kernels to run.</summary>
     public KernelChoice Kernels { get; init; } = KernelChoice.Generated;
 
+    /// <summary>Process the prompt through the kernels' prefill path in blocks (same output).</summary>
+    public bool Prefill { get; init; }
+
     /// <summary>True when <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -59,6 +62,8 @@ public sealed record StoryOptions
           -s, --seed N             random seed, a positive integer (default: from the clock)
           -k, --kernels KIND       generated | generic | reference (default generated; generic when no
                                    compiled model class fits the checkpoint)
+              --prefill                run the prompt through the kernels' prefill path in blocks
+                                       (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
 
         Example: stories "Once upon a time"
@@ -106,6 +111,12 @@ public sealed record StoryOptions
             if (name is "-h" or "--help")
             {
                 options = options with { ShowHelp = true };
+                continue;
+            }
+
+            if (name == "--prefill" && value is null)
+            {
+                options = options with { Prefill = true };
                 continue;
             }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using KernelGen.Checkpoints;
 using KernelGen.Kernels;
 using KernelGen.Samples.Stories;
@@ -33,6 +34,54 @@ public sealed class DecoderTests
         {
             AssertMatchesReference(decoder, kernels, weights, shape.MaxSeqLen, seed: vocab);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void PrefillMatchesTheReferenceForwardPass(int dim, int layers, int heads, int kvHeads, int hidden, int vocab, bool shared)
+    {
+        var shape = new ModelShape(dim, layers, heads, kvHeads, 80, hidden, vocab);
+        var weights = TestModels.RandomWeights(shape, shared, seed: dim * heads);
+        var decoder = new LlamaDecoder(weights);
+        var random = new Random(vocab);
+        var tokens = Enumerable.Range(0, 70).Select(_ => random.Next(vocab)).ToArray();
+        foreach (var kernels in new AttentionKernels[] { new GenericAttention(shape), new ReferenceAttention(shape) })
+        {
+            var reference = new ReferenceDecoder(weights);
+            double[] expected = [];
+            for (int position = 0; position < 45; position++)
+            {
+                expected = reference.Forward(tokens[position], position);
+            }
+
+            // 45 tokens: a full block of 32 and a partial one; then single steps continue from the prefilled cache.
+            var session = decoder.CreateSession(kernels);
+            AssertClose(expected, session.Prefill(tokens.AsSpan(0, 45), 0), kernels.Name + " prefill");
+            Assert.Equal(45, session.Length);
+            for (int position = 45; position < 50; position++)
+            {
+                AssertClose(reference.Forward(tokens[position], position), session.Forward(tokens[position], position), kernels.Name + " after prefill");
+            }
+
+            // A second block appended after decoded positions.
+            for (int position = 50; position < 70; position++)
+            {
+                expected = reference.Forward(tokens[position], position);
+            }
+
+            AssertClose(expected, session.Prefill(tokens.AsSpan(50, 20), 50), kernels.Name + " second prefill");
+        }
+    }
+
+    [Fact]
+    public void PrefillRejectsBadArguments()
+    {
+        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var session = new LlamaDecoder(checkpoint).CreateSession(new GenericAttention(checkpoint.Shape), contextLength: 16);
+        Assert.Throws<ArgumentException>(() => session.Prefill([], 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Prefill([1, 2], 1));            // gap
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Prefill(new int[17], 0));       // past the context
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Prefill([1, 512], 0));          // not a token
     }
 
     [Fact]
@@ -118,6 +167,14 @@ public sealed class DecoderTests
         Assert.Throws<ArgumentException>(() => decoder.CreateSession(new GenericAttention(new ModelShape(64, 5, 8, 2, 512))));
         Assert.Throws<ArgumentOutOfRangeException>(() => decoder.CreateSession(new GenericAttention(checkpoint.Shape), contextLength: 513));
         Assert.Throws<ArgumentOutOfRangeException>(() => decoder.CreateSession(new GenericAttention(checkpoint.Shape), contextLength: 0));
+    }
+
+    private static void AssertClose(double[] expected, Span<float> actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"{what}, logit {i}: {actual[i]} vs {expected[i]}");
+        }
     }
 
     private static void AssertMatchesReference(LlamaDecoder decoder, AttentionKernels kernels, LlamaWeights weights, int positions, int seed)

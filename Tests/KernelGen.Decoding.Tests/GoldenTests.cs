@@ -47,6 +47,29 @@ public sealed class GoldenTests
         Assert.Equal(steps != 256, result.StoppedOnBos);
     }
 
+    [Theory]
+    [InlineData(KernelChoice.Generated)]
+    [InlineData(KernelChoice.Generic)]
+    [InlineData(KernelChoice.Reference)]
+    public void PrefillingThePromptPrintsTheSameBytes(KernelChoice kernels)
+    {
+        foreach (var (steps, golden) in new[] { (256, "once-upon-a-time.greedy-256"), (512, "once-upon-a-time.greedy-512"), (3, null) })
+        {
+            var generator = CreateGenerator(kernels, Sampler.Greedy(512), prefill: true);
+            var output = new MemoryStream();
+            var result = generator.Generate("Once upon a time", steps, output);
+            if (golden is null)
+            {
+                Assert.Equal("Once upon a\n"u8.ToArray(), output.ToArray());
+                Assert.Equal(3, result.Positions);
+                continue;
+            }
+
+            Assert.Equal(TestFiles.ReadTestData(golden + ".stdout"), output.ToArray());
+            Assert.Equal(TestFiles.ReadTokens(golden + ".tokens"), generator.Tokens.ToArray());
+        }
+    }
+
     [Fact]
     public void EmptyPromptStartsFromBosLikeRunC()
     {
@@ -121,11 +144,11 @@ public sealed class GoldenTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    private static TextGenerator CreateGenerator(KernelChoice choice, Sampler sampler)
+    private static TextGenerator CreateGenerator(KernelChoice choice, Sampler sampler, bool prefill = false)
     {
         Assert.NotNull(Stories260K.Shape);   // registers the generated kernels
         var kernels = KernelSelection.Create(Checkpoint.Shape, choice, out string? fallback);
         Assert.Null(fallback);
-        return new TextGenerator(new LlamaDecoder(Checkpoint).CreateSession(kernels), Tokenizer, sampler);
+        return new TextGenerator(new LlamaDecoder(Checkpoint).CreateSession(kernels), Tokenizer, sampler) { PrefillPrompt = prefill };
     }
 }

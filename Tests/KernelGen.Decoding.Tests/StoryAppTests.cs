@@ -39,6 +39,15 @@ public sealed class StoryAppTests : IDisposable
     }
 
     [Fact]
+    public void PrefillPrintsTheSameStory()
+    {
+        var (code, stdout, stderr) = Run("--prefill", "Once upon a time");
+        Assert.Equal(0, code);
+        Assert.Equal(TestFiles.ReadTestData("once-upon-a-time.greedy-256.stdout"), stdout);
+        Assert.Contains("prefilled", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnEmptyPromptStartsFromBos()
     {
         var (code, stdout, _) = Run("");
