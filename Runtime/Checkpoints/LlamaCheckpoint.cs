@@ -47,6 +47,11 @@ public sealed class LlamaCheckpoint
     public static LlamaCheckpoint Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new CheckpointException(path, "file", $"Checkpoint file '{path}' is a folder, not a file.");
+        }
+
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);

@@ -99,6 +99,11 @@ public sealed class LlamaTokenizer
     public static LlamaTokenizer Load(string path, int vocabSize)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new TokenizerException(path, "file", $"Tokenizer file '{path}' is a folder, not a file.");
+        }
+
         byte[] file;
         try
         {
@@ -153,6 +158,7 @@ public sealed class LlamaTokenizer
     /// <param name="addEos">End with EOS (run.c never does).</param>
     /// <param name="tokens">Receives the ids; needs room for <see cref="MaxTokenCount"/> of the text's length.</param>
     /// <returns>The number of ids written.</returns>
+    /// <exception cref="TokenizerException">A byte has neither a piece nor a byte-fallback token (a vocabulary without the 256 byte tokens).</exception>
     public int Encode(ReadOnlySpan<byte> utf8, bool addBos, bool addEos, Span<int> tokens)
     {
         if (tokens.Length < MaxTokenCount(utf8.Length))
@@ -388,8 +394,8 @@ public sealed class LlamaTokenizer
     {
         if (id >= VocabSize)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Byte 0x{b:X2} is not in the vocabulary of tokenizer '{FilePath}' and has no byte-fallback token: id {id} is past its {VocabSize} tokens."));
+            throw new TokenizerException(FilePath, "byte fallback", string.Create(CultureInfo.InvariantCulture,
+                $"Tokenizer '{FilePath}' cannot encode byte 0x{b:X2}: it is not a piece, and its byte-fallback id {id} is past the {VocabSize} tokens."));
         }
 
         return id;

@@ -62,8 +62,8 @@ public sealed record StoryOptions
           -s, --seed N             random seed, a positive integer (default: from the clock)
           -k, --kernels KIND       generated | generic | reference (default generated; generic when no
                                    compiled model class fits the checkpoint)
-              --prefill                run the prompt through the kernels' prefill path in blocks
-                                       (the same story; run.c's clock then starts after the prompt)
+              --prefill            run the prompt through the kernels' prefill path in blocks
+                                   (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
 
         Example: stories "Once upon a time"

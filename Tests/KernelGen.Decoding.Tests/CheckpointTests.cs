@@ -77,6 +77,14 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AFolderIsNotACheckpoint()
+    {
+        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(_directory.Path));
+        AssertNames(e, _directory.Path, "file");
+        Assert.Contains("is a folder", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FileShorterThanTheHeaderNamesTheHeader()
     {
         string path = Write("short.bin", File.ReadAllBytes(TestFiles.ModelPath)[..20]);

@@ -25,6 +25,14 @@ public sealed class TokenizerFileTests : IDisposable
     }
 
     [Fact]
+    public void AFolderIsNotATokenizer()
+    {
+        var e = Assert.Throws<TokenizerException>(() => LlamaTokenizer.Load(_directory.Path, 512));
+        AssertNames(e, _directory.Path, "file");
+        Assert.Contains("is a folder", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TruncatedFileNamesTheFileAndTheToken()
     {
         string path = Write("truncated.bin", _original[..(_original.Length - 3)]);
@@ -96,6 +104,24 @@ public sealed class TokenizerFileTests : IDisposable
     {
         var e = Assert.Throws<TokenizerException>(() => LlamaTokenizer.Load(TestFiles.TokenizerPath, 2));
         AssertNames(e, TestFiles.TokenizerPath, "vocab_size");
+    }
+
+    [Fact]
+    public void AVocabularyWithoutByteTokensCannotEncodeUnknownBytes()
+    {
+        // The first 100 tokens of tok512: <unk>, BOS, EOS and byte tokens 0x00..0x60 only.
+        int end = 4;
+        for (int id = 0; id < 100; id++)
+        {
+            end += 8 + BinaryPrimitives.ReadInt32LittleEndian(_original.AsSpan(end + 4));
+        }
+
+        string path = Write("small.bin", _original[..end]);
+        var tokenizer = LlamaTokenizer.Load(path, 100);
+        Assert.Equal([1, 35, 'A' + 3], tokenizer.Encode("A"));   // ' ' and 'A' fall back to bytes 0x20 and 0x41
+        var e = Assert.Throws<TokenizerException>(() => tokenizer.Encode("z"));
+        AssertNames(e, path, "byte fallback");
+        Assert.Contains("0x7A", e.Message, StringComparison.Ordinal);
     }
 
     private string Write(string name, byte[] bytes)
