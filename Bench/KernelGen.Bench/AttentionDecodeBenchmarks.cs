@@ -1,7 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
 using KernelGen.Caching;
-using KernelGen.Decoding;
 using KernelGen.Kernels;
 
 namespace KernelGen.Bench;
@@ -24,15 +23,15 @@ public class AttentionDecodeBenchmarks
     private float[] _output = null!;
 
     /// <summary>The attention kernels under test.</summary>
-    [Params(KernelChoice.Generated, KernelChoice.Generic, KernelChoice.Reference)]
-    public KernelChoice Kernels { get; set; }
+    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Reference, StoriesModel.Prototype)]
+    public string Kernels { get; set; } = StoriesModel.Generated;
 
     /// <summary>Creates the kernels, their cache and random vectors.</summary>
     [GlobalSetup]
     public void Setup()
     {
         var shape = StoriesModel.Checkpoint.Shape;
-        _kernels = StoriesModel.CreateSession(Kernels).Kernels;
+        _kernels = StoriesModel.CreateKernels(Kernels);
         _cache = _kernels.CreateCache(shape.MaxSeqLen);
         var random = new Random(42);
         _query = Random(random, shape.Dim);

@@ -20,8 +20,8 @@ public class EndToEndBenchmarks
     private TextGenerator _generator = null!;
 
     /// <summary>The attention kernels under test.</summary>
-    [Params(KernelChoice.Generated, KernelChoice.Generic, KernelChoice.Reference)]
-    public KernelChoice Kernels { get; set; }
+    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Reference, StoriesModel.Prototype)]
+    public string Kernels { get; set; } = StoriesModel.Generated;
 
     /// <summary>Builds the generator and checks that it prints the golden story, so a fast wrong answer cannot be measured.</summary>
     [GlobalSetup]

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using KernelGen.Checkpoints;
 using KernelGen.Decoding;
+using KernelGen.Kernels;
 using KernelGen.Sampling;
 using KernelGen.Samples.Stories;
 using KernelGen.Tokenization;
@@ -17,20 +18,44 @@ internal static class StoriesModel
 
     public static LlamaTokenizer Tokenizer => Files.Value.Tokenizer;
 
-    /// <summary>A greedy generator on <paramref name="kernels"/>; asserts the generated kernels really are the compiled ones.</summary>
-    public static TextGenerator CreateGreedyGenerator(KernelChoice kernels) =>
+    /// <summary>The kernel sets the suites compare: the three the runtime offers, and the decode prototype.</summary>
+    public const string Generated = "generated", Generic = "generic", Reference = "reference", Prototype = "two-pass prototype", None = "none (decoder alone)";
+
+    /// <summary>A greedy generator on the named kernels.</summary>
+    public static TextGenerator CreateGreedyGenerator(string kernels) =>
         new(CreateSession(kernels), Tokenizer, Sampler.Greedy(Checkpoint.Shape.Vocab));
 
-    public static DecoderSession CreateSession(KernelChoice kernels)
+    /// <summary>A session on the named kernels; fails rather than measure generic kernels under the name "generated".</summary>
+    public static DecoderSession CreateSession(string kernels) => new LlamaDecoder(Checkpoint).CreateSession(CreateKernels(kernels));
+
+    /// <summary>The named kernels for stories260K.</summary>
+    public static AttentionKernels CreateKernels(string kernels)
     {
+        if (kernels == Prototype)
+        {
+            return new TwoPassDecodePrototype(Checkpoint.Shape);
+        }
+
+        if (kernels == None)
+        {
+            return new NoAttention(Checkpoint.Shape);
+        }
+
+        var choice = kernels switch
+        {
+            Generated => KernelChoice.Generated,
+            Generic => KernelChoice.Generic,
+            Reference => KernelChoice.Reference,
+            _ => throw new ArgumentException($"Unknown kernels '{kernels}'.", nameof(kernels)),
+        };
         _ = Stories260K.Shape;   // runs the module initializer that registers the generated kernels
-        var attention = KernelSelection.Create(Checkpoint.Shape, kernels, out string? fallback);
+        var attention = KernelSelection.Create(Checkpoint.Shape, choice, out string? fallback);
         if (fallback is not null)
         {
             throw new InvalidOperationException("Generated kernels were not found: " + fallback);
         }
 
-        return new LlamaDecoder(Checkpoint).CreateSession(attention);
+        return attention;
     }
 
     private static (LlamaCheckpoint, LlamaTokenizer) Load()
