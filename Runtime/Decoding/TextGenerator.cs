@@ -17,7 +17,7 @@ namespace KernelGen.Decoding;
 /// more than the context means the whole context. While the prompt lasts, the next token is the
 /// prompt's (so the prompt is echoed); after it, the sampler picks. BOS stops generation; EOS does
 /// not. Each token prints <see cref="LlamaTokenizer.Decode"/>(previous, next); a final "\n" ends
-/// the output. Everything is allocated in the constructor: a run allocates nothing.
+/// the output. Everything is allocated in the constructor: a run from UTF-8 bytes allocates nothing.
 /// </remarks>
 public sealed class TextGenerator
 {
