@@ -132,6 +132,19 @@ public sealed class StoryAppTests : IDisposable
     }
 
     [Fact]
+    public void AShorterContextStillRunsOnTheGeneratedKernels()
+    {
+        // Same attention geometry as Stories260K, context 128 instead of 512: the compiled class accepts it.
+        var shape = new ModelShape(64, 5, 8, 4, 128, 172, 512);
+        string model = TestModels.WriteRandomCheckpoint(_directory, "short-context.bin", shape, true, 4);
+        var (code, stdout, stderr) = Run("--model", model, "-n", "0", "Once");
+        Assert.Equal(0, code);
+        Assert.NotEmpty(stdout);
+        Assert.Contains("kernels   generated (Stories260K):", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("not used", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheParserKeepsDefaultsLikeRunC()
     {
         var options = StoryOptions.Parse([], out string? error);
