@@ -6,7 +6,8 @@ namespace KernelGen.Decoding;
 
 /// <summary>
 /// One sequence being decoded: its KV cache, its attention kernels and every activation buffer,
-/// all allocated when the session is created. <see cref="Forward"/> allocates nothing.
+/// allocated when the session is created (the prefill block's buffers on the first
+/// <see cref="Prefill"/>). <see cref="Forward"/> and <see cref="Prefill"/> allocate nothing after that.
 /// </summary>
 /// <remarks>
 /// Per token, as run.c's <c>forward</c> (FORMAT-NOTES §1): x = embedding[token]; per layer,
