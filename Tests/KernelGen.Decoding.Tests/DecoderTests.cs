@@ -141,6 +141,21 @@ public sealed class DecoderTests
     }
 
     [Fact]
+    public void PrefillAllocatesNothingAfterItsFirstBlock()
+    {
+        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var session = new LlamaDecoder(checkpoint).CreateSession(Stories260K.CreateKernels());
+        var tokens = Enumerable.Range(3, 40).ToArray();
+        session.Prefill(tokens, 0);
+        session.Reset();
+        session.Prefill(tokens, 0);
+        session.Reset();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        session.Prefill(tokens, 0);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void ForwardRejectsBadTokensAndPositions()
     {
         var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
