@@ -20,6 +20,9 @@ namespace KernelGen.Checkpoints;
 /// </remarks>
 public sealed class LlamaCheckpoint
 {
+    /// <summary>Slack that lets the payload start on a cache line (16 floats = 64 bytes).</summary>
+    private const int AlignmentFloats = 16;
+
     private LlamaCheckpoint(string path, CheckpointHeader header, LlamaWeights weights)
     {
         FilePath = path;
@@ -152,17 +155,21 @@ public sealed class LlamaCheckpoint
                 "The header does not describe this file, or it is not a llama2.c legacy checkpoint.");
         }
 
-        if (floats > Array.MaxLength)
+        if (floats + AlignmentFloats > Array.MaxLength)
         {
             throw new CheckpointException(path, "file size",
-                $"Checkpoint '{path}' holds {floats} floats, more than one array can hold ({Array.MaxLength}).");
+                $"Checkpoint '{path}' holds {floats} floats, more than one array can hold ({Array.MaxLength - AlignmentFloats}).");
         }
 
-        // One read, straight into the array the weights keep: the file is never copied twice.
-        var payload = GC.AllocateUninitializedArray<float>((int)floats);
+        // One read, straight into the array the weights keep: the file is never copied twice. The
+        // array is pinned and the payload starts on a 64-byte boundary, so rows of 16·k floats
+        // never straddle a cache line and vector loads do not split.
+        var buffer = GC.AllocateUninitializedArray<float>((int)floats + AlignmentFloats, pinned: true);
+        int start = AlignedStart(buffer);
+        var payload = buffer.AsSpan(start, (int)floats);
         try
         {
-            stream.ReadExactly(MemoryMarshal.AsBytes(payload.AsSpan()));
+            stream.ReadExactly(MemoryMarshal.AsBytes(payload));
         }
         catch (EndOfStreamException e)
         {
@@ -171,11 +178,26 @@ public sealed class LlamaCheckpoint
 
         if (!BitConverter.IsLittleEndian)
         {
-            var words = MemoryMarshal.Cast<float, int>(payload.AsSpan());
+            var words = MemoryMarshal.Cast<float, int>(payload);
             BinaryPrimitives.ReverseEndianness(words, words);
         }
 
-        return new LlamaCheckpoint(path, header, new LlamaWeights(shape, header.SharedClassifier, payload));
+        return new LlamaCheckpoint(path, header, new LlamaWeights(shape, header.SharedClassifier, buffer, start));
+    }
+
+    /// <summary>The first index of <paramref name="pinned"/> (a pinned array, so it never moves) that lies on a 64-byte boundary.</summary>
+    private static int AlignedStart(float[] pinned)
+    {
+        var handle = GCHandle.Alloc(pinned, GCHandleType.Pinned);
+        try
+        {
+            long address = handle.AddrOfPinnedObject();
+            return (int)((64 - (address & 63)) & 63) / sizeof(float);
+        }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     private static CheckpointHeader ParseHeader(string path, ReadOnlySpan<byte> bytes)

@@ -16,6 +16,7 @@ namespace KernelGen.Checkpoints;
 public sealed class LlamaWeights
 {
     private readonly float[] _payload;
+    private readonly int _length;           // floats of the payload, which starts at _payload[0] or, when read from a file, at a 64-byte boundary
     private readonly int _tokenEmbedding;   // [vocab][dim]
     private readonly int _attentionNorm;    // [layers][dim]
     private readonly int _query;            // [layers][dim][dim]
@@ -39,33 +40,40 @@ public sealed class LlamaWeights
     /// <param name="payload">Exactly <see cref="PayloadLength"/> floats.</param>
     /// <exception cref="ArgumentException">The shape is attention-only, or the payload has the wrong length.</exception>
     public LlamaWeights(ModelShape shape, bool sharedClassifier, float[] payload)
+        : this(shape, sharedClassifier, payload, 0, exactLength: true)
+    {
+    }
+
+    /// <summary>Wraps a payload that starts at <paramref name="start"/> in <paramref name="buffer"/> (the checkpoint reader aligns it).</summary>
+    internal LlamaWeights(ModelShape shape, bool sharedClassifier, float[] buffer, int start, bool exactLength = false)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(buffer);
         long expected = PayloadLength(shape, sharedClassifier);
-        if (payload.LongLength != expected)
+        if (exactLength ? buffer.LongLength != expected : buffer.LongLength - start < expected)
         {
             throw new ArgumentException(
-                $"A {(sharedClassifier ? "shared" : "separate")}-classifier model of shape ({shape}) needs {expected} floats, but the payload holds {payload.LongLength}.",
-                nameof(payload));
+                $"A {(sharedClassifier ? "shared" : "separate")}-classifier model of shape ({shape}) needs {expected} floats, but the payload holds {buffer.LongLength - start}.",
+                nameof(buffer));
         }
 
         Shape = shape;
         SharedClassifier = sharedClassifier;
-        _payload = payload;
+        _payload = buffer;
+        _length = (int)expected;
         var tensors = Layout(shape, sharedClassifier);
-        _tokenEmbedding = (int)tensors[0].Offset;
-        _attentionNorm = (int)tensors[1].Offset;
-        _query = (int)tensors[2].Offset;
-        _key = (int)tensors[3].Offset;
-        _value = (int)tensors[4].Offset;
-        _output = (int)tensors[5].Offset;
-        _feedForwardNorm = (int)tensors[6].Offset;
-        _gate = (int)tensors[7].Offset;
-        _down = (int)tensors[8].Offset;
-        _up = (int)tensors[9].Offset;
-        _finalNorm = (int)tensors[10].Offset;
-        _classifier = sharedClassifier ? _tokenEmbedding : (int)tensors[13].Offset;
+        _tokenEmbedding = start + (int)tensors[0].Offset;
+        _attentionNorm = start + (int)tensors[1].Offset;
+        _query = start + (int)tensors[2].Offset;
+        _key = start + (int)tensors[3].Offset;
+        _value = start + (int)tensors[4].Offset;
+        _output = start + (int)tensors[5].Offset;
+        _feedForwardNorm = start + (int)tensors[6].Offset;
+        _gate = start + (int)tensors[7].Offset;
+        _down = start + (int)tensors[8].Offset;
+        _up = start + (int)tensors[9].Offset;
+        _finalNorm = start + (int)tensors[10].Offset;
+        _classifier = sharedClassifier ? _tokenEmbedding : start + (int)tensors[13].Offset;
     }
 
     /// <summary>The model's shape.</summary>
@@ -75,7 +83,7 @@ public sealed class LlamaWeights
     public bool SharedClassifier { get; }
 
     /// <summary>The whole payload in file order, RoPE tables included.</summary>
-    public ReadOnlySpan<float> Payload => _payload;
+    public ReadOnlySpan<float> Payload => _payload.AsSpan(_tokenEmbedding, _length);
 
     /// <summary>Token embedding, <c>[vocab][dim]</c>.</summary>
     public ReadOnlySpan<float> TokenEmbedding => Slice(_tokenEmbedding, (long)Shape.Vocab * Shape.Dim);

@@ -2,6 +2,8 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using KernelGen.Checkpoints;
 using KernelGen.Samples.Stories;
 using Xunit;
@@ -30,6 +32,10 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(32 * 64, checkpoint.Weights.KeyProjection(0).Length);
         Assert.Equal(64 * 172, checkpoint.Weights.DownProjection(2).Length);
         Assert.Throws<ArgumentOutOfRangeException>(() => checkpoint.Weights.QueryProjection(5).Length);
+
+        // Read straight into a cache-line-aligned payload, so 64-float rows never straddle a line.
+        // (The payload's array is pinned, so its address is stable.)
+        Assert.Equal(0, Unsafe.ByteOffset(ref Unsafe.NullRef<float>(), ref MemoryMarshal.GetReference(checkpoint.Weights.Payload)) % 64);
     }
 
     [Fact]
