@@ -135,7 +135,17 @@ public sealed class LlamaCheckpoint
         var header = ParseHeader(path, headerBytes);
         var shape = ToShape(path, header);
 
-        var tensors = LlamaWeights.Layout(shape, header.SharedClassifier);
+        List<TensorExtent> tensors;
+        try
+        {
+            tensors = LlamaWeights.Layout(shape, header.SharedClassifier);
+        }
+        catch (OverflowException e)
+        {
+            throw new CheckpointException(path, "header",
+                $"Checkpoint '{path}' has a header ({header}) that describes more floats than a 64-bit count holds.", e);
+        }
+
         long floats = tensors[^1].End;
         long expectedBytes = CheckpointHeader.Size + floats * sizeof(float);
         if (fileLength < expectedBytes)

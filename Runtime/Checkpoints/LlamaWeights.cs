@@ -135,8 +135,9 @@ public sealed class LlamaWeights
     /// <summary>
     /// Every tensor of a legacy checkpoint in file order (FORMAT-NOTES §1): 11 parameter tensors,
     /// the two legacy RoPE tables that run.c skips, and the separate classifier when there is one.
-    /// Counted in <see cref="long"/> so that an absurd header cannot overflow.
+    /// Counted in <see cref="long"/>, checked.
     /// </summary>
+    /// <exception cref="OverflowException">The sizes do not fit a 64-bit count.</exception>
     internal static List<TensorExtent> Layout(ModelShape shape, bool sharedClassifier)
     {
         if (shape.HiddenDim <= 0 || shape.Vocab <= 0)
@@ -151,25 +152,29 @@ public sealed class LlamaWeights
         void Add(string name, string dimensions, long length)
         {
             tensors.Add(new TensorExtent(name, dimensions, offset, length));
-            offset += length;
+            offset = checked(offset + length);
         }
 
-        Add("token_embedding_table", "[vocab_size][dim]", vocab * dim);
-        Add("rms_att_weight", "[n_layers][dim]", layers * dim);
-        Add("wq", "[n_layers][dim][dim]", layers * dim * dim);
-        Add("wk", "[n_layers][kv_dim][dim]", layers * kvDim * dim);
-        Add("wv", "[n_layers][kv_dim][dim]", layers * kvDim * dim);
-        Add("wo", "[n_layers][dim][dim]", layers * dim * dim);
-        Add("rms_ffn_weight", "[n_layers][dim]", layers * dim);
-        Add("w1", "[n_layers][hidden_dim][dim]", layers * hidden * dim);
-        Add("w2", "[n_layers][dim][hidden_dim]", layers * dim * hidden);
-        Add("w3", "[n_layers][hidden_dim][dim]", layers * hidden * dim);
-        Add("rms_final_weight", "[dim]", dim);
-        Add("freq_cis_real (legacy, skipped)", "[seq_len][head_size/2]", seqLen * halfHead);
-        Add("freq_cis_imag (legacy, skipped)", "[seq_len][head_size/2]", seqLen * halfHead);
-        if (!sharedClassifier)
+        // Checked: an absurd header (say a billion layers of width a million) must fail, not wrap.
+        checked
         {
-            Add("wcls", "[vocab_size][dim]", vocab * dim);
+            Add("token_embedding_table", "[vocab_size][dim]", vocab * dim);
+            Add("rms_att_weight", "[n_layers][dim]", layers * dim);
+            Add("wq", "[n_layers][dim][dim]", layers * dim * dim);
+            Add("wk", "[n_layers][kv_dim][dim]", layers * kvDim * dim);
+            Add("wv", "[n_layers][kv_dim][dim]", layers * kvDim * dim);
+            Add("wo", "[n_layers][dim][dim]", layers * dim * dim);
+            Add("rms_ffn_weight", "[n_layers][dim]", layers * dim);
+            Add("w1", "[n_layers][hidden_dim][dim]", layers * hidden * dim);
+            Add("w2", "[n_layers][dim][hidden_dim]", layers * dim * hidden);
+            Add("w3", "[n_layers][hidden_dim][dim]", layers * hidden * dim);
+            Add("rms_final_weight", "[dim]", dim);
+            Add("freq_cis_real (legacy, skipped)", "[seq_len][head_size/2]", seqLen * halfHead);
+            Add("freq_cis_imag (legacy, skipped)", "[seq_len][head_size/2]", seqLen * halfHead);
+            if (!sharedClassifier)
+            {
+                Add("wcls", "[vocab_size][dim]", vocab * dim);
+            }
         }
 
         return tensors;

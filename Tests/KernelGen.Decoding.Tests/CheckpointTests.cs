@@ -165,6 +165,21 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AHeaderTooLargeToCountIsRejectedNotWrapped()
+    {
+        var bytes = File.ReadAllBytes(TestFiles.ModelPath);
+        int[] fields = [1 << 30, 1 << 30, int.MaxValue, 1 << 20, 1 << 20, 512, 512];   // dim, hidden, layers, heads, kv heads
+        for (int i = 0; i < fields.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * 4), fields[i]);
+        }
+
+        string path = Write("huge.bin", bytes);
+        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        AssertNames(e, path, "header");
+    }
+
+    [Fact]
     public void VersionedExportsAreRecognized()
     {
         var bytes = File.ReadAllBytes(TestModels.WriteRandomCheckpoint(_directory, "v0.bin", new ModelShape(8, 1, 2, 2, 4, 8, 8), true, 1));
