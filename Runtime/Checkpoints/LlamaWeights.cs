@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+
+namespace KernelGen.Checkpoints;
+
+/// <summary>
+/// The parameters of a Llama-family model, held exactly as a llama2.c legacy checkpoint stores them:
+/// one float array for the whole payload, each tensor a window into it. Nothing is copied or
+/// rearranged after the file is read.
+/// </summary>
+/// <remarks>
+/// Matrices are row-major <c>[out][in]</c> (PyTorch's <c>nn.Linear</c> layout), so
+/// <c>y[r] = Σ_c W[r][c]·x[c]</c>. Per-layer tensors are stored layer-major: all layers of one
+/// tensor, then the next tensor. The accessors below return one layer's slice.
+/// </remarks>
+public sealed class LlamaWeights
+{
+    private readonly float[] _payload;
+    private readonly int _length;           // floats of the payload, which starts at _payload[0] or, when read from a file, at a 64-byte boundary
+    private readonly int _tokenEmbedding;   // [vocab][dim]
+    private readonly int _attentionNorm;    // [layers][dim]
+    private readonly int _query;            // [layers][dim][dim]
+    private readonly int _key;              // [layers][kv_dim][dim]
+    private readonly int _value;            // [layers][kv_dim][dim]
+    private readonly int _output;           // [layers][dim][dim]
+    private readonly int _feedForwardNorm;  // [layers][dim]
+    private readonly int _gate;             // [layers][hidden_dim][dim]   (w1)
+    private readonly int _down;             // [layers][dim][hidden_dim]   (w2)
+    private readonly int _up;               // [layers][hidden_dim][dim]   (w3)
+    private readonly int _finalNorm;        // [dim]
+    private readonly int _classifier;       // [vocab][dim]: the token embedding when shared
+
+    /// <summary>
+    /// Wraps <paramref name="payload"/>, the floats that follow a checkpoint's header, in file order
+    /// (the legacy RoPE tables included, though they are never read). The array is used as it is,
+    /// not copied.
+    /// </summary>
+    /// <param name="shape">The model's shape; its hidden and vocabulary sizes must be set.</param>
+    /// <param name="sharedClassifier">True when the classifier is the token embedding (no separate matrix at the end).</param>
+    /// <param name="payload">Exactly <see cref="PayloadLength"/> floats.</param>
+    /// <exception cref="ArgumentException">The shape is attention-only, or the payload has the wrong length.</exception>
+    public LlamaWeights(ModelShape shape, bool sharedClassifier, float[] payload)
+        : this(shape, sharedClassifier, payload, 0, exactLength: true)
+    {
+    }
+
+    /// <summary>Wraps a payload that starts at <paramref name="start"/> in <paramref name="buffer"/> (the checkpoint reader aligns it).</summary>
+    internal LlamaWeights(ModelShape shape, bool sharedClassifier, float[] buffer, int start, bool exactLength = false)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(buffer);
+        long expected = PayloadLength(shape, sharedClassifier);
+        if (exactLength ? buffer.LongLength != expected : buffer.LongLength - start < expected)
+        {
+            throw new ArgumentException(
+                $"A {(sharedClassifier ? "shared" : "separate")}-classifier model of shape ({shape}) needs {expected} floats, but the payload holds {buffer.LongLength - start}.",
+                nameof(buffer));
+        }
+
+        Shape = shape;
+        SharedClassifier = sharedClassifier;
+        _payload = buffer;
+        _length = (int)expected;
+        var tensors = Layout(shape, sharedClassifier);
+        _tokenEmbedding = start + (int)tensors[0].Offset;
+        _attentionNorm = start + (int)tensors[1].Offset;
+        _query = start + (int)tensors[2].Offset;
+        _key = start + (int)tensors[3].Offset;
+        _value = start + (int)tensors[4].Offset;
+        _output = start + (int)tensors[5].Offset;
+        _feedForwardNorm = start + (int)tensors[6].Offset;
+        _gate = start + (int)tensors[7].Offset;
+        _down = start + (int)tensors[8].Offset;
+        _up = start + (int)tensors[9].Offset;
+        _finalNorm = start + (int)tensors[10].Offset;
+        _classifier = sharedClassifier ? _tokenEmbedding : start + (int)tensors[13].Offset;
+    }
+
+    /// <summary>The model's shape.</summary>
+    public ModelShape Shape { get; }
+
+    /// <summary>True when the classifier is the token embedding.</summary>
+    public bool SharedClassifier { get; }
+
+    /// <summary>The whole payload in file order, RoPE tables included.</summary>
+    public ReadOnlySpan<float> Payload => _payload.AsSpan(_tokenEmbedding, _length);
+
+    /// <summary>Token embedding, <c>[vocab][dim]</c>.</summary>
+    public ReadOnlySpan<float> TokenEmbedding => Slice(_tokenEmbedding, (long)Shape.Vocab * Shape.Dim);
+
+    /// <summary>RMSNorm weight before attention, <c>[dim]</c>.</summary>
+    public ReadOnlySpan<float> AttentionNorm(int layer) => Layer(_attentionNorm, layer, Shape.Dim);
+
+    /// <summary>Query projection Wq, <c>[dim][dim]</c> (rows are <c>[heads][head_dim]</c>).</summary>
+    public ReadOnlySpan<float> QueryProjection(int layer) => Layer(_query, layer, Shape.Dim * Shape.Dim);
+
+    /// <summary>Key projection Wk, <c>[kv_dim][dim]</c>.</summary>
+    public ReadOnlySpan<float> KeyProjection(int layer) => Layer(_key, layer, Shape.KvDim * Shape.Dim);
+
+    /// <summary>Value projection Wv, <c>[kv_dim][dim]</c>.</summary>
+    public ReadOnlySpan<float> ValueProjection(int layer) => Layer(_value, layer, Shape.KvDim * Shape.Dim);
+
+    /// <summary>Attention output projection Wo, <c>[dim][dim]</c>.</summary>
+    public ReadOnlySpan<float> OutputProjection(int layer) => Layer(_output, layer, Shape.Dim * Shape.Dim);
+
+    /// <summary>RMSNorm weight before the feed-forward block, <c>[dim]</c>.</summary>
+    public ReadOnlySpan<float> FeedForwardNorm(int layer) => Layer(_feedForwardNorm, layer, Shape.Dim);
+
+    /// <summary>SwiGLU gate projection W1, <c>[hidden_dim][dim]</c>.</summary>
+    public ReadOnlySpan<float> GateProjection(int layer) => Layer(_gate, layer, Shape.HiddenDim * Shape.Dim);
+
+    /// <summary>Feed-forward down projection W2, <c>[dim][hidden_dim]</c>.</summary>
+    public ReadOnlySpan<float> DownProjection(int layer) => Layer(_down, layer, Shape.Dim * Shape.HiddenDim);
+
+    /// <summary>SwiGLU up projection W3, <c>[hidden_dim][dim]</c>.</summary>
+    public ReadOnlySpan<float> UpProjection(int layer) => Layer(_up, layer, Shape.HiddenDim * Shape.Dim);
+
+    /// <summary>RMSNorm weight before the classifier, <c>[dim]</c>.</summary>
+    public ReadOnlySpan<float> FinalNorm => Slice(_finalNorm, Shape.Dim);
+
+    /// <summary>Output classifier, <c>[vocab][dim]</c>: the token embedding when <see cref="SharedClassifier"/>.</summary>
+    public ReadOnlySpan<float> Classifier => Slice(_classifier, (long)Shape.Vocab * Shape.Dim);
+
+    /// <summary>
+    /// Floats that follow the header of a checkpoint of <paramref name="shape"/>: every tensor in
+    /// file order, the legacy RoPE tables, and the classifier when it is not shared.
+    /// </summary>
+    public static long PayloadLength(ModelShape shape, bool sharedClassifier)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var tensors = Layout(shape, sharedClassifier);
+        return tensors[^1].End;
+    }
+
+    /// <summary>
+    /// Every tensor of a legacy checkpoint in file order (FORMAT-NOTES §1): 11 parameter tensors,
+    /// the two legacy RoPE tables that run.c skips, and the separate classifier when there is one.
+    /// Counted in <see cref="long"/>, checked.
+    /// </summary>
+    /// <exception cref="OverflowException">The sizes do not fit a 64-bit count.</exception>
+    internal static List<TensorExtent> Layout(ModelShape shape, bool sharedClassifier)
+    {
+        if (shape.HiddenDim <= 0 || shape.Vocab <= 0)
+        {
+            throw new ArgumentException($"A decoder needs a feed-forward width and a vocabulary; shape ({shape}) is attention-only.", nameof(shape));
+        }
+
+        long dim = shape.Dim, layers = shape.Layers, kvDim = shape.KvDim, hidden = shape.HiddenDim;
+        long vocab = shape.Vocab, seqLen = shape.MaxSeqLen, halfHead = shape.HeadDim / 2;
+        var tensors = new List<TensorExtent>(14);
+        long offset = 0;
+        void Add(string name, string dimensions, long length)
+        {
+            tensors.Add(new TensorExtent(name, dimensions, offset, length));
+            offset = checked(offset + length);
+        }
+
+        // Checked: an absurd header (say a billion layers of width a million) must fail, not wrap.
+        checked
+        {
+            Add("token_embedding_table", "[vocab_size][dim]", vocab * dim);
+            Add("rms_att_weight", "[n_layers][dim]", layers * dim);
+            Add("wq", "[n_layers][dim][dim]", layers * dim * dim);
+            Add("wk", "[n_layers][kv_dim][dim]", layers * kvDim * dim);
+            Add("wv", "[n_layers][kv_dim][dim]", layers * kvDim * dim);
+            Add("wo", "[n_layers][dim][dim]", layers * dim * dim);
+            Add("rms_ffn_weight", "[n_layers][dim]", layers * dim);
+            Add("w1", "[n_layers][hidden_dim][dim]", layers * hidden * dim);
+            Add("w2", "[n_layers][dim][hidden_dim]", layers * dim * hidden);
+            Add("w3", "[n_layers][hidden_dim][dim]", layers * hidden * dim);
+            Add("rms_final_weight", "[dim]", dim);
+            Add("freq_cis_real (legacy, skipped)", "[seq_len][head_size/2]", seqLen * halfHead);
+            Add("freq_cis_imag (legacy, skipped)", "[seq_len][head_size/2]", seqLen * halfHead);
+            if (!sharedClassifier)
+            {
+                Add("wcls", "[vocab_size][dim]", vocab * dim);
+            }
+        }
+
+        return tensors;
+    }
+
+    private ReadOnlySpan<float> Slice(int offset, long length) => _payload.AsSpan(offset, (int)length);
+
+    private ReadOnlySpan<float> Layer(int offset, int layer, int perLayer)
+    {
+        if ((uint)layer >= (uint)Shape.Layers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), $"Layer {layer} is outside this model's {Shape.Layers} layers.");
+        }
+
+        return _payload.AsSpan(offset + layer * perLayer, perLayer);
+    }
+}

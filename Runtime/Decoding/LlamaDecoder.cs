@@ -1,0 +1,45 @@
+using System;
+using KernelGen.Checkpoints;
+using KernelGen.Kernels;
+
+namespace KernelGen.Decoding;
+
+/// <summary>
+/// A Llama-family decoder (RMSNorm, rotary embedding, grouped-query attention, SwiGLU, tied or
+/// separate classifier) over a set of weights. Immutable and shareable: the per-sequence state
+/// lives in a <see cref="DecoderSession"/>, one per sequence and thread.
+/// </summary>
+public sealed class LlamaDecoder
+{
+    /// <summary>Creates a decoder over <paramref name="weights"/>.</summary>
+    public LlamaDecoder(LlamaWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        Weights = weights;
+        Rope = new RotaryEmbedding(weights.Shape.HeadDim, weights.Shape.MaxSeqLen);
+    }
+
+    /// <summary>Creates a decoder over a loaded checkpoint's weights.</summary>
+    public LlamaDecoder(LlamaCheckpoint checkpoint)
+        : this((checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Weights)
+    {
+    }
+
+    /// <summary>The model's shape.</summary>
+    public ModelShape Shape => Weights.Shape;
+
+    /// <summary>The model's parameters.</summary>
+    public LlamaWeights Weights { get; }
+
+    /// <summary>Rotary tables for every position of the model's context, shared by all sessions.</summary>
+    internal RotaryEmbedding Rope { get; }
+
+    /// <summary>
+    /// Starts a sequence: allocates its KV cache (through <paramref name="kernels"/>) and every
+    /// buffer a forward pass needs, once.
+    /// </summary>
+    /// <param name="kernels">The attention kernels to run; their shape must match the model's attention geometry. The session owns them from now on.</param>
+    /// <param name="contextLength">Positions the session holds; defaults to the model's <c>seq_len</c>.</param>
+    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null) =>
+        new(this, kernels, contextLength ?? Shape.MaxSeqLen);
+}

@@ -1,0 +1,221 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using KernelGen.Decoding;
+
+namespace KernelGen.Samples.Stories;
+
+/// <summary>The story CLI's command line, parsed and checked.</summary>
+public sealed record StoryOptions
+{
+    /// <summary>Forward passes when <c>--steps</c> is not given (run.c's default).</summary>
+    public const int DefaultSteps = 256;
+
+    /// <summary>Nucleus mass when <c>--top-p</c> is not given (run.c's default).</summary>
+    public const float DefaultTopP = 0.9f;
+
+    /// <summary>The text to continue; empty starts from BOS alone.</summary>
+    public string Prompt { get; init; } = "";
+
+    /// <summary>The checkpoint, or null for the embedded default model.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>The tokenizer, or null for the embedded default tokenizer.</summary>
+    public string? TokenizerPath { get; init; }
+
+    /// <summary>Forward passes, prompt included; 0 means the whole context.</summary>
+    public int Steps { get; init; } = DefaultSteps;
+
+    /// <summary>0 for greedy decoding.</summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Nucleus mass, used when <see cref="Temperature"/> is above 0.</summary>
+    public float TopP { get; init; } = DefaultTopP;
+
+    /// <summary>Random seed, or null to take one from the clock (and report it).</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>The attention kernels to run.</summary>
+    public KernelChoice Kernels { get; init; } = KernelChoice.Generated;
+
+    /// <summary>Process the prompt through the kernels' prefill path in blocks (same output).</summary>
+    public bool Prefill { get; init; }
+
+    /// <summary>True when <c>--help</c> was given.</summary>
+    public bool ShowHelp { get; init; }
+
+    /// <summary>The usage text.</summary>
+    public const string Usage =
+        """
+        Usage: stories [options] [--] [prompt]
+
+        Writes a story that continues the prompt, with a llama2.c model (by default the embedded
+        stories260K) and KernelGen's attention kernels. The story goes to stdout, byte for byte as
+        llama2.c's run.c prints it; what ran and how fast goes to stderr.
+
+          prompt                   text to continue, as one argument (quote it); empty starts from BOS
+          -m, --model PATH         llama2.c legacy checkpoint (default: the embedded stories260K.bin)
+          -z, --tokenizer PATH     llama2.c tokenizer (default: the embedded tok512.bin)
+          -n, --steps N            forward passes, prompt included; 0 = the whole context (default 256)
+          -t, --temperature T      0 = greedy, always the likeliest token (default 0)
+          -p, --top-p P            nucleus sampling mass in [0, 1] when T > 0; 0 or 1 = off (default 0.9)
+          -s, --seed N             random seed, a positive integer (default: from the clock)
+          -k, --kernels KIND       generated | generic | reference (default generated; generic when no
+                                   compiled model class fits the checkpoint)
+              --prefill            run the prompt through the kernels' prefill path in blocks
+                                   (the same story; run.c's clock then starts after the prompt)
+          -h, --help               show this text
+
+        Example: stories "Once upon a time"
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; on failure returns null and says why in <paramref name="error"/>.</summary>
+    public static StoryOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new StoryOptions();
+        string? prompt = null;
+        bool optionsEnded = false;
+        error = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (optionsEnded || arg == "-" || !arg.StartsWith('-'))
+            {
+                if (prompt is not null)
+                {
+                    error = $"Unexpected argument '{arg}': give the prompt as one argument, in quotes.";
+                    return null;
+                }
+
+                prompt = arg;
+                continue;
+            }
+
+            if (arg == "--")
+            {
+                optionsEnded = true;
+                continue;
+            }
+
+            // --name=value or --name value.
+            string name = arg;
+            string? value = null;
+            int equals = arg.IndexOf('=');
+            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+            {
+                name = arg[..equals];
+                value = arg[(equals + 1)..];
+            }
+
+            if (name is "-h" or "--help")
+            {
+                options = options with { ShowHelp = true };
+                continue;
+            }
+
+            if (name == "--prefill" && value is null)
+            {
+                options = options with { Prefill = true };
+                continue;
+            }
+
+            if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    error = $"Option {name} needs a value.";
+                    return null;
+                }
+
+                value = args[++i];
+            }
+
+            switch (name)
+            {
+                case "-m" or "--model":
+                    if (!RequireText(name, value, out error))
+                    {
+                        return null;
+                    }
+
+                    options = options with { ModelPath = value };
+                    break;
+                case "-z" or "--tokenizer":
+                    if (!RequireText(name, value, out error))
+                    {
+                        return null;
+                    }
+
+                    options = options with { TokenizerPath = value };
+                    break;
+                case "-n" or "--steps":
+                    if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int steps) || steps < 0)
+                    {
+                        error = $"{name} must be a whole number of at least 0, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { Steps = steps };
+                    break;
+                case "-t" or "--temperature":
+                    if (!TryParseFloat(value, out float temperature) || temperature < 0)
+                    {
+                        error = $"{name} must be a number of at least 0, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { Temperature = temperature };
+                    break;
+                case "-p" or "--top-p":
+                    if (!TryParseFloat(value, out float topP) || topP < 0 || topP > 1)
+                    {
+                        error = $"{name} must be a number from 0 to 1, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { TopP = topP };
+                    break;
+                case "-s" or "--seed":
+                    if (!ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed) || seed == 0)
+                    {
+                        error = $"{name} must be a positive whole number, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { Seed = seed };
+                    break;
+                case "-k" or "--kernels":
+                    KernelChoice? kernels = value switch
+                    {
+                        "generated" => KernelChoice.Generated,
+                        "generic" => KernelChoice.Generic,
+                        "reference" => KernelChoice.Reference,
+                        _ => null,
+                    };
+                    if (kernels is null)
+                    {
+                        error = $"{name} must be generated, generic or reference, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { Kernels = kernels.Value };
+                    break;
+                default:
+                    error = $"Unknown option '{name}'.";
+                    return null;
+            }
+        }
+
+        return options with { Prompt = prompt ?? "" };
+    }
+
+    private static bool RequireText(string name, string value, out string? error)
+    {
+        error = value.Length == 0 ? $"{name} needs a path, not an empty string." : null;
+        return error is null;
+    }
+
+    private static bool TryParseFloat(string text, out float value) =>
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);
+}
