@@ -9,9 +9,10 @@ namespace KernelGen.Generator.Emit;
 /// <summary>
 /// Writes a <see cref="KernelPlan"/> as C#: the model class's public surface (its shape, its layer
 /// patterns, a kernel factory, a registration with the runtime), the patterns' baked data, and a
-/// file-local kernel class with one code path per SIMD width. Pure: plan in, text out. Split by
-/// concern: this file writes the shell, <c>.HeadOps.cs</c> the head_dim-wide vector operations,
-/// <c>.Decode.cs</c> and <c>.Prefill.cs</c> the two kernels.
+/// file-local kernel class with one set of microkernels per SIMD width. Pure: plan in, text out.
+/// Split by concern: this file writes the shell, <c>.Patterns.cs</c> the layer dispatch and the
+/// pattern structs, <c>.Microkernels.cs</c> the register-blocked microkernels and
+/// <c>.VectorOps.cs</c> the head_dim-wide dot product and rescale they use.
 /// </summary>
 internal static partial class KernelEmitter
 {
@@ -167,7 +168,7 @@ internal static partial class KernelEmitter
     private static void EmitKernelClass(SourceWriter w, KernelPlan plan)
     {
         var spec = plan.Spec;
-        string model = "global::" + (spec.Namespace.Length == 0 ? "" : spec.Namespace + ".") + spec.ClassName;
+        string model = spec.FullyQualifiedName;
         w.Line("/// <summary>");
         w.Line("/// Attention kernels for " + spec.DisplayName + " (" + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + ").");
         w.Line("/// Every size and pattern parameter is a constant: the microkernels are unrolled over head_dim, and the");

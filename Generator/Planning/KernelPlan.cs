@@ -1,4 +1,3 @@
-using System.Linq;
 using KernelGen.Generator.Model;
 
 namespace KernelGen.Generator.Planning;
@@ -25,8 +24,6 @@ internal sealed record KernelPlan(
     EquatableArray<PatternPlan> Patterns,
     int MaxSegments)
 {
-    /// <summary>Some pattern has strided keys, so the strided prefill routine is emitted.</summary>
-    public bool HasStrided => Patterns.Any(p => p.Classes.Any(c => c.StridePeriod > 0));
 
     public int HeadDim => Spec.HeadDim;
 

@@ -27,11 +27,11 @@ internal static class KernelPlanner
             if (headDim >= floats)
             {
                 string bits = (floats * 32).ToString(CultureInfo.InvariantCulture);
-                paths.Add(new SimdPath("Vector" + bits, floats * 32, "HeadOps" + bits, Cover(headDim, floats)));
+                paths.Add(new SimdPath("Vector" + bits, floats * 32, Cover(headDim, floats)));
             }
         }
 
-        paths.Add(new SimdPath("Scalar", 0, "HeadOpsScalar", Cover(headDim, 1)));
+        paths.Add(new SimdPath("Scalar", 0, Cover(headDim, 1)));
 
         // Prefill tile: enough rows (positions × group heads) to reuse each loaded key many
         // times, few enough that scores and accumulators stay in L1/L2.

@@ -8,9 +8,8 @@ namespace KernelGen.Generator.Planning;
 /// </summary>
 /// <param name="Name">"Vector512", "Vector256", "Vector128" or "Scalar".</param>
 /// <param name="Bits">The vector width in bits; 0 for the scalar path.</param>
-/// <param name="OpsType">Name of the emitted struct that implements the head operations on this path.</param>
 /// <param name="Chunks">head_dim split into loads, widest first; no loop, no remainder loop.</param>
-internal sealed record SimdPath(string Name, int Bits, string OpsType, EquatableArray<VectorChunk> Chunks)
+internal sealed record SimdPath(string Name, int Bits, EquatableArray<VectorChunk> Chunks)
 {
     /// <summary>"2 × Vector512 + 1 × Vector256", for comments.</summary>
     public string Describe()

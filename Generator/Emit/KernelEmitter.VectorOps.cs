@@ -5,6 +5,7 @@ using KernelGen.Generator.Planning;
 
 namespace KernelGen.Generator.Emit;
 
+/// <summary>One head_dim-wide dot product and rescale per SIMD path, unrolled: the microkernels' leftovers and row rescaling.</summary>
 internal static partial class KernelEmitter
 {
     /// <summary>Scalar paths longer than this use a constant-bound loop instead of one line per float.</summary>
