@@ -32,6 +32,7 @@ public sealed class DecoderSession
     private readonly float[] _gate;       // [hidden_dim] W1·n, then silu(W1·n) ⊙ W3·n
     private readonly float[] _up;         // [hidden_dim] W3·n
     private readonly float[] _logits;     // [vocab]
+    private readonly float _epsilon;      // the model's RMSNorm epsilon
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
     internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
@@ -53,6 +54,7 @@ public sealed class DecoderSession
         }
 
         _decoder = decoder;
+        _epsilon = decoder.Settings.RmsNormEpsilon;
         Kernels = kernels;
         ContextLength = contextLength;
         _cache = kernels.CreateCache(contextLength);
@@ -112,7 +114,7 @@ public sealed class DecoderSession
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             // Attention block.
-            RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed);
+            RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed, _epsilon);
             MatrixVector.Multiply(weights.QueryProjection(layer), _normed, _query);
             MatrixVector.Multiply(weights.KeyProjection(layer), _normed, _key);
             MatrixVector.Multiply(weights.ValueProjection(layer), _normed, _value);
@@ -121,14 +123,14 @@ public sealed class DecoderSession
             MatrixVector.Multiply(weights.OutputProjection(layer), _attention, _x, accumulate: true);
 
             // Feed-forward block.
-            RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed);
+            RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed, _epsilon);
             MatrixVector.Multiply(weights.GateProjection(layer), _normed, _gate);
             MatrixVector.Multiply(weights.UpProjection(layer), _normed, _up);
             SwiGlu.Apply(_gate, _up);
             MatrixVector.Multiply(weights.DownProjection(layer), _gate, _x, accumulate: true);
         }
 
-        RmsNorm.Apply(_x, weights.FinalNorm, _x);
+        RmsNorm.Apply(_x, weights.FinalNorm, _x, _epsilon);
         MatrixVector.Multiply(weights.Classifier, _x, _logits);
         return _logits;
     }
@@ -175,7 +177,7 @@ public sealed class DecoderSession
         // Logits only for the last token: the forced prompt positions never need theirs.
         var weights = _decoder.Weights;
         int last = (tokens.Length - 1) % PrefillBlock;
-        RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x);
+        RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x, _epsilon);
         MatrixVector.Multiply(weights.Classifier, _x, _logits);
         return _logits;
     }
@@ -194,7 +196,7 @@ public sealed class DecoderSession
         {
             for (int t = 0; t < count; t++)
             {
-                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.AttentionNorm(layer), block.Normed.AsSpan(t * dim, dim));
+                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.AttentionNorm(layer), block.Normed.AsSpan(t * dim, dim), _epsilon);
             }
 
             // One matrix at a time over the whole block, so it stays in cache across the tokens.
@@ -212,7 +214,7 @@ public sealed class DecoderSession
 
             for (int t = 0; t < count; t++)
             {
-                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.FeedForwardNorm(layer), block.Normed.AsSpan(t * dim, dim));
+                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.FeedForwardNorm(layer), block.Normed.AsSpan(t * dim, dim), _epsilon);
             }
 
             Project(weights.GateProjection(layer), block.Normed, dim, block.Gate, hidden, count);
