@@ -14,7 +14,7 @@ namespace KernelGen.Checkpoints;
 /// <remarks>
 /// <see cref="Load"/> recognizes the format: a folder is a Hugging Face safetensors checkpoint
 /// (<c>config.json</c> beside <c>model.safetensors</c> or its shards), a file that starts with
-/// "GGUF" is GGUF, a <c>.safetensors</c> file is safetensors with the <c>config.json</c> beside it,
+/// "GGUF" or is named <c>*.gguf</c> is GGUF, a <c>.safetensors</c> file is safetensors with the <c>config.json</c> beside it,
 /// anything else is a llama2.c legacy checkpoint. Every format is read into the same float32
 /// payload (F16 and BF16 widened once, here), so one decoder runs them all.
 /// </remarks>
@@ -73,7 +73,7 @@ public sealed class ModelCheckpoint
             return SafeTensorsCheckpointReader.Load(path);
         }
 
-        if (StartsWithGgufMagic(path))
+        if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || StartsWithGgufMagic(path))
         {
             return GgufCheckpointReader.Load(path);
         }
