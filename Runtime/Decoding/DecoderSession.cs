@@ -33,6 +33,7 @@ public sealed class DecoderSession
     private readonly float[] _up;         // [hidden_dim] W3·n
     private readonly float[] _logits;     // [vocab]
     private readonly float _epsilon;      // the model's RMSNorm epsilon
+    private readonly ParallelMatrixVector _projection = new();  // large projections on every core
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
     internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
@@ -115,23 +116,23 @@ public sealed class DecoderSession
         {
             // Attention block.
             RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed, _epsilon);
-            MatrixVector.Multiply(weights.QueryProjection(layer), _normed, _query);
-            MatrixVector.Multiply(weights.KeyProjection(layer), _normed, _key);
-            MatrixVector.Multiply(weights.ValueProjection(layer), _normed, _value);
+            _projection.Multiply(weights.QueryProjection(layer), _normed, _query);
+            _projection.Multiply(weights.KeyProjection(layer), _normed, _key);
+            _projection.Multiply(weights.ValueProjection(layer), _normed, _value);
             _decoder.Rope.Apply(_query, _key, position);
             Kernels.Decode(_cache, layer, position, _query, _key, _value, _attention);
-            MatrixVector.Multiply(weights.OutputProjection(layer), _attention, _x, accumulate: true);
+            _projection.Multiply(weights.OutputProjection(layer), _attention, _x, accumulate: true);
 
             // Feed-forward block.
             RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed, _epsilon);
-            MatrixVector.Multiply(weights.GateProjection(layer), _normed, _gate);
-            MatrixVector.Multiply(weights.UpProjection(layer), _normed, _up);
+            _projection.Multiply(weights.GateProjection(layer), _normed, _gate);
+            _projection.Multiply(weights.UpProjection(layer), _normed, _up);
             SwiGlu.Apply(_gate, _up);
-            MatrixVector.Multiply(weights.DownProjection(layer), _gate, _x, accumulate: true);
+            _projection.Multiply(weights.DownProjection(layer), _gate, _x, accumulate: true);
         }
 
         RmsNorm.Apply(_x, weights.FinalNorm, _x, _epsilon);
-        MatrixVector.Multiply(weights.Classifier, _x, _logits);
+        _projection.Multiply(weights.Classifier, _x, _logits);
         return _logits;
     }
 
@@ -178,7 +179,7 @@ public sealed class DecoderSession
         var weights = _decoder.Weights;
         int last = (tokens.Length - 1) % PrefillBlock;
         RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x, _epsilon);
-        MatrixVector.Multiply(weights.Classifier, _x, _logits);
+        _projection.Multiply(weights.Classifier, _x, _logits);
         return _logits;
     }
 
@@ -229,11 +230,11 @@ public sealed class DecoderSession
     }
 
     /// <summary>y[t] = W·x[t] (or +=) for each of the block's tokens.</summary>
-    private static void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
+    private void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
     {
         for (int t = 0; t < count; t++)
         {
-            MatrixVector.Multiply(matrix, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
+            _projection.Multiply(matrix, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
         }
     }
 }
