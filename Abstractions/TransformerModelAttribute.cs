@@ -43,4 +43,29 @@ public sealed class TransformerModelAttribute : Attribute
 
     /// <summary>Longest context, in tokens, that the KV cache holds.</summary>
     public int MaxSeqLen { get; set; }
+
+    /// <summary>
+    /// A Hugging Face <c>config.json</c>, among the project's <c>AdditionalFiles</c>, that states the
+    /// shape: read at build time, so kernels are specialized for a real model without copying its
+    /// numbers.
+    /// </summary>
+    /// <remarks>
+    /// <para>Read: <c>hidden_size</c> (<see cref="Dim"/>), <c>num_hidden_layers</c> (<see cref="Layers"/>),
+    /// <c>num_attention_heads</c> (<see cref="Heads"/>), <c>num_key_value_heads</c> (<see cref="KvHeads"/>,
+    /// defaulting to the heads), <c>intermediate_size</c> (<see cref="HiddenDim"/>), <c>vocab_size</c>
+    /// (<see cref="Vocab"/>) and <c>max_position_embeddings</c> (<see cref="MaxSeqLen"/>). A
+    /// <c>sliding_window</c> shorter than the context becomes a <c>SlidingWindow</c> pattern on every
+    /// layer, exactly as <c>[SparseAttention(SparsePattern.SlidingWindow, Window = w)]</c> would.</para>
+    /// <para>Shape arguments written next to it may repeat the file's values but not contradict them
+    /// (KG0049). A file that is not among the AdditionalFiles is KG0047; one that is not JSON, or
+    /// lacks a key, or has a value of the wrong type, is KG0048 at the offending line.</para>
+    /// <example>
+    /// <code>
+    /// [TransformerModel(ConfigFile = "models/tinyllama/config.json")]
+    /// public partial class TinyLlama;
+    /// </code>
+    /// with <c>&lt;AdditionalFiles Include="models/tinyllama/config.json" /&gt;</c> in the project.
+    /// </example>
+    /// </remarks>
+    public string? ConfigFile { get; set; }
 }

@@ -32,8 +32,9 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 transform: ModelParser.Parse)
             .WithTrackingName(TrackingNames.Parse);
 
-        // Layout patterns read their block tables from AdditionalFiles. Files are reduced to (path,
-        // text) values; an edit to any of them reruns resolution, but an unchanged result stops there.
+        // Config files (a model's shape) and layout patterns (block tables) are AdditionalFiles. Files
+        // are reduced to (path, text) values; an edit to any of them reruns resolution, but an
+        // unchanged result stops there.
         var files = context.AdditionalTextsProvider
             .Select(static (file, cancellationToken) => new AdditionalFileText(file.Path, file.GetText(cancellationToken)?.ToString() ?? string.Empty))
             .Collect()
@@ -42,7 +43,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
 
         var resolved = parsed
             .Combine(files)
-            .Select(static (pair, _) => LayoutResolver.Resolve(pair.Left, pair.Right))
+            .Select(static (pair, _) => LayoutResolver.Resolve(ConfigResolver.Resolve(pair.Left, pair.Right), pair.Right))
             .WithTrackingName(TrackingNames.Resolve);
 
         // Diagnostics travel as values (DiagnosticInfo) and become Diagnostics only here.

@@ -47,3 +47,23 @@ public sealed class LongRunConfig : BenchConfig
     {
     }
 }
+
+/// <summary>The stories260K peer suite: tokens of tens of microseconds, so BenchmarkDotNet picks the invocation count.</summary>
+public sealed class PeerConfig : BenchConfig
+{
+    public PeerConfig()
+        : base(Job.Default.WithWarmupCount(3).WithIterationCount(15))
+    {
+        AddColumn(StatisticColumn.OperationsPerSecond);
+    }
+}
+
+/// <summary>The large-model peer suite: each invocation decodes for about a second; the prompt is prefilled once per process.</summary>
+public sealed class PeerLongRunConfig : BenchConfig
+{
+    public PeerLongRunConfig()
+        : base(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1))
+    {
+        AddColumn(StatisticColumn.OperationsPerSecond);
+    }
+}

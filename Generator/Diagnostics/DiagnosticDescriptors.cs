@@ -1,3 +1,4 @@
+using KernelGen.Configuration;
 using KernelGen.Patterns;
 using KernelGen.Validation;
 using Microsoft.CodeAnalysis;
@@ -45,6 +46,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayoutWrongHeadCount = File(LayoutFile.WrongHeadCount, "Layout has the wrong number of heads");
     public static readonly DiagnosticDescriptor LayoutBlockSizeMismatch = File(PatternRules.LayoutBlockSizeMismatch, "Layout block size differs from BlockSize");
 
+    // Model config files (Common/Configuration/HuggingFaceConfig.cs).
+    public static readonly DiagnosticDescriptor ConfigFileMissing = File(HuggingFaceConfig.FileMissing, "Config file not found");
+    public static readonly DiagnosticDescriptor ConfigFileMalformed = File(HuggingFaceConfig.Malformed, "Config file is malformed");
+    public static readonly DiagnosticDescriptor ConfigContradiction = File(HuggingFaceConfig.ContradictsAttribute, "Attribute argument contradicts the config file");
+
     public static readonly DiagnosticDescriptor ClassNotPartial = new(
         "KG0010", "Model class must be partial",
         "'{0}' must be declared partial so KernelGen can add its kernels to it",
@@ -89,6 +95,9 @@ internal static class DiagnosticDescriptors
         LayoutFile.NotLowerTriangular => LayoutNotLowerTriangular,
         LayoutFile.DiagonalMissing => LayoutDiagonalMissing,
         LayoutFile.WrongHeadCount => LayoutWrongHeadCount,
+        HuggingFaceConfig.FileMissing => ConfigFileMissing,
+        HuggingFaceConfig.Malformed => ConfigFileMalformed,
+        HuggingFaceConfig.ContradictsAttribute => ConfigContradiction,
         _ => throw new System.ArgumentOutOfRangeException(nameof(ruleId), ruleId, "No descriptor for this rule."),
     };
 

@@ -6,7 +6,6 @@ using KernelGen.Generator.Diagnostics;
 using KernelGen.Generator.Model;
 using KernelGen.Patterns;
 using KernelGen.Validation;
-using Microsoft.CodeAnalysis.Text;
 
 namespace KernelGen.Generator.Parsing;
 
@@ -39,7 +38,7 @@ internal static class LayoutResolver
 
     private static PatternSpec Read(PatternSpec pattern, ModelSpec spec, EquatableArray<AdditionalFileText> files, List<DiagnosticInfo> diagnostics)
     {
-        var file = Find(files, pattern.LayoutFile!);
+        var file = AdditionalFiles.Find(files, pattern.LayoutFile!);
         if (file is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutFileMissing, pattern.LayoutFileLocation,
@@ -51,7 +50,7 @@ internal static class LayoutResolver
         foreach (var problem in problems)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForRule(problem.Id),
-                problem.Line > 0 ? LineLocation(file, problem.Line) : pattern.LayoutFileLocation,
+                problem.Line > 0 ? AdditionalFiles.LineLocation(file, problem.Line) : pattern.LayoutFileLocation,
                 Path.GetFileName(file.Path) + (problem.Line > 0 ? " line " + problem.Line : "") + ": " + problem.Message));
         }
 
@@ -71,22 +70,5 @@ internal static class LayoutResolver
             .Select(table => table.Select(row => row.ToEquatableArray()).ToEquatableArray())
             .ToEquatableArray();
         return pattern with { BlockSize = layout.BlockSize, Tables = tables };
-    }
-
-    /// <summary>The additional file whose path is, or ends with, the attribute's path (either slash).</summary>
-    private static AdditionalFileText? Find(EquatableArray<AdditionalFileText> files, string path)
-    {
-        string wanted = Normalize(path);
-        return files.FirstOrDefault(f => Normalize(f.Path) == wanted)
-            ?? files.FirstOrDefault(f => Normalize(f.Path).EndsWith("/" + wanted.TrimStart('.', '/'), StringComparison.Ordinal));
-    }
-
-    private static string Normalize(string path) => path.Replace('\\', '/');
-
-    private static LocationInfo LineLocation(AdditionalFileText file, int line)
-    {
-        var text = SourceText.From(file.Text);
-        var lineSpan = text.Lines[Math.Min(line, text.Lines.Count) - 1];
-        return new LocationInfo(file.Path, lineSpan.Span, text.Lines.GetLinePositionSpan(lineSpan.Span));
     }
 }

@@ -20,9 +20,6 @@ namespace KernelGen.Checkpoints;
 /// </remarks>
 public sealed class LlamaCheckpoint
 {
-    /// <summary>Slack that lets the payload start on a cache line (16 floats = 64 bytes).</summary>
-    private const int AlignmentFloats = 16;
-
     private LlamaCheckpoint(string path, CheckpointHeader header, LlamaWeights weights)
     {
         FilePath = path;
@@ -165,17 +162,10 @@ public sealed class LlamaCheckpoint
                 "The header does not describe this file, or it is not a llama2.c legacy checkpoint.");
         }
 
-        if (floats + AlignmentFloats > Array.MaxLength)
-        {
-            throw new CheckpointException(path, "file size",
-                $"Checkpoint '{path}' holds {floats} floats, more than one array can hold ({Array.MaxLength - AlignmentFloats}).");
-        }
-
         // One read, straight into the array the weights keep: the file is never copied twice. The
         // array is pinned and the payload starts on a 64-byte boundary, so rows of 16·k floats
         // never straddle a cache line and vector loads do not split.
-        var buffer = GC.AllocateUninitializedArray<float>((int)floats + AlignmentFloats, pinned: true);
-        int start = AlignedStart(buffer);
+        var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
         var payload = buffer.AsSpan(start, (int)floats);
         try
         {
@@ -193,21 +183,6 @@ public sealed class LlamaCheckpoint
         }
 
         return new LlamaCheckpoint(path, header, new LlamaWeights(shape, header.SharedClassifier, buffer, start));
-    }
-
-    /// <summary>The first index of <paramref name="pinned"/> (a pinned array, so it never moves) that lies on a 64-byte boundary.</summary>
-    private static int AlignedStart(float[] pinned)
-    {
-        var handle = GCHandle.Alloc(pinned, GCHandleType.Pinned);
-        try
-        {
-            long address = handle.AddrOfPinnedObject();
-            return (int)((64 - (address & 63)) & 63) / sizeof(float);
-        }
-        finally
-        {
-            handle.Free();
-        }
     }
 
     private static CheckpointHeader ParseHeader(string path, ReadOnlySpan<byte> bytes)

@@ -32,6 +32,8 @@ public sealed class DecoderSession
     private readonly float[] _gate;       // [hidden_dim] W1·n, then silu(W1·n) ⊙ W3·n
     private readonly float[] _up;         // [hidden_dim] W3·n
     private readonly float[] _logits;     // [vocab]
+    private readonly float _epsilon;      // the model's RMSNorm epsilon
+    private readonly ParallelMatrixVector _projection = new();  // large projections on every core
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
     internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
@@ -53,6 +55,7 @@ public sealed class DecoderSession
         }
 
         _decoder = decoder;
+        _epsilon = decoder.Settings.RmsNormEpsilon;
         Kernels = kernels;
         ContextLength = contextLength;
         _cache = kernels.CreateCache(contextLength);
@@ -112,24 +115,24 @@ public sealed class DecoderSession
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             // Attention block.
-            RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed);
-            MatrixVector.Multiply(weights.QueryProjection(layer), _normed, _query);
-            MatrixVector.Multiply(weights.KeyProjection(layer), _normed, _key);
-            MatrixVector.Multiply(weights.ValueProjection(layer), _normed, _value);
+            RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed, _epsilon);
+            _projection.Multiply(weights.QueryProjection(layer), _normed, _query);
+            _projection.Multiply(weights.KeyProjection(layer), _normed, _key);
+            _projection.Multiply(weights.ValueProjection(layer), _normed, _value);
             _decoder.Rope.Apply(_query, _key, position);
             Kernels.Decode(_cache, layer, position, _query, _key, _value, _attention);
-            MatrixVector.Multiply(weights.OutputProjection(layer), _attention, _x, accumulate: true);
+            _projection.Multiply(weights.OutputProjection(layer), _attention, _x, accumulate: true);
 
             // Feed-forward block.
-            RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed);
-            MatrixVector.Multiply(weights.GateProjection(layer), _normed, _gate);
-            MatrixVector.Multiply(weights.UpProjection(layer), _normed, _up);
+            RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed, _epsilon);
+            _projection.Multiply(weights.GateProjection(layer), _normed, _gate);
+            _projection.Multiply(weights.UpProjection(layer), _normed, _up);
             SwiGlu.Apply(_gate, _up);
-            MatrixVector.Multiply(weights.DownProjection(layer), _gate, _x, accumulate: true);
+            _projection.Multiply(weights.DownProjection(layer), _gate, _x, accumulate: true);
         }
 
-        RmsNorm.Apply(_x, weights.FinalNorm, _x);
-        MatrixVector.Multiply(weights.Classifier, _x, _logits);
+        RmsNorm.Apply(_x, weights.FinalNorm, _x, _epsilon);
+        _projection.Multiply(weights.Classifier, _x, _logits);
         return _logits;
     }
 
@@ -175,8 +178,8 @@ public sealed class DecoderSession
         // Logits only for the last token: the forced prompt positions never need theirs.
         var weights = _decoder.Weights;
         int last = (tokens.Length - 1) % PrefillBlock;
-        RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x);
-        MatrixVector.Multiply(weights.Classifier, _x, _logits);
+        RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x, _epsilon);
+        _projection.Multiply(weights.Classifier, _x, _logits);
         return _logits;
     }
 
@@ -194,7 +197,7 @@ public sealed class DecoderSession
         {
             for (int t = 0; t < count; t++)
             {
-                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.AttentionNorm(layer), block.Normed.AsSpan(t * dim, dim));
+                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.AttentionNorm(layer), block.Normed.AsSpan(t * dim, dim), _epsilon);
             }
 
             // One matrix at a time over the whole block, so it stays in cache across the tokens.
@@ -212,7 +215,7 @@ public sealed class DecoderSession
 
             for (int t = 0; t < count; t++)
             {
-                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.FeedForwardNorm(layer), block.Normed.AsSpan(t * dim, dim));
+                RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.FeedForwardNorm(layer), block.Normed.AsSpan(t * dim, dim), _epsilon);
             }
 
             Project(weights.GateProjection(layer), block.Normed, dim, block.Gate, hidden, count);
@@ -227,11 +230,11 @@ public sealed class DecoderSession
     }
 
     /// <summary>y[t] = W·x[t] (or +=) for each of the block's tokens.</summary>
-    private static void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
+    private void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
     {
         for (int t = 0; t < count; t++)
         {
-            MatrixVector.Multiply(matrix, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
+            _projection.Multiply(matrix, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
         }
     }
 }

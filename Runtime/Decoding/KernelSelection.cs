@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using KernelGen.Kernels;
+using KernelGen.Patterns;
 
 namespace KernelGen.Decoding;
 
@@ -14,14 +16,15 @@ public static class KernelSelection
     /// <param name="shape">The model's shape (for example a checkpoint's).</param>
     /// <param name="choice">The kernels wanted.</param>
     /// <param name="fallbackReason">Why generated kernels were not used, when they were asked for; otherwise null.</param>
-    public static AttentionKernels Create(ModelShape shape, KernelChoice choice, out string? fallbackReason)
+    /// <param name="layerPatterns">Each layer's attention pattern (for example a checkpoint's sliding window); null for dense everywhere.</param>
+    public static AttentionKernels Create(ModelShape shape, KernelChoice choice, out string? fallbackReason, IReadOnlyList<AttentionPattern>? layerPatterns = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         fallbackReason = null;
         switch (choice)
         {
             case KernelChoice.Generated:
-                if (KernelRegistry.TryCreate(shape, out var generated, out _) && generated is not null)
+                if (KernelRegistry.TryCreate(shape, out var generated, out _, layerPatterns) && generated is not null)
                 {
                     return generated;
                 }
@@ -29,12 +32,12 @@ public static class KernelSelection
                 var compiled = KernelRegistry.Describe();
                 fallbackReason = compiled.Count == 0
                     ? "no [TransformerModel] class is compiled into this program"
-                    : $"no compiled [TransformerModel] class accepts this shape (compiled: {string.Join("; ", compiled)})";
-                return new GenericAttention(shape);
+                    : $"no compiled [TransformerModel] class accepts this shape{(layerPatterns is null ? "" : " and its layer patterns")} (compiled: {string.Join("; ", compiled)})";
+                return new GenericAttention(shape, layerPatterns);
             case KernelChoice.Generic:
-                return new GenericAttention(shape);
+                return new GenericAttention(shape, layerPatterns);
             case KernelChoice.Reference:
-                return new ReferenceAttention(shape);
+                return new ReferenceAttention(shape, layerPatterns);
             default:
                 throw new ArgumentOutOfRangeException(nameof(choice), choice, "Unknown kernel choice.");
         }

@@ -12,16 +12,25 @@ namespace KernelGen.Decoding;
 public sealed class LlamaDecoder
 {
     /// <summary>Creates a decoder over <paramref name="weights"/>.</summary>
-    public LlamaDecoder(LlamaWeights weights)
+    /// <param name="weights">The model's parameters.</param>
+    /// <param name="settings">Rotary base and layout, RMSNorm epsilon, sliding window; llama2.c's constants when null.</param>
+    public LlamaDecoder(LlamaWeights weights, DecoderSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         Weights = weights;
-        Rope = new RotaryEmbedding(weights.Shape.HeadDim, weights.Shape.MaxSeqLen);
+        Settings = settings ?? DecoderSettings.Llama2C;
+        Rope = new RotaryEmbedding(weights.Shape.HeadDim, weights.Shape.MaxSeqLen, Settings.RopeTheta, Settings.RopeLayout);
     }
 
-    /// <summary>Creates a decoder over a loaded checkpoint's weights.</summary>
+    /// <summary>Creates a decoder over a loaded llama2.c checkpoint's weights.</summary>
     public LlamaDecoder(LlamaCheckpoint checkpoint)
         : this((checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Weights)
+    {
+    }
+
+    /// <summary>Creates a decoder over a checkpoint of any supported format, with the settings it states.</summary>
+    public LlamaDecoder(ModelCheckpoint checkpoint)
+        : this((checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Weights, checkpoint.Settings)
     {
     }
 
@@ -30,6 +39,9 @@ public sealed class LlamaDecoder
 
     /// <summary>The model's parameters.</summary>
     public LlamaWeights Weights { get; }
+
+    /// <summary>Rotary base and layout, RMSNorm epsilon and sliding window.</summary>
+    public DecoderSettings Settings { get; }
 
     /// <summary>Rotary tables for every position of the model's context, shared by all sessions.</summary>
     internal RotaryEmbedding Rope { get; }

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
 
@@ -35,24 +34,6 @@ internal static class MatrixVector
             throw new ArgumentException($"A [{rows}][{cols}] matrix holds {(long)rows * cols} floats, but {matrix.Length} were given.", nameof(matrix));
         }
 
-        if ((long)rows * cols >= ParallelThreshold && rows >= 8 && WorkerPool.Shared.Workers > 1)
-        {
-            MultiplyInParallel(matrix, x, y, accumulate);
-            return;
-        }
-
-        MultiplyRows(matrix, x, y, accumulate);
-    }
-
-    /// <summary>
-    /// Matrices at least this large (in floats) are split by rows across the worker pool: a large
-    /// model's projections are bound by memory bandwidth, which one core alone cannot draw.
-    /// </summary>
-    public const long ParallelThreshold = 1L << 17;
-
-    private static void MultiplyRows(ReadOnlySpan<float> matrix, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
-    {
-        int rows = y.Length, cols = x.Length;
         ref float w = ref MemoryMarshal.GetReference(matrix);
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
@@ -73,61 +54,6 @@ internal static class MatrixVector
         else
         {
             MultiplyScalar(ref w, ref xs, ref ys, rows, cols, accumulate);
-        }
-    }
-
-    private static unsafe void MultiplyInParallel(ReadOnlySpan<float> matrix, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
-    {
-        fixed (float* w = matrix, xs = x, ys = y)
-        {
-            var job = RowsJob.ForThisThread;
-            job.Set(w, xs, ys, y.Length, x.Length, accumulate, WorkerPool.Shared.Workers);
-            WorkerPool.Shared.Run(job, job.Parts);
-            job.Clear();
-        }
-    }
-
-    /// <summary>One slice of rows per worker, a multiple of four so the 4-row blocks stay whole.</summary>
-    private sealed unsafe class RowsJob : IParallelJob
-    {
-        [ThreadStatic]
-        private static RowsJob? _forThisThread;
-
-        private float* _matrix, _x, _y;
-        private int _rows, _cols;
-        private bool _accumulate;
-
-        public static RowsJob ForThisThread => _forThisThread ??= new();
-
-        public int Parts { get; private set; }
-
-        public void Set(float* matrix, float* x, float* y, int rows, int cols, bool accumulate, int parts)
-        {
-            _matrix = matrix;
-            _x = x;
-            _y = y;
-            (_rows, _cols, _accumulate, Parts) = (rows, cols, accumulate, parts);
-        }
-
-        public void Clear() => _matrix = _x = _y = null;
-
-        public void Execute(int item, int worker)
-        {
-            int share = (_rows / Parts + 3) & ~3;
-            int first = Math.Min(_rows, item * share), last = Math.Min(_rows, first + share);
-            if (item == Parts - 1)
-            {
-                last = _rows;
-            }
-
-            if (last > first)
-            {
-                MultiplyRows(
-                    new ReadOnlySpan<float>(_matrix + (long)first * _cols, (last - first) * _cols),
-                    new ReadOnlySpan<float>(_x, _cols),
-                    new Span<float>(_y + first, last - first),
-                    _accumulate);
-            }
         }
     }
 

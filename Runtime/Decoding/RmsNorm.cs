@@ -7,15 +7,19 @@ namespace KernelGen.Decoding;
 
 /// <summary>
 /// Root-mean-square layer normalization (Zhang &amp; Sennrich 2019), as Llama and run.c compute it:
-/// <c>out[i] = w[i] · (x[i] / √(mean(x²) + ε))</c> with ε = 1e-5 inside the square root.
+/// <c>out[i] = w[i] · (x[i] / √(mean(x²) + ε))</c> with ε inside the square root (1e-5 for llama2.c;
+/// GGUF and Hugging Face checkpoints state their own).
 /// </summary>
 internal static class RmsNorm
 {
     /// <summary>Llama's epsilon.</summary>
     public const float Epsilon = 1e-5f;
 
-    /// <summary>Normalizes <paramref name="x"/> into <paramref name="output"/> (which may be <paramref name="x"/> itself).</summary>
-    public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> output)
+    /// <summary>Normalizes <paramref name="x"/> into <paramref name="output"/> (which may be <paramref name="x"/> itself) with Llama's epsilon.</summary>
+    public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> output) => Apply(x, weight, output, Epsilon);
+
+    /// <summary>Normalizes <paramref name="x"/> into <paramref name="output"/> (which may be <paramref name="x"/> itself) with <paramref name="epsilon"/>.</summary>
+    public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> output, float epsilon)
     {
         int n = x.Length;
         if (weight.Length != n || output.Length != n)
@@ -26,7 +30,7 @@ internal static class RmsNorm
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ws = ref MemoryMarshal.GetReference(weight);
         ref float os = ref MemoryMarshal.GetReference(output);
-        float scale = 1f / MathF.Sqrt(SumOfSquares(ref xs, n) / n + Epsilon);
+        float scale = 1f / MathF.Sqrt(SumOfSquares(ref xs, n) / n + epsilon);
 
         int i = 0;
         if (Vector256.IsHardwareAccelerated)

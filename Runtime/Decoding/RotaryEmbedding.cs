@@ -3,13 +3,13 @@ using System;
 namespace KernelGen.Decoding;
 
 /// <summary>
-/// Rotary position embedding (Su et al. 2021) in llama2.c's interleaved layout: elements (2m, 2m+1)
-/// of each head form a pair rotated by <c>pos · 10000^(−2m/head_dim)</c>. It is not the
-/// "rotate-half" layout of Hugging Face checkpoints.
+/// Rotary position embedding (Su et al. 2021): pair m of each head is rotated by
+/// <c>pos · θ^(−2m/head_dim)</c>. The pair is (2m, 2m+1) in llama2.c's interleaved layout and
+/// (m, m + head_dim/2) in Hugging Face's rotate-half layout (<see cref="RopeLayout"/>).
 /// </summary>
 /// <remarks>
 /// The cosines and sines are computed once, in float32 exactly as run.c computes them on every token
-/// (<c>1/powf(10000, j/head_size)</c>, angle = pos · freq as a float, then <c>cosf</c>/<c>sinf</c>),
+/// (<c>1/powf(θ, j/head_size)</c>, angle = pos · freq as a float, then <c>cosf</c>/<c>sinf</c>),
 /// so the table holds the same values run.c uses, and a token only looks them up.
 /// </remarks>
 internal sealed class RotaryEmbedding
@@ -19,23 +19,30 @@ internal sealed class RotaryEmbedding
 
     private readonly int _headDim;
     private readonly int _pairs;        // head_dim / 2
+    private readonly RopeLayout _layout;
     private readonly float[] _cos;      // [positions][head_dim / 2]
     private readonly float[] _sin;      // [positions][head_dim / 2]
 
     /// <summary>Builds the tables for positions 0..<paramref name="positions"/>−1.</summary>
-    public RotaryEmbedding(int headDim, int positions)
+    public RotaryEmbedding(int headDim, int positions, float theta = Theta, RopeLayout layout = RopeLayout.Interleaved)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(positions);
+        if (!(theta > 1f) || !float.IsFinite(theta))
+        {
+            throw new ArgumentOutOfRangeException(nameof(theta), theta, "The rotary base must be a finite number above 1.");
+        }
+
         _headDim = headDim;
         _pairs = headDim / 2;
+        _layout = layout;
         _cos = new float[(long)positions * _pairs];
         _sin = new float[(long)positions * _pairs];
         for (int pos = 0; pos < positions; pos++)
         {
             for (int m = 0; m < _pairs; m++)
             {
-                float frequency = 1.0f / MathF.Pow(Theta, 2 * m / (float)headDim);
+                float frequency = 1.0f / MathF.Pow(theta, 2 * m / (float)headDim);
                 float angle = pos * frequency;
                 _cos[pos * _pairs + m] = MathF.Cos(angle);
                 _sin[pos * _pairs + m] = MathF.Sin(angle);
@@ -53,11 +60,19 @@ internal sealed class RotaryEmbedding
     {
         var cos = _cos.AsSpan(position * _pairs, _pairs);
         var sin = _sin.AsSpan(position * _pairs, _pairs);
-        Rotate(query, cos, sin);
-        Rotate(key, cos, sin);
+        if (_layout == RopeLayout.Interleaved)
+        {
+            RotateInterleaved(query, cos, sin);
+            RotateInterleaved(key, cos, sin);
+        }
+        else
+        {
+            RotateHalf(query, cos, sin);
+            RotateHalf(key, cos, sin);
+        }
     }
 
-    private void Rotate(Span<float> vector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    private void RotateInterleaved(Span<float> vector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
         for (int head = 0; head + _headDim <= vector.Length; head += _headDim)
         {
@@ -68,6 +83,23 @@ internal sealed class RotaryEmbedding
                 float c = cos[m], s = sin[m];
                 v[2 * m] = a * c - b * s;
                 v[2 * m + 1] = a * s + b * c;
+            }
+        }
+    }
+
+    /// <summary>Hugging Face's <c>q·cos + rotate_half(q)·sin</c> with <c>rotate_half(x) = [−x₂, x₁]</c>.</summary>
+    private void RotateHalf(Span<float> vector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    {
+        for (int head = 0; head + _headDim <= vector.Length; head += _headDim)
+        {
+            var low = vector.Slice(head, _pairs);
+            var high = vector.Slice(head + _pairs, _pairs);
+            for (int m = 0; m < cos.Length; m++)
+            {
+                float a = low[m], b = high[m];
+                float c = cos[m], s = sin[m];
+                low[m] = a * c - b * s;
+                high[m] = a * s + b * c;
             }
         }
     }

@@ -121,6 +121,56 @@ public sealed class LlamaTokenizer
         return Parse(path, file, vocabSize);
     }
 
+    /// <summary>
+    /// Creates a tokenizer from its pieces and merge scores, for a vocabulary that does not come from a
+    /// llama2.c tokenizer file (a GGUF file's embedded one, say). Ids follow the llama2.c layout:
+    /// &lt;unk&gt; 0, BOS 1, EOS 2, byte fallback <c>&lt;0x00&gt;</c> at 3.
+    /// </summary>
+    /// <param name="source">Where the vocabulary came from, for messages (becomes <see cref="FilePath"/>).</param>
+    /// <param name="pieces">Each token's bytes, by id; spaces as spaces (not SentencePiece's U+2581).</param>
+    /// <param name="scores">Each token's merge score, by id.</param>
+    /// <exception cref="TokenizerException">Fewer than 3 tokens, or the two lists differ in length.</exception>
+    public static LlamaTokenizer Create(string source, IReadOnlyList<byte[]> pieces, IReadOnlyList<float> scores)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentNullException.ThrowIfNull(pieces);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (pieces.Count < 3 || scores.Count != pieces.Count)
+        {
+            throw new TokenizerException(source, "vocab_size",
+                $"Tokenizer '{source}' has {pieces.Count} pieces and {scores.Count} scores; it needs the same number of each, at least 3 (<unk>, BOS, EOS).");
+        }
+
+        var starts = new int[pieces.Count + 1];
+        long total = 0;
+        int maxLength = 1;
+        for (int id = 0; id < pieces.Count; id++)
+        {
+            starts[id] = (int)total;
+            total += pieces[id].Length;
+            maxLength = Math.Max(maxLength, pieces[id].Length);
+            if (total > Array.MaxLength)
+            {
+                throw new TokenizerException(source, "tokens", $"Tokenizer '{source}' has more piece bytes than one array holds.");
+            }
+        }
+
+        starts[pieces.Count] = (int)total;
+        var text = new byte[total];
+        for (int id = 0; id < pieces.Count; id++)
+        {
+            pieces[id].CopyTo(text, starts[id]);
+        }
+
+        var scoreArray = new float[scores.Count];
+        for (int id = 0; id < scoreArray.Length; id++)
+        {
+            scoreArray[id] = scores[id];
+        }
+
+        return new LlamaTokenizer(source, maxLength, text, starts, scoreArray);
+    }
+
     /// <summary>The most tokens <see cref="Encode(ReadOnlySpan{byte}, bool, bool, Span{int})"/> can produce for <paramref name="textBytes"/> bytes of text.</summary>
     public static int MaxTokenCount(int textBytes) => checked(textBytes + 3);
 

@@ -23,7 +23,7 @@ public static class StoryApp
     /// <summary>The embedded default model, copied next to the program by the build.</summary>
     public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "stories260K.bin");
 
-    /// <summary>The embedded default tokenizer, copied next to the program by the build.</summary>
+    /// <summary>The embedded default tokenizer, copied next to the program by the build; used for llama2.c checkpoints when no <c>--tokenizer</c> is given.</summary>
     public static string DefaultTokenizerPath => Path.Combine(AppContext.BaseDirectory, "models", "tok512.bin");
 
     /// <summary>Runs the CLI. The story goes to <paramref name="stdout"/> as raw bytes; reports and errors go to <paramref name="stderr"/>.</summary>
@@ -68,18 +68,22 @@ public static class StoryApp
     private static int Generate(StoryOptions options, Stream stdout, TextWriter stderr)
     {
         string modelPath = options.ModelPath ?? DefaultModelPath;
-        string tokenizerPath = options.TokenizerPath ?? DefaultTokenizerPath;
-        var checkpoint = LlamaCheckpoint.Load(modelPath);
+        var checkpoint = ModelCheckpoint.Load(modelPath);
         var shape = checkpoint.Shape;
-        var tokenizer = LlamaTokenizer.Load(tokenizerPath, shape.Vocab);
-        var kernels = KernelSelection.Create(shape, options.Kernels, out string? fallbackReason);
+        var (tokenizer, tokenizerSource) = ChooseTokenizer(options, checkpoint);
+        var kernels = KernelSelection.Create(shape, options.Kernels, out string? fallbackReason, checkpoint.LayerPatterns);
         ulong seed = options.Seed ?? ClockSeed();
         var sampler = new Sampler(shape.Vocab, options.Temperature, options.TopP, seed);
         var decoder = new LlamaDecoder(checkpoint);
         var generator = new TextGenerator(decoder.CreateSession(kernels), tokenizer, sampler) { PrefillPrompt = options.Prefill };
 
         stderr.WriteLine($"model     {modelPath}: {shape}; classifier {(checkpoint.Weights.SharedClassifier ? "shared with the embedding" : "separate")}");
-        stderr.WriteLine($"tokenizer {tokenizerPath}: {tokenizer.VocabSize} tokens");
+        if (checkpoint.Format != CheckpointFormat.Llama2C)
+        {
+            stderr.WriteLine($"format    {checkpoint.Description}; {checkpoint.Settings}");
+        }
+
+        stderr.WriteLine($"tokenizer {tokenizerSource}: {tokenizer.VocabSize} tokens");
         if (fallbackReason is not null)
         {
             stderr.WriteLine($"note      generated kernels not used: {fallbackReason}; running generic kernels");
@@ -97,6 +101,31 @@ public static class StoryApp
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"speed     {result.TokensPerSecond:F0} tok/s (run.c's measure: the {Math.Max(0, result.Positions - 1)} passes after the first); whole run {result.TotalMilliseconds:F1} ms"));
         return 0;
+    }
+
+    /// <summary>
+    /// <c>--tokenizer</c> when given; otherwise the one a GGUF file embeds; otherwise, for a llama2.c
+    /// checkpoint, the embedded tok512.bin. A Hugging Face folder needs <c>--tokenizer</c>.
+    /// </summary>
+    private static (LlamaTokenizer Tokenizer, string Source) ChooseTokenizer(StoryOptions options, ModelCheckpoint checkpoint)
+    {
+        if (options.TokenizerPath is not null)
+        {
+            return (LlamaTokenizer.Load(options.TokenizerPath, checkpoint.Shape.Vocab), options.TokenizerPath);
+        }
+
+        if (checkpoint.Tokenizer is not null)
+        {
+            return (checkpoint.Tokenizer, checkpoint.FilePath + " (embedded)");
+        }
+
+        if (checkpoint.Format == CheckpointFormat.Llama2C)
+        {
+            return (LlamaTokenizer.Load(DefaultTokenizerPath, checkpoint.Shape.Vocab), DefaultTokenizerPath);
+        }
+
+        throw new TokenizerException(checkpoint.FilePath, "tokenizer",
+            $"No tokenizer for '{checkpoint.FilePath}': {checkpoint.TokenizerProblem}.");
     }
 
     /// <summary>A seed from the clock, as run.c takes one when none is given; never 0.</summary>

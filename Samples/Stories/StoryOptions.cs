@@ -17,10 +17,10 @@ public sealed record StoryOptions
     /// <summary>The text to continue; empty starts from BOS alone.</summary>
     public string Prompt { get; init; } = "";
 
-    /// <summary>The checkpoint, or null for the embedded default model.</summary>
+    /// <summary>The checkpoint (llama2.c <c>.bin</c>, GGUF file, or Hugging Face safetensors folder), or null for the embedded default model.</summary>
     public string? ModelPath { get; init; }
 
-    /// <summary>The tokenizer, or null for the embedded default tokenizer.</summary>
+    /// <summary>A llama2.c tokenizer file, or null for the model's own (GGUF) or the embedded default (llama2.c).</summary>
     public string? TokenizerPath { get; init; }
 
     /// <summary>Forward passes, prompt included; 0 means the whole context.</summary>
@@ -49,13 +49,17 @@ public sealed record StoryOptions
         """
         Usage: stories [options] [--] [prompt]
 
-        Writes a story that continues the prompt, with a llama2.c model (by default the embedded
+        Writes a story that continues the prompt, with a Llama-family model (by default the embedded
         stories260K) and KernelGen's attention kernels. The story goes to stdout, byte for byte as
         llama2.c's run.c prints it; what ran and how fast goes to stderr.
 
           prompt                   text to continue, as one argument (quote it); empty starts from BOS
-          -m, --model PATH         llama2.c legacy checkpoint (default: the embedded stories260K.bin)
-          -z, --tokenizer PATH     llama2.c tokenizer (default: the embedded tok512.bin)
+          -m, --model PATH         a llama2.c legacy checkpoint (.bin), a GGUF file (.gguf, F32/F16/BF16),
+                                   or a Hugging Face folder (config.json + model.safetensors)
+                                   (default: the embedded stories260K.bin)
+          -z, --tokenizer PATH     llama2.c tokenizer file (default: the GGUF file's own vocabulary,
+                                   or the embedded tok512.bin for a llama2.c model; a Hugging Face
+                                   folder needs one: its tokenizer.json is not read)
           -n, --steps N            forward passes, prompt included; 0 = the whole context (default 256)
           -t, --temperature T      0 = greedy, always the likeliest token (default 0)
           -p, --top-p P            nucleus sampling mass in [0, 1] when T > 0; 0 or 1 = off (default 0.9)
@@ -66,7 +70,9 @@ public sealed record StoryOptions
                                    (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
 
-        Example: stories "Once upon a time"
+        Examples: stories "Once upon a time"
+                  stories --model model.gguf "Once upon a time"
+                  stories --model hf-folder --tokenizer tok.bin "Once upon a time"
         """;
 
     /// <summary>Parses <paramref name="args"/>; on failure returns null and says why in <paramref name="error"/>.</summary>

@@ -1,0 +1,14 @@
+namespace KernelGen.Checkpoints;
+
+/// <summary>The file formats <see cref="ModelCheckpoint.Load"/> reads.</summary>
+public enum CheckpointFormat
+{
+    /// <summary>llama2.c's legacy ("version 0") <c>.bin</c>: a 28-byte header and float32 tensors.</summary>
+    Llama2C,
+
+    /// <summary>GGUF (llama.cpp), versions 2 and 3, <c>llama</c> architecture, F32/F16/BF16 tensors.</summary>
+    Gguf,
+
+    /// <summary>Hugging Face safetensors with a <c>config.json</c> (Llama and Mistral families), F32/F16/BF16 tensors.</summary>
+    SafeTensors,
+}

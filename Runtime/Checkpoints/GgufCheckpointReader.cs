@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using KernelGen.Decoding;
+using KernelGen.Tokenization;
+
+namespace KernelGen.Checkpoints;
+
+/// <summary>
+/// Reads a <c>llama</c>-architecture GGUF file into a <see cref="ModelCheckpoint"/>: shape and
+/// settings from the metadata, every tensor checked against the shape and copied (F16/BF16 widened)
+/// into the llama2.c payload order, and the embedded SentencePiece vocabulary as a
+/// <see cref="LlamaTokenizer"/>.
+/// </summary>
+/// <remarks>
+/// GGUF keeps Wq and Wk in the interleaved rotary layout, as llama2.c does (llama.cpp's converter
+/// permutes Hugging Face's rows back), so the rows are copied unchanged and the decoder rotates
+/// interleaved pairs, exactly as for the llama2.c file of the same weights.
+/// </remarks>
+internal static class GgufCheckpointReader
+{
+    /// <summary>SentencePiece's visible space, U+2581, which GGUF vocabularies use for ' '.</summary>
+    public const string SentencePieceSpace = "\u2581";
+
+    public static ModelCheckpoint Load(string path)
+    {
+        using var file = GgufFile.Open(path);
+        var metadata = new GgufMetadata(file);
+        string architecture = metadata.String("general.architecture", required: true)!;
+        if (architecture != "llama")
+        {
+            throw metadata.Error("general.architecture", $"general.architecture is \"{architecture}\"; KernelGen runs the \"llama\" architecture (Llama, Mistral, TinyLlama and other models llama.cpp converts to it)");
+        }
+
+        int dim = metadata.Int("llama.embedding_length");
+        int layers = metadata.Int("llama.block_count");
+        int heads = metadata.Int("llama.attention.head_count");
+        int kvHeads = metadata.Int("llama.attention.head_count_kv", fallback: heads);
+        int context = metadata.Int("llama.context_length");
+        int hidden = metadata.Int("llama.feed_forward_length");
+        float epsilon = metadata.Float("llama.attention.layer_norm_rms_epsilon", fallback: null);
+        float theta = metadata.Float("llama.rope.freq_base", fallback: 10000f);
+        int window = metadata.Int("llama.attention.sliding_window", fallback: 0);
+        if (heads > 0 && dim % heads == 0 && metadata.Has("llama.rope.dimension_count") && metadata.Int("llama.rope.dimension_count") != dim / heads)
+        {
+            throw metadata.Error("llama.rope.dimension_count", string.Create(CultureInfo.InvariantCulture,
+                $"llama.rope.dimension_count is {metadata.Int("llama.rope.dimension_count")}, but head_dim is {dim / heads}; KernelGen rotates whole heads (partial rotary embedding is not supported)"));
+        }
+
+        string? scaling = metadata.String("llama.rope.scaling.type", required: false);
+        if ((scaling is not null && scaling != "none") || file.FindTensor("rope_freqs.weight") is not null)
+        {
+            throw metadata.Error(scaling is not null ? "llama.rope.scaling.type" : "rope_freqs.weight",
+                "the model scales its rotary frequencies (" + (scaling ?? "rope_freqs.weight") + "); KernelGen supports plain RoPE only");
+        }
+
+        var embedding = file.FindTensor("token_embd.weight")
+            ?? throw metadata.Error("token_embd.weight", "the tensor token_embd.weight (the token embedding) is missing");
+        if (embedding.Dimensions.Count != 2 || embedding.Dimensions[0] != dim)
+        {
+            throw metadata.Error("token_embd.weight", $"tensor token_embd.weight has dimensions {embedding.DimensionsText}, but llama.embedding_length {dim} needs [{dim}, vocab]");
+        }
+
+        int vocab = (int)embedding.Dimensions[1];
+        if (metadata.Has("llama.vocab_size") && metadata.Int("llama.vocab_size") != vocab)
+        {
+            throw metadata.Error("llama.vocab_size", $"llama.vocab_size is {metadata.Int("llama.vocab_size")}, but token_embd.weight has {vocab} rows");
+        }
+
+        ModelShape shape;
+        try
+        {
+            shape = new ModelShape(dim, layers, heads, kvHeads, context, hidden, vocab);
+        }
+        catch (ModelShapeException e)
+        {
+            string key = KeyOf(e.Field);
+            throw metadata.Error(key, $"{key} describes an invalid shape: {e.Message}", e);
+        }
+
+        bool shared = file.FindTensor("output.weight") is null;
+        var tensors = LlamaTensors.For(shape, shared);
+        long floats = LlamaWeights.PayloadLength(shape, shared);
+        var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
+        var payload = buffer.AsSpan(start, (int)floats);
+        payload.Clear();   // the legacy RoPE tables' slots stay zero: nothing reads them
+        var used = new HashSet<GgufTensorType>();
+        foreach (var tensor in tensors)
+        {
+            for (int layer = 0; layer < (tensor.PerLayer ? layers : 1); layer++)
+            {
+                string name = tensor.Gguf(layer);
+                var info = file.FindTensor(name)
+                    ?? throw metadata.Error(name, $"the tensor {name} ({tensor.Llama2CName}) is missing");
+                long[] expected = tensor.IsVector ? [tensor.Columns] : [tensor.Columns, tensor.Rows];
+                if (!info.Dimensions.SequenceEqual(expected))
+                {
+                    throw metadata.Error(name, $"tensor {name} has dimensions {info.DimensionsText}, but the model's shape ({shape}) needs [{string.Join(", ", expected)}]");
+                }
+
+                file.ReadTensor(info, payload.Slice((int)tensor.OffsetOf(layer), tensor.Length));
+                used.Add(info.Type);
+            }
+        }
+
+        var settings = new DecoderSettings { RopeTheta = theta, RmsNormEpsilon = epsilon, RopeLayout = RopeLayout.Interleaved, SlidingWindow = window };
+        var weights = new LlamaWeights(shape, shared, buffer, start);
+        var tokenizer = ReadTokenizer(file, metadata, vocab, out string? problem);
+        string types = string.Join("/", used.Select(t => t.ToString()).Order(StringComparer.Ordinal));
+        string description = string.Create(CultureInfo.InvariantCulture,
+            $"GGUF v{file.Version}, {file.Tensors.Count} tensors ({types}{(used.Any(t => t != GgufTensorType.F32) ? " widened to F32" : "")})");
+        return new ModelCheckpoint(path, CheckpointFormat.Gguf, weights, settings, tokenizer, problem, description);
+    }
+
+    /// <summary>The embedded SentencePiece ("llama") vocabulary, or null with the reason it cannot be used.</summary>
+    private static LlamaTokenizer? ReadTokenizer(GgufFile file, GgufMetadata metadata, int vocab, out string? problem)
+    {
+        problem = null;
+        string? model = metadata.String("tokenizer.ggml.model", required: false);
+        if (!file.Metadata.TryGetValue("tokenizer.ggml.tokens", out var tokensValue))
+        {
+            problem = $"GGUF file '{file.FilePath}' has no tokenizer.ggml.tokens";
+            return null;
+        }
+
+        if (model is not null && model != "llama")
+        {
+            problem = $"GGUF file '{file.FilePath}' has a \"{model}\" tokenizer (tokenizer.ggml.model); KernelGen's tokenizer runs SentencePiece (\"llama\") vocabularies";
+            return null;
+        }
+
+        if (tokensValue.Value is not string[] tokens)
+        {
+            throw metadata.Error("tokenizer.ggml.tokens", $"tokenizer.ggml.tokens is {tokensValue.TypeName}; it must be array[string]");
+        }
+
+        if (tokens.Length != vocab)
+        {
+            throw metadata.Error("tokenizer.ggml.tokens", $"tokenizer.ggml.tokens has {tokens.Length} tokens, but token_embd.weight has {vocab} rows");
+        }
+
+        float[] scores = new float[vocab];
+        if (file.Metadata.TryGetValue("tokenizer.ggml.scores", out var scoresValue))
+        {
+            if (scoresValue.Value is not float[] stored || stored.Length != vocab)
+            {
+                throw metadata.Error("tokenizer.ggml.scores", $"tokenizer.ggml.scores is {scoresValue}; it must be array[float32] of {vocab} scores, one per token");
+            }
+
+            scores = stored;
+        }
+
+        foreach (var (key, expected) in new[] { ("tokenizer.ggml.bos_token_id", LlamaTokenizer.BosId), ("tokenizer.ggml.eos_token_id", LlamaTokenizer.EosId), ("tokenizer.ggml.unknown_token_id", LlamaTokenizer.UnknownId) })
+        {
+            if (metadata.Has(key) && metadata.Int(key, allowZero: true) != expected)
+            {
+                problem = string.Create(CultureInfo.InvariantCulture,
+                    $"GGUF file '{file.FilePath}' has {key} {metadata.Int(key, allowZero: true)}; KernelGen's tokenizer expects the SentencePiece layout (<unk> 0, BOS 1, EOS 2)");
+                return null;
+            }
+        }
+
+        var pieces = new byte[vocab][];
+        for (int id = 0; id < vocab; id++)
+        {
+            pieces[id] = Encoding.UTF8.GetBytes(tokens[id].Replace(SentencePieceSpace, " ", StringComparison.Ordinal));
+        }
+
+        return LlamaTokenizer.Create(file.FilePath, pieces, scores);
+    }
+
+    private static string KeyOf(string shapeField) => shapeField switch
+    {
+        "Dim" => "llama.embedding_length",
+        "Layers" => "llama.block_count",
+        "Heads" => "llama.attention.head_count",
+        "KvHeads" => "llama.attention.head_count_kv",
+        "MaxSeqLen" => "llama.context_length",
+        "HiddenDim" => "llama.feed_forward_length",
+        "Vocab" => "token_embd.weight",
+        _ => shapeField,
+    };
+}
