@@ -47,3 +47,16 @@ public sealed class LongRunConfig : BenchConfig
     {
     }
 }
+
+/// <summary>
+/// Sweeps whose operations run from milliseconds to seconds: each iteration repeats the operation
+/// for 250 ms, so a short case averages many calls and a long one runs once per iteration; one
+/// warmup, five iterations.
+/// </summary>
+public sealed class SweepConfig : BenchConfig
+{
+    public SweepConfig()
+        : base(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithIterationTime(TimeInterval.FromMilliseconds(250)))
+    {
+    }
+}

@@ -15,6 +15,12 @@ public static class PeerKernels
     /// <summary>Our vectorized kernels with the shape as run-time values.</summary>
     public const string Generic = "generic";
 
+    /// <summary>head_dim of every decode model (d_model 4096 over 32 query heads).</summary>
+    public const int DecodeHeadDim = 128;
+
+    /// <summary>Query heads (and KV heads: MHA) of every prefill model.</summary>
+    public const int PrefillHeads = 8;
+
     /// <summary>The decode model with 32 query heads of 128 and <paramref name="kvHeads"/> KV heads.</summary>
     public static ModelShape DecodeShape(int kvHeads) => kvHeads switch
     {

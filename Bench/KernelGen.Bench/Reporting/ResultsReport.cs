@@ -65,6 +65,7 @@ internal static class ResultsReport
     private static IEnumerable<ReportSection> Sections()
     {
         yield return new SparseSection();
+        yield return new PeerSection();
     }
 
     private static string FindRepositoryRoot()
