@@ -120,9 +120,23 @@ public sealed class WorkerPool
             return;
         }
 
-        long claim;
-        while ((claim = Interlocked.Increment(ref _next) - 1) < end)
+        // Claim by compare-and-swap, never past this run's end: a worker still holding an earlier
+        // run's range (descheduled between reading it and claiming) then stops without touching
+        // _next. An unconditional increment would burn a claim number of the run that started in
+        // the meantime, and that run would wait forever for the item nobody runs.
+        while (true)
         {
+            long claim = Volatile.Read(ref _next);
+            if (claim >= end)
+            {
+                break;
+            }
+
+            if (Interlocked.CompareExchange(ref _next, claim + 1, claim) != claim)
+            {
+                continue;
+            }
+
             job.Execute((int)(claim - first), worker);
             Interlocked.Decrement(ref _remaining);
         }
