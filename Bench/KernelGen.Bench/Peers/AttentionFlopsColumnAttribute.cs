@@ -11,5 +11,5 @@ public sealed class AttentionFlopsColumnAttribute : Attribute, IConfigSource
     public IConfig Config { get; } = ManualConfig.CreateEmpty().AddColumn(new ThroughputColumn(
         "GFLOP/s",
         "4 * n^2 / 2 * heads * head_dim (QK^T and PV over the causal half) / mean time, 10^9 per second",
-        c => PeerPrefillBenchmarks.Flops(ThroughputColumn.Parameter(c, nameof(PeerPrefillBenchmarks.HeadDim)), ThroughputColumn.Parameter(c, nameof(PeerPrefillBenchmarks.N)))));
+        c => OnnxPeerPrefillBenchmarks.Flops(ThroughputColumn.Parameter(c, nameof(OnnxPeerPrefillBenchmarks.HeadDim)), ThroughputColumn.Parameter(c, nameof(OnnxPeerPrefillBenchmarks.N)))));
 }

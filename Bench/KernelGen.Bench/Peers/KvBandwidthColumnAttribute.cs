@@ -11,5 +11,5 @@ public sealed class KvBandwidthColumnAttribute : Attribute, IConfigSource
     public IConfig Config { get; } = ManualConfig.CreateEmpty().AddColumn(new ThroughputColumn(
         "GB/s",
         "KV cache bytes read per step (keys and values of every attended position) / mean time, 10^9 bytes per second",
-        c => PeerDecodeBenchmarks.KvBytesRead(ThroughputColumn.Parameter(c, nameof(PeerDecodeBenchmarks.KvHeads)), ThroughputColumn.Parameter(c, nameof(PeerDecodeBenchmarks.Context)))));
+        c => OnnxPeerDecodeBenchmarks.KvBytesRead(ThroughputColumn.Parameter(c, nameof(OnnxPeerDecodeBenchmarks.KvHeads)), ThroughputColumn.Parameter(c, nameof(OnnxPeerDecodeBenchmarks.Context)))));
 }

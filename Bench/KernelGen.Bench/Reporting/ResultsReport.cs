@@ -65,7 +65,7 @@ internal static class ResultsReport
     private static IEnumerable<ReportSection> Sections()
     {
         yield return new SparseSection();
-        yield return new PeerSection();
+        yield return new OnnxPeerSection();
     }
 
     private static string FindRepositoryRoot()

@@ -19,7 +19,7 @@ namespace KernelGen.Bench.Peers;
 /// </remarks>
 [Config(typeof(DefaultConfig))]
 [KvBandwidthColumn]
-public class PeerDecodeBenchmarks
+public class OnnxPeerDecodeBenchmarks
 {
     private const int FillChunk = 1024;
 

@@ -13,11 +13,11 @@ namespace KernelGen.Bench.Reporting;
 /// GroupQueryAttention, our generated kernels and our generic kernels, side by side, with the
 /// throughput each reaches and the ratios ORT / generated and generated / generic.
 /// </summary>
-internal sealed class PeerSection : ReportSection
+internal sealed class OnnxPeerSection : ReportSection
 {
     private static readonly string[] Engines = { PeerKernels.OnnxRuntime, PeerKernels.Generated, PeerKernels.Generic };
 
-    public override string[] Tables => new[] { "PeerDecodeBenchmarks", "PeerPrefillBenchmarks" };
+    public override string[] Tables => new[] { "OnnxPeerDecodeBenchmarks", "OnnxPeerPrefillBenchmarks" };
 
     public override void Render(IReadOnlyList<BenchmarkTable> tables, StringBuilder document, string plotFolder)
     {
@@ -57,14 +57,14 @@ internal sealed class PeerSection : ReportSection
         foreach (var shape in times.Keys.OrderByDescending(k => k.Group).ThenBy(k => k.Size))
         {
             var us = times[shape];
-            double bytes = PeerDecodeBenchmarks.KvBytesRead(shape.Group, shape.Size);
+            double bytes = OnnxPeerDecodeBenchmarks.KvBytesRead(shape.Group, shape.Size);
             document.AppendLine(Row(shape.Group, shape.Size, us, us, micros => bytes / (micros * 1e3), "0.0", "0.0"));
         }
 
         AppendGeometricMeans(document, times);
         document.AppendLine();
-        var series = SeriesOf(times, kvHeads => $"{kvHeads} KV heads", (kvHeads, context, micros) => PeerDecodeBenchmarks.KvBytesRead(kvHeads, context) / (micros * 1e3));
-        string plot = Plot(plotFolder, "peer-decode.png", "Decode: KV cache bandwidth vs context", "context (keys attended)", "GB/s (KV bytes read / time)", series);
+        var series = SeriesOf(times, kvHeads => $"{kvHeads} KV heads", (kvHeads, context, micros) => OnnxPeerDecodeBenchmarks.KvBytesRead(kvHeads, context) / (micros * 1e3));
+        string plot = Plot(plotFolder, "onnx-peer-decode.png", "Decode: KV cache bandwidth vs context", "context (keys attended)", "GB/s (KV bytes read / time)", series);
         document.AppendLine($"![Decode bandwidth against context, ORT vs generated vs generic](plots/{plot})");
         Environment(table, document);
     }
@@ -85,15 +85,15 @@ internal sealed class PeerSection : ReportSection
         foreach (var shape in times.Keys.OrderBy(k => k.Group).ThenBy(k => k.Size))
         {
             var us = times[shape];
-            double flops = PeerPrefillBenchmarks.Flops(shape.Group, shape.Size);
+            double flops = OnnxPeerPrefillBenchmarks.Flops(shape.Group, shape.Size);
             var ms = us.ToDictionary(e => e.Key, e => e.Value / 1000);
             document.AppendLine(Row(shape.Group, shape.Size, ms, us, micros => flops / (micros * 1e3), "0.00", "0.0"));
         }
 
         AppendGeometricMeans(document, times);
         document.AppendLine();
-        var series = SeriesOf(times, headDim => $"head_dim {headDim}", (headDim, n, micros) => PeerPrefillBenchmarks.Flops(headDim, n) / (micros * 1e3));
-        string plot = Plot(plotFolder, "peer-prefill.png", "Prefill: attention throughput vs prompt length", "prompt length n", "GFLOP/s (4·n²/2·heads·head_dim / time)", series);
+        var series = SeriesOf(times, headDim => $"head_dim {headDim}", (headDim, n, micros) => OnnxPeerPrefillBenchmarks.Flops(headDim, n) / (micros * 1e3));
+        string plot = Plot(plotFolder, "onnx-peer-prefill.png", "Prefill: attention throughput vs prompt length", "prompt length n", "GFLOP/s (4·n²/2·heads·head_dim / time)", series);
         document.AppendLine($"![Prefill throughput against prompt length, ORT vs generated vs generic](plots/{plot})");
         Environment(table, document);
     }

@@ -17,7 +17,7 @@ namespace KernelGen.Bench.Peers;
 /// </remarks>
 [Config(typeof(SweepConfig))]
 [AttentionFlopsColumn]
-public class PeerPrefillBenchmarks
+public class OnnxPeerPrefillBenchmarks
 {
     private OnnxPrefillPeer? _onnx;
     private AttentionKernels? _kernels;
