@@ -67,3 +67,18 @@ public sealed class PeerLongRunConfig : BenchConfig
         AddColumn(StatisticColumn.OperationsPerSecond);
     }
 }
+
+/// <summary>
+/// Sweeps whose operations run from milliseconds to seconds: each iteration repeats the operation
+/// for 250 ms, so a short case averages many calls and a long one runs once per iteration. Ten
+/// iterations, since a one-call iteration is at the mercy of the machine; warmup is left to
+/// BenchmarkDotNet (until stable, at least six iterations), since a single fixed warmup measured
+/// short cases while they still ran tier-0 code.
+/// </summary>
+public sealed class SweepConfig : BenchConfig
+{
+    public SweepConfig()
+        : base(Job.Default.WithIterationCount(10).WithIterationTime(TimeInterval.FromMilliseconds(250)))
+    {
+    }
+}

@@ -19,7 +19,10 @@ public sealed class WorkerPool
 
     private static readonly Lazy<WorkerPool> SharedPool = new(() => new WorkerPool(Environment.ProcessorCount));
 
-    private readonly object _gate = new();
+    // 1 while a run is in progress. Not a lock: a run's own items may call Run again (on the caller
+    // thread, which a re-entrant lock would let through and so overwrite the run); they find the
+    // pool busy and run inline instead.
+    private int _busy;
     private readonly SemaphoreSlim _wake = new(0);
     // A run publishes its job and its range of claim numbers [_first, _end), then bumps
     // _generation. Claim numbers only grow, so a worker still holding an earlier run's fields can
@@ -60,7 +63,7 @@ public sealed class WorkerPool
             return;
         }
 
-        if (items == 1 || Workers == 1 || !Monitor.TryEnter(_gate))
+        if (items == 1 || Workers == 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int item = 0; item < items; item++)
             {
@@ -95,7 +98,7 @@ public sealed class WorkerPool
         }
         finally
         {
-            Monitor.Exit(_gate);
+            Volatile.Write(ref _busy, 0);
         }
     }
 

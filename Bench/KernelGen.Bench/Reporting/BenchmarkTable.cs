@@ -28,7 +28,8 @@ internal sealed class BenchmarkTable
     public static BenchmarkTable Read(string csvPath)
     {
         var lines = File.ReadAllLines(csvPath).Where(l => l.Length > 0).ToList();
-        var header = Split(lines[0]);
+        // BenchmarkDotNet heads microsecond columns with a micro sign ("Mean [μs]"); sections ask for ASCII "us".
+        var header = Split(lines[0]).ConvertAll(h => h.Replace('\u03bc', 'u').Replace('\u00b5', 'u'));
         var rows = lines.Skip(1).Select(line =>
         {
             var cells = Split(line);

@@ -66,6 +66,7 @@ internal static class ResultsReport
     {
         yield return new LimitsSection();
         yield return new SparseSection();
+        yield return new OnnxPeerSection();
     }
 
     private static string FindRepositoryRoot()

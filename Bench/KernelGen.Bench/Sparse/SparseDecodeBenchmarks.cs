@@ -36,17 +36,17 @@ public class SparseDecodeBenchmarks
 
         // Fill the cache with Context tokens directly (no attention needed to set up a decode step).
         int chunk = Math.Min(_cache.Layout(0).MaxAppend, 1024);
-        var keys = SparseKernels.Random(chunk * shape.KvDim, 4);
-        var values = SparseKernels.Random(chunk * shape.KvDim, 5);
+        var keys = RandomInputs.Uniform(chunk * shape.KvDim, 4);
+        var values = RandomInputs.Uniform(chunk * shape.KvDim, 5);
         for (int position = 0; position < Context; position += chunk)
         {
             int n = Math.Min(chunk, Context - position);
             _cache.Write(0, position, n, keys.AsSpan(0, n * shape.KvDim), values.AsSpan(0, n * shape.KvDim));
         }
 
-        _query = SparseKernels.Random(shape.Dim, 6);
-        _key = SparseKernels.Random(shape.KvDim, 7);
-        _value = SparseKernels.Random(shape.KvDim, 8);
+        _query = RandomInputs.Uniform(shape.Dim, 6);
+        _key = RandomInputs.Uniform(shape.KvDim, 7);
+        _value = RandomInputs.Uniform(shape.KvDim, 8);
         _output = new float[shape.Dim];
     }
 

@@ -32,17 +32,4 @@ internal static class SparseKernels
     };
 
     public static AttentionKernels Create(string pattern, int length) => Factories[(pattern, length)]();
-
-    /// <summary>Uniform values in [-1, 1) from a fixed seed: the same inputs in every run.</summary>
-    public static float[] Random(int length, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 2 - 1);
-        }
-
-        return values;
-    }
 }

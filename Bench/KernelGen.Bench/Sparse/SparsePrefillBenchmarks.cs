@@ -31,9 +31,9 @@ public class SparsePrefillBenchmarks
         _kernels = SparseKernels.Create(Pattern, N);
         _cache = _kernels.CreateCache();
         var shape = _kernels.Shape;
-        _query = SparseKernels.Random(N * shape.Dim, 1);
-        _keys = SparseKernels.Random(N * shape.KvDim, 2);
-        _values = SparseKernels.Random(N * shape.KvDim, 3);
+        _query = RandomInputs.Uniform(N * shape.Dim, 1);
+        _keys = RandomInputs.Uniform(N * shape.KvDim, 2);
+        _values = RandomInputs.Uniform(N * shape.KvDim, 3);
         _output = new float[N * shape.Dim];
     }
 
