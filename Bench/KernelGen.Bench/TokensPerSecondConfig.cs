@@ -1,11 +1,15 @@
 using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 
 namespace KernelGen.Bench;
 
-/// <summary>Adds operations per second: with one operation per token, that column is tokens per second.</summary>
-public sealed class TokensPerSecondConfig : ManualConfig
+/// <summary>The suite's usual outputs plus operations per second: with one operation per token, that column is tokens per second.</summary>
+public sealed class TokensPerSecondConfig : BenchConfig
 {
     /// <summary>Creates the config.</summary>
-    public TokensPerSecondConfig() => AddColumn(StatisticColumn.OperationsPerSecond);
+    public TokensPerSecondConfig()
+        : base(Job.Default)
+    {
+        AddColumn(StatisticColumn.OperationsPerSecond);
+    }
 }

@@ -65,6 +65,41 @@ internal static class ResultsReport
     private static IEnumerable<ReportSection> Sections()
     {
         yield return new LimitsSection();
+        yield return new TokenRateSection(
+            "EndToEndBenchmarks", "stories260K end to end",
+            new[]
+            {
+                "The golden run of the main job: greedy \"Once upon a time\", 256 forward passes with tokenizing, argmax and",
+                "printing to a null stream (setup checks the story is the golden one), per kernel set. `two-pass prototype`",
+                "is an experiment kept in the bench (not used by the runtime). llama2.c's `run.c` on the same machine is",
+                "measured outside the repository; its numbers are in the closing notes, not here.",
+            },
+            "Kernels", "generic");
+        yield return new TokenRateSection(
+            "DecodeStepBenchmarks", "stories260K: one decoder step",
+            new[] { "One `DecoderSession.Forward` on a session built once; `none (decoder alone)` replaces attention by a copy." },
+            "Kernels", "generic");
+        yield return new TokenRateSection(
+            "AttentionDecodeBenchmarks", "stories260K: attention alone",
+            new[] { "`AttentionKernels.Decode` for the 5 layers of one token, averaged over positions 0..255." },
+            "Kernels", "generic");
+        yield return new TokenRateSection(
+            "LargeModelBenchmarks", "A larger model end to end",
+            new[]
+            {
+                "Greedy decoding from BOS of a random-weight model (dim 768, 12 layers, 12 query heads, hidden 2048,",
+                "vocab 32000, context 4096; `RandomCheckpoint`) with 12, 4 or 1 KV heads, through the generated kernels;",
+                "the ratio compares each KV-head count with 12 (MHA) at the same length.",
+            },
+            "KvHeads", "12", tokensColumn: "Tokens");
+        yield return new TokenRateSection(
+            "StoriesPeerBenchmarks", "llama.cpp as the peer: stories260K",
+            new[] { "The same F32 GGUF file decoded greedily by llama.cpp (LLamaSharp 0.30.0) and by KernelGen, two threads each." },
+            "Engine", "llama.cpp");
+        yield return new TokenRateSection(
+            "MqaPeerBenchmarks", "llama.cpp as the peer: an MQA model at long context",
+            new[] { "dim 768, 12 layers, 12 query heads sharing 1 KV head, context 4096; 32 tokens decoded after a 3072-token prompt." },
+            "Engine", "llama.cpp");
         yield return new SparseSection();
         yield return new OnnxPeerSection();
     }
