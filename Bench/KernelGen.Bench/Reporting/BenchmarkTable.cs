@@ -58,6 +58,20 @@ internal sealed class BenchmarkTable
         return text is "-" or "" or "NA" ? 0 : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The mean time of a row in microseconds, whatever unit BenchmarkDotNet chose for the column.</summary>
+    public static double MeanMicroseconds(Dictionary<string, string> row)
+    {
+        string column = row.Keys.First(k => k.StartsWith("Mean [", StringComparison.Ordinal));
+        double toMicroseconds = column switch
+        {
+            "Mean [ns]" => 1e-3,
+            "Mean [ms]" => 1e3,
+            "Mean [s]" => 1e6,
+            _ => 1,
+        };
+        return Number(row, column) * toMicroseconds;
+    }
+
     private static List<string> Split(string line)
     {
         var cells = new List<string>();

@@ -41,7 +41,7 @@ internal sealed class OnnxPeerSection : ReportSection
         RenderPrefill(tables[1], document, plotFolder);
     }
 
-    private static void RenderDecode(BenchmarkTable table, StringBuilder document, string plotFolder)
+    private void RenderDecode(BenchmarkTable table, StringBuilder document, string plotFolder)
     {
         document.AppendLine();
         document.AppendLine("### Decode: one token against a filled KV cache");
@@ -52,13 +52,14 @@ internal sealed class OnnxPeerSection : ReportSection
         document.AppendLine();
 
         var times = Times(table, "KvHeads", "Context");
-        document.AppendLine("| KV heads | context | ORT (µs) | generated (µs) | generic (µs) | ORT GB/s | generated GB/s | generic GB/s | ORT / generated | generated / generic |");
-        document.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        double? bandwidth = Limits?.BandwidthGBs;
+        document.AppendLine("| KV heads | context | ORT (µs) | generated (µs) | generic (µs) | ORT GB/s | generated GB/s | generic GB/s | ORT / generated | generated / generic |" + (bandwidth is null ? "" : " generated, % of bandwidth |"));
+        document.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (bandwidth is null ? "" : "---:|"));
         foreach (var shape in times.Keys.OrderByDescending(k => k.Group).ThenBy(k => k.Size))
         {
             var us = times[shape];
             double bytes = OnnxPeerDecodeBenchmarks.KvBytesRead(shape.Group, shape.Size);
-            document.AppendLine(Row(shape.Group, shape.Size, us, us, micros => bytes / (micros * 1e3), "0.0", "0.0"));
+            document.AppendLine(Row(shape.Group, shape.Size, us, us, micros => bytes / (micros * 1e3), "0.0", "0.0", bandwidth));
         }
 
         AppendGeometricMeans(document, times);
@@ -69,7 +70,7 @@ internal sealed class OnnxPeerSection : ReportSection
         Environment(table, document);
     }
 
-    private static void RenderPrefill(BenchmarkTable table, StringBuilder document, string plotFolder)
+    private void RenderPrefill(BenchmarkTable table, StringBuilder document, string plotFolder)
     {
         document.AppendLine();
         document.AppendLine("### Prefill: a whole prompt, causal, dense");
@@ -80,14 +81,15 @@ internal sealed class OnnxPeerSection : ReportSection
         document.AppendLine();
 
         var times = Times(table, "HeadDim", "N");
-        document.AppendLine("| head_dim | n | ORT (ms) | generated (ms) | generic (ms) | ORT GFLOP/s | generated GFLOP/s | generic GFLOP/s | ORT / generated | generated / generic |");
-        document.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        double? peak = Limits?.PeakGflops;
+        document.AppendLine("| head_dim | n | ORT (ms) | generated (ms) | generic (ms) | ORT GFLOP/s | generated GFLOP/s | generic GFLOP/s | ORT / generated | generated / generic |" + (peak is null ? "" : " generated, % of FMA peak |"));
+        document.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (peak is null ? "" : "---:|"));
         foreach (var shape in times.Keys.OrderBy(k => k.Group).ThenBy(k => k.Size))
         {
             var us = times[shape];
             double flops = OnnxPeerPrefillBenchmarks.Flops(shape.Group, shape.Size);
             var ms = us.ToDictionary(e => e.Key, e => e.Value / 1000);
-            document.AppendLine(Row(shape.Group, shape.Size, ms, us, micros => flops / (micros * 1e3), "0.00", "0.0"));
+            document.AppendLine(Row(shape.Group, shape.Size, ms, us, micros => flops / (micros * 1e3), "0.00", "0.0", peak));
         }
 
         AppendGeometricMeans(document, times);
@@ -106,13 +108,18 @@ internal sealed class OnnxPeerSection : ReportSection
             .ToDictionary(g => g.Key, g => Engines.ToDictionary(e => e, e => BenchmarkTable.Number(g.First(r => r["Engine"] == e), "Mean [us]")));
 
     private static string Row(int group, int size, Dictionary<string, double> shown, Dictionary<string, double> micros,
-        Func<double, double> throughput, string timeFormat, string throughputFormat)
+        Func<double, double> throughput, string timeFormat, string throughputFormat, double? roof)
     {
         var cells = new List<string> { ResultsReport.Format(group), ResultsReport.Format(size) };
         cells.AddRange(Engines.Select(e => ResultsReport.Format(shown[e], timeFormat)));
         cells.AddRange(Engines.Select(e => ResultsReport.Format(throughput(micros[e]), throughputFormat)));
         cells.Add(ResultsReport.Format(micros[PeerKernels.OnnxRuntime] / micros[PeerKernels.Generated], "0.00"));
         cells.Add(ResultsReport.Format(micros[PeerKernels.Generated] / micros[PeerKernels.Generic], "0.00"));
+        if (roof is double limit)
+        {
+            cells.Add(ResultsReport.Format(100 * throughput(micros[PeerKernels.Generated]) / limit, "0") + "%");
+        }
+
         return "| " + string.Join(" | ", cells) + " |";
     }
 

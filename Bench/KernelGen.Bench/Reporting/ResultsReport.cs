@@ -48,10 +48,12 @@ internal static class ResultsReport
         document.AppendLine();
         document.AppendLine("The CSV behind each table is in `Bench/results/`; `report` alone rebuilds this page from them.");
 
-        foreach (var section in Sections())
+        var limits = LimitsSection.Measured(tables);
+        foreach (var section in Sections(results))
         {
             if (section.Tables.All(tables.ContainsKey))
             {
+                section.Limits = limits;
                 document.AppendLine();
                 section.Render(section.Tables.Select(t => tables[t]).ToList(), document, plots);
             }
@@ -62,8 +64,9 @@ internal static class ResultsReport
         return 0;
     }
 
-    private static IEnumerable<ReportSection> Sections()
+    private static IEnumerable<ReportSection> Sections(string results)
     {
+        yield return new TargetsSection(results);
         yield return new LimitsSection();
         yield return new TokenRateSection(
             "EndToEndBenchmarks", "stories260K end to end",
@@ -71,8 +74,8 @@ internal static class ResultsReport
             {
                 "The golden run of the main job: greedy \"Once upon a time\", 256 forward passes with tokenizing, argmax and",
                 "printing to a null stream (setup checks the story is the golden one), per kernel set. `two-pass prototype`",
-                "is an experiment kept in the bench (not used by the runtime). llama2.c's `run.c` on the same machine is",
-                "measured outside the repository; its numbers are in the closing notes, not here.",
+                "is an experiment kept in the bench (not used by the runtime). llama2.c's `run.c` cannot run inside",
+                "BenchmarkDotNet; measured beside this suite, its numbers are under [Targets](#targets).",
             },
             "Kernels", "generic");
         yield return new TokenRateSection(
@@ -125,6 +128,9 @@ internal abstract class ReportSection
 {
     /// <summary>The benchmark classes it needs; the section is left out until all have results.</summary>
     public abstract string[] Tables { get; }
+
+    /// <summary>The measured all-core roofs (GFLOP/s, GB/s), when the limits suite has results.</summary>
+    public (double PeakGflops, double BandwidthGBs)? Limits { get; set; }
 
     public abstract void Render(IReadOnlyList<BenchmarkTable> tables, StringBuilder document, string plotFolder);
 

@@ -36,11 +36,15 @@ internal sealed class SparseSection : ReportSection
             .OrderBy(x => x.N).ToList());
         var lengths = times["Dense"].Select(x => x.N).ToList();
 
-        document.AppendLine("| n | " + string.Join(" | ", Patterns.Select(p => p + " (ms)")) + " |");
-        document.AppendLine("|---:|" + string.Concat(Patterns.Select(_ => "---:|")));
+        // Dense does 4·n²/2·heads·head_dim useful flops (8 heads of 64): its share of the FMA peak.
+        double? peak = Limits?.PeakGflops;
+        document.AppendLine("| n | " + string.Join(" | ", Patterns.Select(p => p + " (ms)")) + " |" + (peak is null ? "" : " Dense, % of FMA peak |"));
+        document.AppendLine("|---:|" + string.Concat(Patterns.Select(_ => "---:|")) + (peak is null ? "" : "---:|"));
         foreach (double n in lengths)
         {
-            document.AppendLine("| " + ResultsReport.Format(n) + " | " + string.Join(" | ", Patterns.Select(p => ResultsReport.Format(times[p].First(x => x.N == n).Ms, "0.0"))) + " |");
+            double denseMs = times["Dense"].First(x => x.N == n).Ms;
+            string share = peak is double roof ? " " + ResultsReport.Format(100 * (4.0 * n * n / 2 * 8 * 64) / (denseMs * 1e6) / roof, "0") + "% |" : "";
+            document.AppendLine("| " + ResultsReport.Format(n) + " | " + string.Join(" | ", Patterns.Select(p => ResultsReport.Format(times[p].First(x => x.N == n).Ms, "0.0"))) + " |" + share);
         }
 
         document.AppendLine();
@@ -69,11 +73,18 @@ internal sealed class SparseSection : ReportSection
             .Where(r => r["Pattern"] == p)
             .Select(r => (Context: BenchmarkTable.Number(r, "Context") + 1, Us: BenchmarkTable.Number(r, "Mean [us]")))
             .OrderBy(x => x.Context).ToList());
-        document.AppendLine("| context | " + string.Join(" | ", decodePatterns.Select(p => p + " (µs)")) + " |");
-        document.AppendLine("|---:|" + string.Concat(decodePatterns.Select(_ => "---:|")));
+        // Dense reads every cached key and value of the one KV head (head_dim 64): its share of the bandwidth.
+        double? bandwidth = Limits?.BandwidthGBs;
+        bool dense = decodePatterns.Contains("Dense");
+        string bandwidthHeader = bandwidth is null || !dense ? "" : " Dense, % of bandwidth |";
+        document.AppendLine("| keys in context | " + string.Join(" | ", decodePatterns.Select(p => p + " (µs)")) + " |" + bandwidthHeader);
+        document.AppendLine("|---:|" + string.Concat(decodePatterns.Select(_ => "---:|")) + (bandwidthHeader.Length > 0 ? "---:|" : ""));
         foreach (double context in perToken[decodePatterns[0]].Select(x => x.Context))
         {
-            document.AppendLine("| " + ResultsReport.Format(context) + " | " + string.Join(" | ", decodePatterns.Select(p => ResultsReport.Format(perToken[p].First(x => x.Context == context).Us, "0.0"))) + " |");
+            string share = bandwidthHeader.Length > 0
+                ? " " + ResultsReport.Format(100 * (2.0 * context * 64 * sizeof(float)) / (perToken["Dense"].First(x => x.Context == context).Us * 1e3) / bandwidth!.Value, "0") + "% |"
+                : "";
+            document.AppendLine("| " + ResultsReport.Format(context) + " | " + string.Join(" | ", decodePatterns.Select(p => ResultsReport.Format(perToken[p].First(x => x.Context == context).Us, "0.0"))) + " |" + share);
         }
 
         document.AppendLine();

@@ -9,7 +9,7 @@ namespace KernelGen.Bench.Sparse;
 /// sparse generated kernels. Dense grows as n²; Strided and Fixed at l ≈ √n as n·√n; a sliding
 /// window as n. The report fits each pattern's growth exponent (log-log slope) from these rows.
 /// </summary>
-[Config(typeof(LongRunConfig))]
+[Config(typeof(SweepConfig))]
 public class SparsePrefillBenchmarks
 {
     private AttentionKernels _kernels = null!;
