@@ -49,21 +49,12 @@ internal sealed class TokenRateSection : ReportSection
         // Parameters are the columns BenchmarkDotNet puts between the job columns and the statistics.
         var first = table.Rows[0];
         var parameters = first.Keys.Where(k => k == _compareColumn || k == _tokensColumn || k is "KvHeads" or "Context" or "N").ToList();
-        string timeColumn = first.Keys.First(k => k.StartsWith("Mean [", System.StringComparison.Ordinal));
         document.AppendLine();
         document.AppendLine("| " + string.Join(" | ", parameters) + " | µs / token | tokens / s | × " + _baseline + " | allocated |");
         document.AppendLine("|" + string.Concat(parameters.Select(_ => "---|")) + "---:|---:|---:|---:|");
 
-        double toMicroseconds = timeColumn switch
-        {
-            "Mean [ns]" => 1e-3,
-            "Mean [ms]" => 1e3,
-            "Mean [s]" => 1e6,
-            _ => 1,
-        };
-
         double PerToken(Dictionary<string, string> row) =>
-            BenchmarkTable.Number(row, timeColumn) * toMicroseconds / (_tokensColumn is null ? 1 : BenchmarkTable.Number(row, _tokensColumn));
+            BenchmarkTable.MeanMicroseconds(row) / (_tokensColumn is null ? 1 : BenchmarkTable.Number(row, _tokensColumn));
 
         foreach (var row in table.Rows)
         {
