@@ -1,12 +1,9 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace KernelGen.Checkpoints;
 
@@ -41,6 +38,9 @@ public sealed class GgufFile : IDisposable
 
     private const int MaxKeyBytes = 65535;
     private const long MaxStringBytes = 1L << 30;
+
+    /// <summary>What the file is, in messages.</summary>
+    private const string Kind = "GGUF file";
 
     private readonly FileStream _stream;
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
@@ -83,25 +83,7 @@ public sealed class GgufFile : IDisposable
 
     /// <summary>Opens and checks the GGUF file at <paramref name="path"/>; the tensors' data is read later, by <see cref="ReadTensor"/>.</summary>
     /// <exception cref="CheckpointException">The file is missing, unreadable, not GGUF, ends early, or describes tensors that do not fit it.</exception>
-    public static GgufFile Open(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = CheckpointFiles.OpenRead(path, "GGUF file");
-        try
-        {
-            var file = Read(path, stream);
-            stream = null!;
-            return file;
-        }
-        catch (IOException e)
-        {
-            throw new CheckpointException(path, "file", $"GGUF file '{path}' cannot be read: {e.Message}", e);
-        }
-        finally
-        {
-            stream?.Dispose();
-        }
-    }
+    public static GgufFile Open(string path) => CheckpointFiles.Open(path, Kind, Read);
 
     /// <summary>Reads tensor <paramref name="tensor"/> into <paramref name="destination"/> as float32, widening F16 and BF16.</summary>
     /// <exception cref="ArgumentException">The destination's length is not the tensor's element count.</exception>
@@ -114,50 +96,13 @@ public sealed class GgufFile : IDisposable
             throw new ArgumentException($"Tensor {tensor.Name} holds {tensor.ElementCount} elements; the destination holds {destination.Length}.", nameof(destination));
         }
 
-        var handle = _stream.SafeFileHandle;
-        if (tensor.Type == GgufTensorType.F32)
+        var stored = tensor.Type switch
         {
-            ReadExactly(handle, MemoryMarshal.AsBytes(destination), tensor.FileOffset, tensor.Name);
-            if (!BitConverter.IsLittleEndian)
-            {
-                var words = MemoryMarshal.Cast<float, int>(destination);
-                System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(words, words);
-            }
-
-            return;
-        }
-
-        // 16-bit types: read in chunks and widen, so a large tensor never needs a second full-size buffer.
-        const int Chunk = 1 << 16;
-        var buffer = ArrayPool<ushort>.Shared.Rent(Chunk);
-        try
-        {
-            for (int done = 0; done < destination.Length; done += Chunk)
-            {
-                int count = Math.Min(Chunk, destination.Length - done);
-                var halves = buffer.AsSpan(0, count);
-                ReadExactly(handle, MemoryMarshal.AsBytes(halves), tensor.FileOffset + 2L * done, tensor.Name);
-                var target = destination.Slice(done, count);
-                if (tensor.Type == GgufTensorType.F16)
-                {
-                    for (int i = 0; i < count; i++)
-                    {
-                        target[i] = (float)BitConverter.UInt16BitsToHalf(halves[i]);
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < count; i++)
-                    {
-                        target[i] = BitConverter.Int32BitsToSingle(halves[i] << 16);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<ushort>.Shared.Return(buffer);
-        }
+            GgufTensorType.F32 => StoredFloat.F32,
+            GgufTensorType.F16 => StoredFloat.F16,
+            _ => StoredFloat.BF16,
+        };
+        CheckpointFiles.ReadFloats(_stream.SafeFileHandle, FilePath, Kind, tensor.Name, tensor.FileOffset, stored, destination);
     }
 
     /// <inheritdoc />
@@ -175,22 +120,6 @@ public sealed class GgufFile : IDisposable
         24 => "I8", 25 => "I16", 26 => "I32", 27 => "I64", 28 => "F64", 29 => "IQ1_M", 30 => "BF16", 34 => "TQ1_0", 35 => "TQ2_0", 39 => "MXFP4",
         _ => "unknown type " + type.ToString(CultureInfo.InvariantCulture),
     };
-
-    private void ReadExactly(SafeFileHandle handle, Span<byte> bytes, long offset, string tensor)
-    {
-        int read = 0;
-        while (read < bytes.Length)
-        {
-            int n = RandomAccess.Read(handle, bytes[read..], offset + read);
-            if (n == 0)
-            {
-                throw new CheckpointException(FilePath, tensor, string.Create(CultureInfo.InvariantCulture,
-                    $"GGUF file '{FilePath}' became shorter while tensor {tensor} was being read (it ends at byte {offset + read})."));
-            }
-
-            read += n;
-        }
-    }
 
     private static GgufFile Read(string path, FileStream stream)
     {

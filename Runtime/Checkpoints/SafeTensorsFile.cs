@@ -1,11 +1,9 @@
 using System;
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text;
 using KernelGen.Configuration;
 
@@ -29,6 +27,9 @@ public sealed class SafeTensorsFile : IDisposable
 {
     /// <summary>Largest header accepted (the format's own limit).</summary>
     public const long MaxHeaderBytes = 100_000_000;
+
+    /// <summary>What the file is, in messages.</summary>
+    private const string Kind = "safetensors file";
 
     private readonly FileStream _stream;
     private readonly Dictionary<string, SafeTensorInfo> _byName;
@@ -66,25 +67,7 @@ public sealed class SafeTensorsFile : IDisposable
 
     /// <summary>Opens and checks the safetensors file at <paramref name="path"/>.</summary>
     /// <exception cref="CheckpointException">The file is missing, unreadable, ends early, or has a header that does not describe it.</exception>
-    public static SafeTensorsFile Open(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = CheckpointFiles.OpenRead(path, "safetensors file");
-        try
-        {
-            var file = Read(path, stream);
-            stream = null!;
-            return file;
-        }
-        catch (IOException e)
-        {
-            throw new CheckpointException(path, "file", $"safetensors file '{path}' cannot be read: {e.Message}", e);
-        }
-        finally
-        {
-            stream?.Dispose();
-        }
-    }
+    public static SafeTensorsFile Open(string path) => CheckpointFiles.Open(path, Kind, Read);
 
     /// <summary>Reads <paramref name="tensor"/> into <paramref name="destination"/> as float32, widening F16 and BF16.</summary>
     /// <exception cref="CheckpointException">The tensor is not F32, F16 or BF16, or the file became shorter.</exception>
@@ -102,53 +85,17 @@ public sealed class SafeTensorsFile : IDisposable
                 $"safetensors file '{FilePath}': tensor {tensor.Name} is {tensor.DType}; KernelGen reads F32, F16 and BF16 weights.");
         }
 
-        if (tensor.DType == "F32")
+        var stored = tensor.DType switch
         {
-            ReadExactly(MemoryMarshal.AsBytes(destination), tensor.FileOffset, tensor.Name);
-            return;
-        }
-
-        const int Chunk = 1 << 16;
-        var buffer = ArrayPool<ushort>.Shared.Rent(Chunk);
-        try
-        {
-            for (int done = 0; done < destination.Length; done += Chunk)
-            {
-                int count = Math.Min(Chunk, destination.Length - done);
-                var halves = buffer.AsSpan(0, count);
-                ReadExactly(MemoryMarshal.AsBytes(halves), tensor.FileOffset + 2L * done, tensor.Name);
-                var target = destination.Slice(done, count);
-                bool isHalf = tensor.DType == "F16";
-                for (int i = 0; i < count; i++)
-                {
-                    target[i] = isHalf ? (float)BitConverter.UInt16BitsToHalf(halves[i]) : BitConverter.Int32BitsToSingle(halves[i] << 16);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<ushort>.Shared.Return(buffer);
-        }
+            "F32" => StoredFloat.F32,
+            "F16" => StoredFloat.F16,
+            _ => StoredFloat.BF16,
+        };
+        CheckpointFiles.ReadFloats(_stream.SafeFileHandle, FilePath, Kind, tensor.Name, tensor.FileOffset, stored, destination);
     }
 
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
-
-    private void ReadExactly(Span<byte> bytes, long offset, string tensor)
-    {
-        int read = 0;
-        while (read < bytes.Length)
-        {
-            int n = RandomAccess.Read(_stream.SafeFileHandle, bytes[read..], offset + read);
-            if (n == 0)
-            {
-                throw new CheckpointException(FilePath, tensor, string.Create(CultureInfo.InvariantCulture,
-                    $"safetensors file '{FilePath}' became shorter while tensor {tensor} was being read (it ends at byte {offset + read})."));
-            }
-
-            read += n;
-        }
-    }
 
     private static SafeTensorsFile Read(string path, FileStream stream)
     {
