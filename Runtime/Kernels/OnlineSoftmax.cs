@@ -33,7 +33,8 @@ public static class OnlineSoftmax
             return 1f;
         }
 
-        float correction = MathF.Exp(runningMax - newMax);
+        // Later blocks rarely raise the maximum: then the correction is exactly 1 and needs no exp.
+        float correction = newMax == runningMax ? 1f : MathF.Exp(runningMax - newMax);
         runningSum = runningSum * correction + ExpShiftedInPlace(scores, newMax);
         runningMax = newMax;
         return correction;
