@@ -148,7 +148,7 @@ internal static partial class KernelEmitter
                 {
                     w.Line("var " + Camel(pattern.Name) + " = " + (pattern.Construction.Length > 0
                         ? pattern.Construction
-                        : Invariant($"AttentionPattern.Layout({plan.Spec.Patterns[plan.Patterns.ToList().IndexOf(pattern)].BlockSize}, {pattern.BlockRowStarts.Count / pattern.BlockRows}, {pattern.BlockRows}, {pattern.Name}RowStarts, {pattern.Name}Keys)")) + ";");
+                        : Invariant($"AttentionPattern.Layout({plan.Spec.Patterns[plan.Patterns.ToList().IndexOf(pattern)].Parameters.BlockSize}, {pattern.BlockRowStarts.Count / pattern.BlockRows}, {pattern.BlockRows}, {pattern.Name}RowStarts, {pattern.Name}Keys)")) + ";");
                 }
 
                 var byLayer = new string[plan.Spec.Layers];

@@ -19,7 +19,7 @@ internal static class LayoutResolver
     public static ParseResult Resolve(ParseResult parsed, EquatableArray<AdditionalFileText> files)
     {
         var spec = parsed.Spec;
-        if (spec is null || spec.Patterns.All(p => p.Kind != (int)PatternKind.Layout))
+        if (spec is null || spec.Patterns.All(p => p.Parameters.Kind != PatternKind.Layout))
         {
             return parsed;
         }
@@ -28,7 +28,7 @@ internal static class LayoutResolver
         var patterns = new List<PatternSpec>();
         foreach (var pattern in spec.Patterns)
         {
-            patterns.Add(pattern.Kind == (int)PatternKind.Layout ? Read(pattern, spec, files, diagnostics) : pattern);
+            patterns.Add(pattern.Parameters.Kind == PatternKind.Layout ? Read(pattern, spec, files, diagnostics) : pattern);
         }
 
         return diagnostics.Count > parsed.Diagnostics.Count
@@ -59,16 +59,16 @@ internal static class LayoutResolver
             return pattern;
         }
 
-        if (pattern.BlockSizeLocation is not null && pattern.BlockSize != layout.BlockSize)
+        if (pattern.BlockSizeLocation is not null && pattern.Parameters.BlockSize != layout.BlockSize)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutBlockSizeMismatch, pattern.BlockSizeLocation,
-                ShapeRules.Format("BlockSize ({0}) differs from the block size {1} of layout file '{2}'", pattern.BlockSize, layout.BlockSize, pattern.LayoutFile!)));
+                ShapeRules.Format("BlockSize ({0}) differs from the block size {1} of layout file '{2}'", pattern.Parameters.BlockSize, layout.BlockSize, pattern.LayoutFile!)));
             return pattern;
         }
 
         var tables = layout.Tables
             .Select(table => table.Select(row => row.ToEquatableArray()).ToEquatableArray())
             .ToEquatableArray();
-        return pattern with { BlockSize = layout.BlockSize, Tables = tables };
+        return pattern with { Parameters = pattern.Parameters with { BlockSize = layout.BlockSize }, Tables = tables };
     }
 }

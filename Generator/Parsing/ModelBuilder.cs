@@ -114,7 +114,7 @@ internal static class ModelBuilder
         // A window as long as the context attends every key, which is dense.
         if (config is { } c && c.Values.SlidingWindow > 0 && c.Values.SlidingWindow < maxSeqLen)
         {
-            var window = PatternSpec.Dense with { Kind = (int)PatternKind.SlidingWindow, Window = c.Values.SlidingWindow };
+            var window = PatternSpec.Dense with { Parameters = new PatternParameters { Kind = PatternKind.SlidingWindow, Window = c.Values.SlidingWindow } };
             patterns.Add(window);
             string source = ShapeRules.Format("the SlidingWindow pattern of {0}'s sliding_window (line {1})", Path.GetFileName(c.File.Path), c.Values.LineOf("sliding_window"));
             for (int layer = 0; layer < layers; layer++)
@@ -126,21 +126,14 @@ internal static class ModelBuilder
 
         foreach (var attribute in declaration.SparseAttributes)
         {
-            if (attribute.Kind < (int)PatternKind.Dense || attribute.Kind > (int)PatternKind.Layout)
+            var parameters = attribute.Parameters;
+            if (parameters.Kind < PatternKind.Dense || parameters.Kind > PatternKind.Layout)
             {
                 continue; // not a SparsePattern value: the compiler already reports it
             }
 
             var given = attribute.Arguments.ToDictionary(a => a.Name);
             LocationInfo? At(string name) => given.TryGetValue(name, out var argument) ? argument.Location : attribute.Location;
-            var parameters = new PatternParameters
-            {
-                Kind = (PatternKind)attribute.Kind, Window = attribute.Window, Stride = attribute.Stride, Summary = attribute.Summary,
-                SplitHeads = attribute.SplitHeads, PerHeadSummary = attribute.PerHeadSummary, GlobalTokens = attribute.GlobalTokens,
-                BlockSize = attribute.BlockSize, WindowBlocks = attribute.WindowBlocks, GlobalBlocks = attribute.GlobalBlocks,
-                RandomBlocks = attribute.RandomBlocks, Seed = attribute.Seed,
-            };
-
             int before = diagnostics.Count;
             foreach (var violation in PatternRules.Check(parameters, heads, maxSeqLen, given.Keys.ToList()))
             {
@@ -165,9 +158,7 @@ internal static class ModelBuilder
             }
 
             var spec = new PatternSpec(
-                attribute.Kind, parameters.Window, parameters.Stride, parameters.Summary, parameters.SplitHeads, parameters.PerHeadSummary,
-                parameters.GlobalTokens, parameters.BlockSize, parameters.WindowBlocks, parameters.GlobalBlocks, parameters.RandomBlocks,
-                parameters.Seed, attribute.LayoutFile,
+                parameters, attribute.LayoutFile,
                 parameters.Kind == PatternKind.Layout ? At("LayoutFile") : null,
                 parameters.Kind == PatternKind.Layout && given.ContainsKey("BlockSize") ? At("BlockSize") : null,
                 default);

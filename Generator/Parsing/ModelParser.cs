@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using KernelGen.Generator.Diagnostics;
 using KernelGen.Generator.Model;
+using KernelGen.Patterns;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -74,9 +75,15 @@ internal static class ModelParser
             var named = sparseAttribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value.Value);
             int Int(string name) => named.TryGetValue(name, out var value) && value is int i ? i : 0;
             bool Bool(string name) => named.TryGetValue(name, out var value) && value is true;
+            var parameters = new PatternParameters
+            {
+                Kind = (PatternKind)kind, Window = Int("Window"), Stride = Int("Stride"), Summary = Int("Summary"),
+                SplitHeads = Bool("SplitHeads"), PerHeadSummary = Bool("PerHeadSummary"), GlobalTokens = Int("GlobalTokens"),
+                BlockSize = Int("BlockSize"), WindowBlocks = Int("WindowBlocks"), GlobalBlocks = Int("GlobalBlocks"),
+                RandomBlocks = Int("RandomBlocks"), Seed = Int("Seed"),
+            };
             sparse.Add(new SparseDeclaration(
-                kind, Int("Window"), Int("Stride"), Int("Summary"), Bool("SplitHeads"), Bool("PerHeadSummary"), Int("GlobalTokens"),
-                Int("BlockSize"), Int("WindowBlocks"), Int("GlobalBlocks"), Int("RandomBlocks"), Int("Seed"),
+                parameters,
                 named.TryGetValue("LayoutFile", out var file) ? file as string : null,
                 named.TryGetValue("Layers", out var text) ? text as string : null,
                 named.Keys.Select(name => new ArgumentInfo(name, 0, ArgumentLocation(syntax, name))).ToEquatableArray(),

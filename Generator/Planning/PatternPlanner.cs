@@ -16,7 +16,7 @@ internal static class PatternPlanner
 {
     public static PatternPlan Plan(PatternSpec pattern, ModelSpec spec, int index)
     {
-        var parameters = Parameters(pattern);
+        var parameters = pattern.Parameters;
         int tableCount = pattern.Tables.Count == 0 ? 1 : pattern.Tables.Count;
         int classCount = PatternLayout.HeadClassCount(parameters, spec.Heads, tableCount);
 
@@ -97,47 +97,40 @@ internal static class PatternPlanner
         return new ComponentPlan((int)c.Kind, c.Lo, c.Hi, c.Period, c.Offset, c.Width, comment);
     }
 
-    internal static PatternParameters Parameters(PatternSpec p) => new()
-    {
-        Kind = (PatternKind)p.Kind, Window = p.Window, Stride = p.Stride, Summary = p.Summary, SplitHeads = p.SplitHeads,
-        PerHeadSummary = p.PerHeadSummary, GlobalTokens = p.GlobalTokens, BlockSize = p.BlockSize, WindowBlocks = p.WindowBlocks,
-        GlobalBlocks = p.GlobalBlocks, RandomBlocks = p.RandomBlocks, Seed = p.Seed,
-    };
-
-    private static string Name(PatternSpec p) => (PatternKind)p.Kind switch
+    private static string Name(PatternSpec p) => p.Parameters.Kind switch
     {
         PatternKind.Dense => "Dense",
-        PatternKind.SlidingWindow => Invariant($"Window{p.Window}"),
-        PatternKind.Strided => Invariant($"Strided{p.Stride}{(p.SplitHeads ? "Split" : "")}"),
-        PatternKind.Fixed => Invariant($"Fixed{p.Stride}x{p.Summary}{(p.PerHeadSummary ? "PerHead" : "")}"),
-        PatternKind.Global => Invariant($"Global{p.GlobalTokens}Window{p.Window}"),
-        PatternKind.BigBird => Invariant($"BigBird{p.BlockSize}W{p.WindowBlocks}G{p.GlobalBlocks}R{p.RandomBlocks}S{p.Seed}").Replace("-", "m"),
+        PatternKind.SlidingWindow => Invariant($"Window{p.Parameters.Window}"),
+        PatternKind.Strided => Invariant($"Strided{p.Parameters.Stride}{(p.Parameters.SplitHeads ? "Split" : "")}"),
+        PatternKind.Fixed => Invariant($"Fixed{p.Parameters.Stride}x{p.Parameters.Summary}{(p.Parameters.PerHeadSummary ? "PerHead" : "")}"),
+        PatternKind.Global => Invariant($"Global{p.Parameters.GlobalTokens}Window{p.Parameters.Window}"),
+        PatternKind.BigBird => Invariant($"BigBird{p.Parameters.BlockSize}W{p.Parameters.WindowBlocks}G{p.Parameters.GlobalBlocks}R{p.Parameters.RandomBlocks}S{p.Parameters.Seed}").Replace("-", "m"),
         _ => "Layout" + Capitalized(System.IO.Path.GetFileNameWithoutExtension(Path(p.LayoutFile))),
     };
 
-    private static string Summary(PatternSpec p) => (PatternKind)p.Kind switch
+    private static string Summary(PatternSpec p) => p.Parameters.Kind switch
     {
         PatternKind.Dense => "Dense: every earlier key",
-        PatternKind.SlidingWindow => Invariant($"SlidingWindow: the last {p.Window} keys, i - j < {p.Window}"),
-        PatternKind.Strided when p.SplitHeads => Invariant($"Strided (Sparse Transformer), stride {p.Stride}, split: the first half of the heads attend i - j < {p.Stride}, the second half (i - j) mod {p.Stride} = 0"),
-        PatternKind.Strided => Invariant($"Strided (Sparse Transformer), stride {p.Stride}: i - j < {p.Stride} or (i - j) mod {p.Stride} = 0"),
-        PatternKind.Fixed => Invariant($"Fixed (Sparse Transformer), block {p.Stride}, summary {p.Summary}: the query's block, plus {(p.PerHeadSummary ? "each head's own" : "the last")} {p.Summary} keys of every earlier block"),
-        PatternKind.Global => Invariant($"Global: the first {p.GlobalTokens} keys (sinks) plus the last {p.Window}"),
-        PatternKind.BigBird => Invariant($"BigBird, block {p.BlockSize}: {p.WindowBlocks} window, {p.GlobalBlocks} global and {p.RandomBlocks} random (seed {p.Seed}) key blocks per query block"),
-        _ => Invariant($"Layout from {Path(p.LayoutFile)}, block {p.BlockSize}, {(p.Tables.Count == 1 ? "one matrix for all heads" : "one matrix per head")}"),
+        PatternKind.SlidingWindow => Invariant($"SlidingWindow: the last {p.Parameters.Window} keys, i - j < {p.Parameters.Window}"),
+        PatternKind.Strided when p.Parameters.SplitHeads => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}, split: the first half of the heads attend i - j < {p.Parameters.Stride}, the second half (i - j) mod {p.Parameters.Stride} = 0"),
+        PatternKind.Strided => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}: i - j < {p.Parameters.Stride} or (i - j) mod {p.Parameters.Stride} = 0"),
+        PatternKind.Fixed => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.Stride}, summary {p.Parameters.Summary}: the query's block, plus {(p.Parameters.PerHeadSummary ? "each head's own" : "the last")} {p.Parameters.Summary} keys of every earlier block"),
+        PatternKind.Global => Invariant($"Global: the first {p.Parameters.GlobalTokens} keys (sinks) plus the last {p.Parameters.Window}"),
+        PatternKind.BigBird => Invariant($"BigBird, block {p.Parameters.BlockSize}: {p.Parameters.WindowBlocks} window, {p.Parameters.GlobalBlocks} global and {p.Parameters.RandomBlocks} random (seed {p.Parameters.Seed}) key blocks per query block"),
+        _ => Invariant($"Layout from {Path(p.LayoutFile)}, block {p.Parameters.BlockSize}, {(p.Tables.Count == 1 ? "one matrix for all heads" : "one matrix per head")}"),
     };
 
     private static string Construction(PatternSpec p)
     {
         const string type = "AttentionPattern";
-        return (PatternKind)p.Kind switch
+        return p.Parameters.Kind switch
         {
             PatternKind.Dense => type + ".Dense",
-            PatternKind.SlidingWindow => Invariant($"{type}.SlidingWindow({p.Window})"),
-            PatternKind.Strided => Invariant($"{type}.Strided({p.Stride}, splitHeads: {(p.SplitHeads ? "true" : "false")})"),
-            PatternKind.Fixed => Invariant($"{type}.Fixed({p.Stride}, {p.Summary}, perHeadSummary: {(p.PerHeadSummary ? "true" : "false")})"),
-            PatternKind.Global => Invariant($"{type}.Global({p.GlobalTokens}, {p.Window})"),
-            PatternKind.BigBird => Invariant($"{type}.BigBird({p.BlockSize}, {p.WindowBlocks}, {p.GlobalBlocks}, {p.RandomBlocks}, {p.Seed})"),
+            PatternKind.SlidingWindow => Invariant($"{type}.SlidingWindow({p.Parameters.Window})"),
+            PatternKind.Strided => Invariant($"{type}.Strided({p.Parameters.Stride}, splitHeads: {(p.Parameters.SplitHeads ? "true" : "false")})"),
+            PatternKind.Fixed => Invariant($"{type}.Fixed({p.Parameters.Stride}, {p.Parameters.Summary}, perHeadSummary: {(p.Parameters.PerHeadSummary ? "true" : "false")})"),
+            PatternKind.Global => Invariant($"{type}.Global({p.Parameters.GlobalTokens}, {p.Parameters.Window})"),
+            PatternKind.BigBird => Invariant($"{type}.BigBird({p.Parameters.BlockSize}, {p.Parameters.WindowBlocks}, {p.Parameters.GlobalBlocks}, {p.Parameters.RandomBlocks}, {p.Parameters.Seed})"),
             // A layout is rebuilt from the block table the kernels use (see the emitter).
             _ => string.Empty,
         };
