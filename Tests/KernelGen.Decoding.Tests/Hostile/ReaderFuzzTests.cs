@@ -54,6 +54,7 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
             {
                 var checkpoint = ModelCheckpoint.Load(path);
                 checkpoint.Tokenizer?.Encode("Once upon a time");
+                Decode(checkpoint);
                 return null;
             });
         });
@@ -80,7 +81,7 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
             File.WriteAllBytes(config, Encoding.UTF8.GetBytes(text));
             run.Run(seed, Bound(bytes.Length + Encoding.UTF8.GetByteCount(text)), () =>
             {
-                ModelCheckpoint.Load(folder);
+                Decode(ModelCheckpoint.Load(folder));
                 return null;
             });
         });
@@ -100,7 +101,7 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
             File.WriteAllBytes(path, bytes);
             run.Run(seed, Bound(bytes.Length), () =>
             {
-                ModelCheckpoint.Load(path);
+                Decode(ModelCheckpoint.Load(path));
                 return null;
             });
         });
@@ -152,6 +153,18 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
             });
         });
         Report(run);
+    }
+
+    /// <summary>An accepted checkpoint must also run: a few greedy steps on the generic kernels, with its own settings (rotary base, window).</summary>
+    private static void Decode(ModelCheckpoint checkpoint)
+    {
+        var kernels = KernelSelection.Create(checkpoint.Shape, KernelChoice.Generic, out _, checkpoint.LayerPatterns);
+        var session = new LlamaDecoder(checkpoint).CreateSession(kernels, Math.Min(checkpoint.Shape.MaxSeqLen, 8));
+        int token = LlamaTokenizer.BosId % checkpoint.Shape.Vocab;
+        for (int position = 0; position < session.ContextLength; position++)
+        {
+            token = Sampling.Sampler.ArgMax(session.Forward(token, position));
+        }
     }
 
     private static string[] BandRows(int blocks)
