@@ -95,6 +95,12 @@ public static class StoryApp
             stderr.WriteLine("stories: cannot write the story: " + e.Message);
             return RunError;
         }
+        catch (OutOfMemoryException e)
+        {
+            // A valid model too large for this machine (its weights or its KV cache at full context).
+            stderr.WriteLine("stories: not enough memory for this model: " + e.Message);
+            return RunError;
+        }
     }
 
     /// <summary>
