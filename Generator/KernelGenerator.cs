@@ -29,7 +29,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 TransformerModelAttribute,
                 predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                transform: ModelParser.Parse)
+                transform: GeneratorFailures.Parse)
             .WithTrackingName(TrackingNames.Parse);
 
         // Config files (a model's shape) and layout patterns (block tables) are AdditionalFiles. Files
@@ -43,7 +43,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
 
         var resolved = parsed
             .Combine(files)
-            .Select(static (pair, _) => LayoutResolver.Resolve(ConfigResolver.Resolve(pair.Left, pair.Right), pair.Right))
+            .Select(static (pair, _) => GeneratorFailures.Resolve(pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Resolve);
 
         // Diagnostics travel as values (DiagnosticInfo) and become Diagnostics only here.
@@ -64,11 +64,22 @@ public sealed class KernelGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(TrackingNames.Specs);
 
+        // No exception leaves the generator: a step that throws reports KG0053 (GeneratorFailures).
         var plans = specs
-            .Select(static (spec, _) => KernelPlanner.Plan(spec))
+            .Select(static (spec, _) => GeneratorFailures.Plan(spec))
             .WithTrackingName(TrackingNames.Plan);
 
-        context.RegisterSourceOutput(plans, static (output, plan) =>
-            output.AddSource(plan.HintName, KernelEmitter.Emit(plan)));
+        context.RegisterSourceOutput(plans, static (output, planned) =>
+        {
+            var (source, failure) = planned.Plan is { } plan ? GeneratorFailures.Emit(plan) : (null, planned.Failure);
+            if (source is not null)
+            {
+                output.AddSource(planned.Plan!.HintName, source);
+            }
+            else if (failure is not null)
+            {
+                output.ReportDiagnostic(failure.ToDiagnostic());
+            }
+        });
     }
 }

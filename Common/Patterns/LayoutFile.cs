@@ -30,6 +30,21 @@ internal sealed class LayoutFile
     public const string DiagonalMissing = "KG0044";
     public const string WrongHeadCount = "KG0045";
 
+    /// <summary>KG0051: a block table larger than KernelGen builds (see <see cref="MaxBlockRows"/>, <see cref="MaxTableEntries"/>).</summary>
+    public const string TooLarge = "KG0051";
+
+    /// <summary>
+    /// Most query blocks a block table may have: ⌈MaxSeqLen / block⌉. The longest context (2^20)
+    /// in blocks of 256 is 4,096; BigBird and learned layouts use blocks of 16 to 128 at 4K to 32K.
+    /// </summary>
+    public const int MaxBlockRows = 4096;
+
+    /// <summary>
+    /// Most key-block entries all of one pattern's tables may hold together (4M, 16 MB of emitted
+    /// ints at most): a dense lower triangle of 2,048 blocks is 2.1M entries.
+    /// </summary>
+    public const int MaxTableEntries = 1 << 22;
+
     private LayoutFile(int blockSize, int[][][] tables)
     {
         BlockSize = blockSize;
@@ -91,6 +106,15 @@ internal sealed class LayoutFile
                     return null;
                 }
 
+                long blockRows = ((long)maxSeqLen + blockSize - 1) / blockSize;
+                if (blockRows > MaxBlockRows)
+                {
+                    problems.Add(new Problem(TooLarge, lineNumber, Format(
+                        "MaxSeqLen {0} in blocks of {1} is {2} block rows, more than the {3} a block table may have; use blocks of at least {4}",
+                        maxSeqLen, blockSize, blockRows, MaxBlockRows, (maxSeqLen + MaxBlockRows - 1) / MaxBlockRows)));
+                    return null;
+                }
+
                 continue;
             }
 
@@ -105,6 +129,12 @@ internal sealed class LayoutFile
                 if (!TryNumber(line.Substring("head".Length), out int head) || head != matrices.Count)
                 {
                     problems.Add(new Problem(Malformed, lineNumber, Format("expected 'head {0}' (heads are numbered in order from 0), found '{1}'", matrices.Count, line)));
+                    return null;
+                }
+
+                if (head >= Math.Max(heads, 1))
+                {
+                    problems.Add(new Problem(WrongHeadCount, lineNumber, Format("'head {0}' is one matrix more than the model's {1} heads; give one shared matrix or one per head", head, heads)));
                     return null;
                 }
 
@@ -123,7 +153,7 @@ internal sealed class LayoutFile
             {
                 if (c != '0' && c != '1')
                 {
-                    problems.Add(new Problem(Malformed, lineNumber, "a matrix row holds only '0' and '1', but this one has '" + c + "'"));
+                    problems.Add(new Problem(Malformed, lineNumber, "a matrix row holds only '0' and '1', but this one has " + Shown(c)));
                     return null;
                 }
             }
@@ -148,8 +178,9 @@ internal sealed class LayoutFile
             return null;
         }
 
-        int blocks = (maxSeqLen + blockSize - 1) / blockSize;
+        int blocks = (int)(((long)maxSeqLen + blockSize - 1) / blockSize);
         var tables = new int[matrices.Count][][];
+        long entries = 0;
         for (int m = 0; m < matrices.Count; m++)
         {
             var rows = matrices[m];
@@ -196,12 +227,24 @@ internal sealed class LayoutFile
                     }
                 }
 
+                entries += keys.Count;
+                if (entries > MaxTableEntries)
+                {
+                    problems.Add(new Problem(TooLarge, lineNumber, Format(
+                        "the layout attends more than {0} key blocks in all (its tables would be too large to emit); use a larger block or a sparser layout", MaxTableEntries)));
+                    return null;
+                }
+
                 tables[m][query] = keys.ToArray();
             }
         }
 
         return problems.Count == 0 ? new LayoutFile(blockSize, tables) : null;
     }
+
+    /// <summary>A character for a message: control characters (a NUL byte, say) as their code, so the message stays one printable line.</summary>
+    private static string Shown(char c) =>
+        char.IsControl(c) || char.IsSurrogate(c) ? Format("the character U+{0:X4}", (int)c) : "'" + c + "'";
 
     private static bool TryNumber(string text, out int value) =>
         int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out value);

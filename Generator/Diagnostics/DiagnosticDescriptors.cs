@@ -7,8 +7,8 @@ namespace KernelGen.Generator.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the generator reports. IDs are grouped: KG0001–KG0009 model shape,
-/// KG0010–KG0019 the annotated class, KG0020–KG0039 sparsity patterns, KG0040–KG0049 files read
-/// at compile time, KG09xx information.
+/// KG0010–KG0019 the annotated class, KG0020–KG0039 sparsity patterns, KG0040–KG0059 files read
+/// at compile time and the limits on what is built from them (KG0050–KG0053), KG09xx information.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -50,6 +50,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ConfigFileMissing = File(HuggingFaceConfig.FileMissing, "Config file not found");
     public static readonly DiagnosticDescriptor ConfigFileMalformed = File(HuggingFaceConfig.Malformed, "Config file is malformed");
     public static readonly DiagnosticDescriptor ConfigContradiction = File(HuggingFaceConfig.ContradictsAttribute, "Attribute argument contradicts the config file");
+
+    // Budgets (Generator/Parsing/GeneratorBudgets.cs): what the generator will build and emit.
+    public static readonly DiagnosticDescriptor TooManyLayers = File("KG0050", "Model has more layers than KernelGen generates");
+    public static readonly DiagnosticDescriptor BlockTableTooLarge = File(LayoutFile.TooLarge, "Block table is larger than KernelGen builds");
+    public static readonly DiagnosticDescriptor EmittedSourceTooLarge = File("KG0052", "Generated source is larger than KernelGen writes");
+    public static readonly DiagnosticDescriptor GeneratorFailed = File("KG0053", "The generator failed");
 
     public static readonly DiagnosticDescriptor ClassNotPartial = new(
         "KG0010", "Model class must be partial",
@@ -95,6 +101,7 @@ internal static class DiagnosticDescriptors
         LayoutFile.NotLowerTriangular => LayoutNotLowerTriangular,
         LayoutFile.DiagonalMissing => LayoutDiagonalMissing,
         LayoutFile.WrongHeadCount => LayoutWrongHeadCount,
+        LayoutFile.TooLarge => BlockTableTooLarge,
         HuggingFaceConfig.FileMissing => ConfigFileMissing,
         HuggingFaceConfig.Malformed => ConfigFileMalformed,
         HuggingFaceConfig.ContradictsAttribute => ConfigContradiction,

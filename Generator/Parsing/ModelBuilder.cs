@@ -73,7 +73,7 @@ internal static class ModelBuilder
             }
         }
 
-        if (diagnostics.Count > 0)
+        if (diagnostics.Count > 0 || !GeneratorBudgets.CheckLayers(layers, config is { } withFile ? AdditionalFiles.LineLocation(withFile.File, withFile.Values.LineOf("num_hidden_layers")) : ArgumentLocation("Layers"), config, diagnostics))
         {
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
@@ -140,6 +140,7 @@ internal static class ModelBuilder
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForRule(violation.Id), At(violation.Field), violation.Message));
             }
 
+            GeneratorBudgets.CheckBlockTable(parameters, maxSeqLen, At("BlockSize"), diagnostics);
             if (parameters.Kind == PatternKind.Layout && string.IsNullOrWhiteSpace(attribute.LayoutFile))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveParameter, attribute.Location,

@@ -42,7 +42,7 @@ internal static class CheckpointFiles
 
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+            return RegularFile.Open(path, problem => new CheckpointException(path, "file", $"{kind} {problem}"));
         }
         catch (FileNotFoundException e)
         {

@@ -40,8 +40,9 @@ internal static class GgufCheckpointReader
         int kvHeads = metadata.Int("llama.attention.head_count_kv", fallback: heads);
         int context = metadata.Int("llama.context_length");
         int hidden = metadata.Int("llama.feed_forward_length");
-        float epsilon = metadata.Float("llama.attention.layer_norm_rms_epsilon", fallback: null);
-        float theta = metadata.Float("llama.rope.freq_base", fallback: 10000f);
+        string where = $"GGUF file '{path}'";
+        float epsilon = CheckpointRules.Epsilon(path, "llama.attention.layer_norm_rms_epsilon", where, metadata.Float("llama.attention.layer_norm_rms_epsilon", fallback: null));
+        float theta = CheckpointRules.RopeTheta(path, "llama.rope.freq_base", where, metadata.Float("llama.rope.freq_base", fallback: 10000f));
         int window = metadata.Int("llama.attention.sliding_window", fallback: 0);
         if (heads > 0 && dim % heads == 0 && metadata.Has("llama.rope.dimension_count") && metadata.Int("llama.rope.dimension_count") != dim / heads)
         {
@@ -81,12 +82,11 @@ internal static class GgufCheckpointReader
         }
 
         bool shared = file.FindTensor("output.weight") is null;
-        var tensors = LlamaTensors.For(shape, shared);
-        long floats = LlamaWeights.PayloadLength(shape, shared);
-        var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
-        var payload = buffer.AsSpan(start, (int)floats);
-        payload.Clear();   // the legacy RoPE tables' slots stay zero: nothing reads them
-        var used = new HashSet<GgufTensorType>();
+        var tensors = CheckpointRules.Tensors(path, "llama.block_count, llama.feed_forward_length", where, shape, shared, out long floats);
+
+        // Every tensor is found and its dimensions checked before the payload is allocated: a small
+        // file whose metadata claims a huge model fails here, having allocated nothing for it.
+        var infos = new List<(GgufTensorInfo Info, LlamaTensor Tensor, int Layer)>();
         foreach (var tensor in tensors)
         {
             for (int layer = 0; layer < (tensor.PerLayer ? layers : 1); layer++)
@@ -100,9 +100,19 @@ internal static class GgufCheckpointReader
                     throw metadata.Error(name, $"tensor {name} has dimensions {info.DimensionsText}, but the model's shape ({shape}) needs [{string.Join(", ", expected)}]");
                 }
 
-                file.ReadTensor(info, payload.Slice((int)tensor.OffsetOf(layer), tensor.Length));
-                used.Add(info.Type);
+                infos.Add((info, tensor, layer));
             }
+        }
+
+        CheckpointRules.CheckContext(path, "llama.context_length", where, shape, floats);
+        var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
+        var payload = buffer.AsSpan(start, (int)floats);
+        payload.Clear();   // the legacy RoPE tables' slots stay zero: nothing reads them
+        var used = new HashSet<GgufTensorType>();
+        foreach (var (info, tensor, layer) in infos)
+        {
+            file.ReadTensor(info, payload.Slice((int)tensor.OffsetOf(layer), tensor.Length));
+            used.Add(info.Type);
         }
 
         var settings = new DecoderSettings { RopeTheta = theta, RmsNormEpsilon = epsilon, RopeLayout = RopeLayout.Interleaved, SlidingWindow = window };

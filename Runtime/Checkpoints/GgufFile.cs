@@ -162,6 +162,7 @@ public sealed class GgufFile : IDisposable
             reader.Field = "metadata";
             reader.What = $"the key of metadata pair {i}";
             string key = reader.ReadString(MaxKeyBytes);
+            RequirePrintable(reader, key, $"the key of metadata pair {i}");
             reader.Field = key;
             reader.What = $"metadata key {key}";
             var type = (GgufValueType)reader.ReadUInt32();
@@ -190,6 +191,7 @@ public sealed class GgufFile : IDisposable
             reader.Field = "tensor infos";
             reader.What = $"the name of tensor {i}";
             string name = reader.ReadString(MaxTensorNameBytes);
+            RequirePrintable(reader, name, $"the name of tensor {i}");
             reader.Field = name;
             reader.What = $"the info of tensor {name}";
             if (!names.Add(name))
@@ -365,6 +367,28 @@ public sealed class GgufFile : IDisposable
         }
 
         return values;
+    }
+
+    /// <summary>Keys and tensor names are identifiers: one with control characters (a lying length swallowed binary data) is refused before it is used in a message.</summary>
+    private static void RequirePrintable(BoundedReader reader, string text, string what)
+    {
+        int bad = text.AsSpan().IndexOfAnyInRange('\0', '\u001F');
+        if (bad >= 0 || text.Contains('\u007F', StringComparison.Ordinal))
+        {
+            string shown = text.Length > 40 ? text[..40] + "…" : text;
+            throw reader.Fail($"{what} has control characters (\"{Escape(shown)}\"): its length is wrong or the file is not GGUF");
+        }
+    }
+
+    private static string Escape(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            escaped.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        }
+
+        return escaped.ToString();
     }
 
     private static long MultiplyOrFail(BoundedReader reader, long a, long b, string tensor)

@@ -41,7 +41,7 @@ internal sealed class GgufMetadata(GgufFile file)
         return (int)number;
     }
 
-    public float Float(string key, float? fallback)
+    public double Float(string key, float? fallback)
     {
         if (!file.Metadata.TryGetValue(key, out var value))
         {
@@ -53,11 +53,11 @@ internal sealed class GgufMetadata(GgufFile file)
             throw Error(key, $"{key} is {value.TypeName} {value}; it must be float32");
         }
 
-        if (!(number > 0) || double.IsInfinity(number))
+        if (!(number > 0) || !float.IsFinite((float)number) || (float)number == 0)
         {
-            throw Error(key, string.Create(CultureInfo.InvariantCulture, $"{key} is {number}; it must be a positive number"));
+            throw Error(key, string.Create(CultureInfo.InvariantCulture, $"{key} is {number}; it must be a positive number within float32's range"));
         }
 
-        return (float)number;
+        return number;
     }
 }

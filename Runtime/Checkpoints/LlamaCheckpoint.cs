@@ -54,7 +54,7 @@ public sealed class LlamaCheckpoint
 
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            using var stream = RegularFile.Open(path, problem => new CheckpointException(path, "file", "Checkpoint file " + problem), bufferSize: 1);
             return Read(path, stream);
         }
         catch (FileNotFoundException e)
@@ -144,6 +144,12 @@ public sealed class LlamaCheckpoint
         }
 
         long floats = tensors[^1].End;
+        if (floats > (long.MaxValue - CheckpointHeader.Size) / sizeof(float))
+        {
+            throw new CheckpointException(path, "header",
+                $"Checkpoint '{path}' has a header ({header}) that describes {floats} float32, more bytes than a 64-bit size holds; the file holds {fileLength} bytes.");
+        }
+
         long expectedBytes = CheckpointHeader.Size + floats * sizeof(float);
         if (fileLength < expectedBytes)
         {

@@ -93,7 +93,7 @@ public sealed class ModelCheckpoint
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            using var stream = RegularFile.Open(path, problem => new IOException(problem), bufferSize: 1);
             Span<byte> magic = stackalloc byte[4];
             return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("GGUF"u8);
         }

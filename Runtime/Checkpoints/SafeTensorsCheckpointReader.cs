@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
 using KernelGen.Configuration;
 using KernelGen.Decoding;
 
@@ -23,6 +24,12 @@ internal static class SafeTensorsCheckpointReader
     public const string ConfigFileName = "config.json";
     public const string WeightsFileName = "model.safetensors";
     public const string IndexFileName = "model.safetensors.index.json";
+
+    /// <summary>Most shard files one index may name (the largest public Llama, 405B, has 191).</summary>
+    public const int MaxShards = 4096;
+
+    /// <summary>Most bytes of an index file read (real ones are tens of kilobytes).</summary>
+    public const long MaxIndexBytes = 64L << 20;
 
     public static ModelCheckpoint Load(string path)
     {
@@ -48,7 +55,7 @@ internal static class SafeTensorsCheckpointReader
         string text;
         try
         {
-            text = File.ReadAllText(configPath);
+            text = ReadText(configPath, "Hugging Face config", "file", MaxIndexBytes);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -152,7 +159,7 @@ internal static class SafeTensorsCheckpointReader
         JsonValue root;
         try
         {
-            root = JsonText.Parse(File.ReadAllText(indexPath));
+            root = JsonText.Parse(ReadText(indexPath, "safetensors index", "file", MaxIndexBytes));
         }
         catch (JsonFormatException e)
         {
@@ -171,24 +178,51 @@ internal static class SafeTensorsCheckpointReader
 
         weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
         var shards = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pair in map.Members)
         {
-            if (pair.Value.Kind != JsonKind.String || pair.Value.Text!.Contains('/', StringComparison.Ordinal) || pair.Value.Text.Contains('\\', StringComparison.Ordinal))
+            if (pair.Value.Kind != JsonKind.String || !IsShardFileName(pair.Value.Text!))
             {
                 throw new CheckpointException(indexPath, "weight_map", string.Create(CultureInfo.InvariantCulture,
-                    $"safetensors index '{indexPath}' line {pair.Value.Line}: weight_map[\"{pair.Key}\"] must name a shard file in the same folder."));
+                    $"safetensors index '{indexPath}' line {pair.Value.Line}: weight_map[\"{pair.Key}\"] must name a shard file in the same folder (a file name without separators or control characters)."));
             }
 
-            weightMap[pair.Key] = pair.Value.Text;
-            string shard = Path.Combine(folder, pair.Value.Text);
-            if (!shards.Contains(shard))
+            string shardName = pair.Value.Text!;
+            weightMap[pair.Key] = shardName;
+            if (seen.Add(shardName))
             {
-                shards.Add(shard);
+                if (shards.Count == MaxShards)
+                {
+                    throw new CheckpointException(indexPath, "weight_map", string.Create(CultureInfo.InvariantCulture,
+                        $"safetensors index '{indexPath}' line {pair.Value.Line}: weight_map names more than {MaxShards} shard files, the most KernelGen opens for one checkpoint."));
+                }
+
+                shards.Add(Path.Combine(folder, shardName));
+            }
+        }
+
+        // Every shard must exist before any is opened, so a wrong index fails at once.
+        foreach (string shard in shards)
+        {
+            if (!File.Exists(shard))
+            {
+                throw new CheckpointException(shard, "file",
+                    $"safetensors shard '{shard}', listed in the weight_map of '{indexPath}', was not found.");
             }
         }
 
         return shards;
     }
+
+    /// <summary>A small JSON file's text, read with a bound; a pipe, device or oversized file is a <see cref="CheckpointException"/>.</summary>
+    private static string ReadText(string path, string kind, string field, long maxBytes)
+    {
+        var bytes = RegularFile.ReadAllBytes(path, maxBytes, problem => new CheckpointException(path, field, $"{kind} {problem}"));
+        return new UTF8Encoding(false).GetString(bytes);
+    }
+
+    private static bool IsShardFileName(string name) =>
+        name.Length is > 0 and <= 255 && name is not ("." or "..") && !name.Any(c => c is '/' or '\\' || char.IsControl(c));
 
     private static ModelCheckpoint Read(string path, string configPath, HuggingFaceConfig config, Dictionary<string, SafeTensorsFile> tensors)
     {
@@ -211,13 +245,24 @@ internal static class SafeTensorsCheckpointReader
                 $"safetensors checkpoint '{path}' has no lm_head.weight, and its config does not set tie_word_embeddings: the classifier is missing.");
         }
 
+        string At(string key) => string.Create(CultureInfo.InvariantCulture, $"Hugging Face config '{configPath}' line {config.LineOf(key)}");
+        foreach (var (key, value) in new[] { ("intermediate_size", shape.HiddenDim), ("vocab_size", shape.Vocab) })
+        {
+            if (value <= 0)
+            {
+                throw new CheckpointException(configPath, key, string.Create(CultureInfo.InvariantCulture,
+                    $"{At(key)}: {key} is {value}; a decoder needs a feed-forward block and a vocabulary, so it must be positive."));
+            }
+        }
+
+        float theta = CheckpointRules.RopeTheta(configPath, "rope_theta", At("rope_theta"), config.RopeTheta);
+        float epsilon = CheckpointRules.Epsilon(configPath, "rms_norm_eps", At("rms_norm_eps"), config.RmsNormEpsilon);
         bool shared = config.TieWordEmbeddings;
-        var layout = LlamaTensors.For(shape, shared);
-        long floats = LlamaWeights.PayloadLength(shape, shared);
-        var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
-        var payload = buffer.AsSpan(start, (int)floats);
-        payload.Clear();
-        var types = new SortedSet<string>(StringComparer.Ordinal);
+        var layout = CheckpointRules.Tensors(configPath, "num_hidden_layers, intermediate_size", At("num_hidden_layers"), shape, shared, out long floats);
+
+        // Every tensor is found and its shape checked before the payload is allocated, so a config
+        // claiming a huge model beside small shards fails having allocated nothing for it.
+        var found = new List<(SafeTensorsFile File, SafeTensorInfo Info, LlamaTensor Tensor, int Layer)>();
         foreach (var tensor in layout)
         {
             for (int layer = 0; layer < (tensor.PerLayer ? shape.Layers : 1); layer++)
@@ -236,15 +281,25 @@ internal static class SafeTensorsCheckpointReader
                         $"safetensors file '{file.FilePath}': tensor {name} has shape {info.ShapeText}, but the config's shape ({shape}) needs [{string.Join(", ", expected)}].");
                 }
 
-                file.ReadTensor(info, payload.Slice((int)tensor.OffsetOf(layer), tensor.Length));
-                types.Add(info.DType);
+                found.Add((file, info, tensor, layer));
             }
+        }
+
+        CheckpointRules.CheckContext(configPath, "max_position_embeddings", At("max_position_embeddings"), shape, floats);
+        var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
+        var payload = buffer.AsSpan(start, (int)floats);
+        payload.Clear();
+        var types = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (file, info, tensor, layer) in found)
+        {
+            file.ReadTensor(info, payload.Slice((int)tensor.OffsetOf(layer), tensor.Length));
+            types.Add(info.DType);
         }
 
         var settings = new DecoderSettings
         {
-            RopeTheta = (float)config.RopeTheta,
-            RmsNormEpsilon = (float)config.RmsNormEpsilon,
+            RopeTheta = theta,
+            RmsNormEpsilon = epsilon,
             RopeLayout = RopeLayout.RotateHalf,
             SlidingWindow = config.SlidingWindow,
         };

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using KernelGen.Caching;
 using KernelGen.Patterns;
 
@@ -18,7 +19,13 @@ namespace KernelGen.Kernels;
 /// <c>[Heads][HeadDim]</c>. The public methods check their arguments once and then call the
 /// <c>*Core</c> methods, which may assume everything is in range.</para>
 /// <para>An instance owns its scratch memory, allocated once in the constructor; calls allocate
-/// nothing. An instance is not safe to call from several threads at once.</para>
+/// nothing. An instance is not safe to call from several threads at once: a call that starts while
+/// another is still running on the same instance throws <see cref="InvalidOperationException"/>
+/// (one interlocked exchange per call detects it).</para>
+/// <para>Every call checks the cache against the layout these kernels would have made for the
+/// layer it touches (dense with at most <see cref="ModelShape.MaxSeqLen"/> positions, or the same
+/// rolling ring), so a cache made by kernels with other layer patterns, or built by hand longer than
+/// the context the kernels' tables cover, is refused before any kernel indexes into it.</para>
 /// </remarks>
 public abstract class AttentionKernels
 {
@@ -30,6 +37,10 @@ public abstract class AttentionKernels
     public const int RollingPrefillSlack = 63;
 
     private readonly AttentionPattern[] _layerPatterns;
+    private readonly KvCacheLayout?[] _rollingLayouts;
+
+    // 1 while a Decode or Prefill runs on this instance: its scratch memory is not shareable.
+    private int _busy;
 
     /// <summary>Creates a kernel set for <paramref name="shape"/>.</summary>
     /// <param name="shape">The model shape.</param>
@@ -53,6 +64,13 @@ public abstract class AttentionKernels
             ArgumentNullException.ThrowIfNull(pattern, nameof(layerPatterns));
             pattern.CheckFits(shape);
             _layerPatterns[layer] = pattern;
+        }
+
+        _rollingLayouts = new KvCacheLayout?[shape.Layers];
+        for (int layer = 0; layer < shape.Layers; layer++)
+        {
+            var layout = CacheLayout(layer, shape.MaxSeqLen);
+            _rollingLayouts[layer] = layout.IsRolling ? layout : null;
         }
     }
 
@@ -114,8 +132,16 @@ public abstract class AttentionKernels
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
     {
         CheckCall(cache, layer, position, 1, query, key, value, output);
-        cache.Write(layer, position, 1, key, value);
-        DecodeCore(cache, layer, position, query, output);
+        Enter();
+        try
+        {
+            cache.Write(layer, position, 1, key, value);
+            DecodeCore(cache, layer, position, query, output);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
     }
 
     /// <summary>
@@ -135,6 +161,20 @@ public abstract class AttentionKernels
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
     {
         CheckCall(cache, layer, start, count, query, key, value, output);
+        Enter();
+        try
+        {
+            PrefillChunks(cache, layer, start, count, query, key, value, output);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void PrefillChunks(KvCache cache, int layer, int start, int count,
+        ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
+    {
         int chunk = cache.Layout(layer).MaxAppend;
         if (count > chunk)
         {
@@ -177,12 +217,49 @@ public abstract class AttentionKernels
             throw new ArgumentOutOfRangeException(nameof(layer), $"Layer {layer} is outside the model's {cache.Layers} layers.");
         }
 
+        CheckLayout(cache.Layout(layer), layer);
+
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         cache.CheckAppend(layer, start, Math.Min(count, cache.Layout(layer).MaxAppend));
         CheckLength(nameof(query), query.Length, count * Shape.Dim);
         CheckLength(nameof(key), key.Length, count * Shape.KvDim);
         CheckLength(nameof(value), value.Length, count * Shape.KvDim);
         CheckLength(nameof(output), output.Length, count * Shape.Dim);
+    }
+
+    // The kernels index the cache by slot without bounds checks, and their sparse tables cover
+    // MaxSeqLen positions: a layer laid out otherwise than these kernels would lay it out is refused.
+    private void CheckLayout(KvCacheLayout actual, int layer)
+    {
+        var rolling = _rollingLayouts[layer];
+        if (rolling is { } expected)
+        {
+            if (actual != expected)
+            {
+                throw new ArgumentException(
+                    $"Layer {layer} of the cache is {Describe(actual)}, but {Name} kernels run it as {Describe(expected)}: " +
+                    "the cache was made for other layer patterns; create it with these kernels' CreateCache.", "cache");
+            }
+        }
+        else if (actual.IsRolling || actual.Capacity > Shape.MaxSeqLen)
+        {
+            throw new ArgumentException(
+                $"Layer {layer} of the cache is {Describe(actual)}, but {Name} kernels run it as dense with at most " +
+                $"{Shape.MaxSeqLen} positions (MaxSeqLen); create the cache with these kernels' CreateCache.", "cache");
+        }
+    }
+
+    private static string Describe(KvCacheLayout layout) => layout.IsRolling
+        ? $"a rolling window of {layout.Window} with {layout.SinkTokens} sinks in {layout.Capacity} slots"
+        : $"dense with {layout.Capacity} positions";
+
+    private void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException(
+                $"{Name} kernels are already running a call on another thread; one instance serves one thread at a time (create one per thread).");
+        }
     }
 
     private static void CheckLength(string name, int actual, int expected)

@@ -136,7 +136,9 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file, the line and the rule.</exception>
     public static AttentionPattern LoadLayout(string path, int heads, int maxSeqLen)
     {
-        var layout = LayoutFile.Parse(File.ReadAllText(path), heads, maxSeqLen, out var problems);
+        // Read with a bound, and never from a FIFO or device (RegularFile): 64 MB is far above any real layout.
+        var bytes = KernelGen.Checkpoints.RegularFile.ReadAllBytes(path, 64L << 20, problem => new InvalidDataException("Layout file " + problem));
+        var layout = LayoutFile.Parse(new System.Text.UTF8Encoding(false).GetString(bytes), heads, maxSeqLen, out var problems);
         if (layout is null)
         {
             var problem = problems[0];

@@ -15,17 +15,17 @@ public sealed class Sampler
 
     /// <summary>Creates a sampler.</summary>
     /// <param name="vocabSize">Logits per call.</param>
-    /// <param name="temperature">0 for greedy; otherwise logits are divided by it before the softmax.</param>
+    /// <param name="temperature">0 for greedy; otherwise logits are divided by it before the softmax, and it must be at least <see cref="MinTemperature"/>.</param>
     /// <param name="topP">Nucleus mass in [0, 1]; 0 or 1 samples from the whole distribution (as run.c does).</param>
     /// <param name="seed">Random seed, not 0. Only used when <paramref name="temperature"/> is above 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range or not a number.</exception>
     public Sampler(int vocabSize, float temperature, float topP, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
-        if (!float.IsFinite(temperature) || temperature < 0)
+        if (!float.IsFinite(temperature) || temperature < 0 || (temperature > 0 && temperature < MinTemperature))
         {
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature,
-                string.Create(CultureInfo.InvariantCulture, $"Temperature must be a finite number of at least 0 (0 is greedy), but is {temperature}."));
+                string.Create(CultureInfo.InvariantCulture, $"Temperature must be 0 (greedy) or a finite number of at least {MinTemperature}, but is {temperature}."));
         }
 
         if (!float.IsFinite(topP) || topP < 0 || topP > 1)
@@ -41,6 +41,13 @@ public sealed class Sampler
         Random = new XorShiftRandom(seed);
         _candidates = new ProbabilityIndex[vocabSize];
     }
+
+    /// <summary>
+    /// The smallest temperature above 0 accepted (1e-6). Below it logits / temperature overflows
+    /// float32 for ordinary logits (1e-38 turns a logit of 4 into infinity, and the softmax into NaN),
+    /// and the distribution is greedy to within float precision anyway: use 0 for greedy.
+    /// </summary>
+    public const float MinTemperature = 1e-6f;
 
     /// <summary>A greedy sampler: always the most likely token, lowest id on ties.</summary>
     public static Sampler Greedy(int vocabSize) => new(vocabSize, 0f, 0f, 1);
@@ -78,7 +85,10 @@ public sealed class Sampler
 
         for (int i = 0; i < logits.Length; i++)
         {
-            logits[i] /= Temperature;
+            // A logit too large for the division (|l| > 3.4e32 at the smallest temperature) saturates
+            // instead of becoming infinity, whose softmax would be NaN.
+            float scaled = logits[i] / Temperature;
+            logits[i] = float.IsPositiveInfinity(scaled) ? float.MaxValue : scaled;
         }
 
         Softmax(logits);

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using KernelGen.Checkpoints;
 
 namespace KernelGen.Tokenization;
 
@@ -31,6 +32,9 @@ public sealed class LlamaTokenizer
     /// <summary>Id of the end-of-sequence token (run.c does not stop on it).</summary>
     public const int EosId = 2;
 
+    /// <summary>Most bytes of a tokenizer file read (a 128K-token vocabulary takes about 2 MB).</summary>
+    public const long MaxFileBytes = 1L << 30;
+
     /// <summary>Byte b falls back to token id b + 3 (<c>&lt;0x00&gt;</c> is id 3).</summary>
     public const int ByteFallbackOffset = 3;
 
@@ -47,6 +51,7 @@ public sealed class LlamaTokenizer
     private readonly float[] _scores;       // merge rank: higher merges first
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;  // piece bytes as Latin-1 chars -> id
     private readonly int _dummyPrefixId;    // the piece " ", or the byte fallback of ' ' when the vocabulary has none
+    private readonly int _longestPiece;     // bytes of the longest piece actually stored: bounds the merge buffer, however large max_token_length claims to be
 
     private LlamaTokenizer(string path, int maxTokenLength, byte[] text, int[] starts, float[] scores)
     {
@@ -60,6 +65,11 @@ public sealed class LlamaTokenizer
         {
             // A duplicated piece keeps its lowest id (run.c's binary search would pick either).
             ids.TryAdd(Encoding.Latin1.GetString(Piece(id)), id);
+        }
+
+        for (int id = 0; id < scores.Length; id++)
+        {
+            _longestPiece = Math.Max(_longestPiece, starts[id + 1] - starts[id]);
         }
 
         _lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -107,7 +117,7 @@ public sealed class LlamaTokenizer
         byte[] file;
         try
         {
-            file = File.ReadAllBytes(path);
+            file = RegularFile.ReadAllBytes(path, MaxFileBytes, problem => new TokenizerException(path, "file", "Tokenizer file " + problem));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -180,7 +190,10 @@ public sealed class LlamaTokenizer
     /// <see cref="MaxTokenLength"/>. Lets a caller reject an over-long prompt before encoding it.
     /// </summary>
     public int MinTokenCount(int textBytes) =>
-        textBytes == 0 ? 1 : (int)Math.Min(int.MaxValue, ((long)textBytes + 1 + MaxTokenLength - 1) / Math.Max(1, MaxTokenLength));
+        textBytes == 0 ? 1 : (int)Math.Min(int.MaxValue, ((long)textBytes + 1 + PieceBound - 1) / PieceBound);
+
+    // No piece covers more text than the longest stored one, whatever max_token_length states.
+    private int PieceBound => Math.Max(1, Math.Min(MaxTokenLength, _longestPiece));
 
     /// <summary>Encodes UTF-16 <paramref name="text"/> as UTF-8 (lone surrogates become U+FFFD) and then as <see cref="Encode(ReadOnlySpan{byte}, bool, bool)"/> does.</summary>
     public int[] Encode(string text, bool addBos = true, bool addEos = false)
@@ -358,7 +371,7 @@ public sealed class LlamaTokenizer
         int pairs = count - 1;
         Span<float> pairScores = pairs <= StackLimit ? stackalloc float[StackLimit] : (rentedScores = ArrayPool<float>.Shared.Rent(pairs));
         Span<int> pairIds = pairs <= StackLimit ? stackalloc int[StackLimit] : (rentedIds = ArrayPool<int>.Shared.Rent(pairs));
-        int joinedLength = 2 * MaxTokenLength;
+        int joinedLength = 2 * Math.Max(1, _longestPiece);
         Span<char> joined = joinedLength <= StackLimit ? stackalloc char[StackLimit] : (rentedChars = ArrayPool<char>.Shared.Rent(joinedLength));
 
         for (int i = 0; i < count - 1; i++)

@@ -20,6 +20,12 @@ public static class StoryApp
     /// <summary>Exit code for a run that failed (a missing or invalid file, a prompt too long).</summary>
     public const int RunError = 1;
 
+    /// <summary>
+    /// Exit code for an error KernelGen did not expect (a bug): the same code as a bad command line,
+    /// with one line that says so instead of a stack trace.
+    /// </summary>
+    public const int InternalError = 2;
+
     /// <summary>The embedded default model, copied next to the program by the build.</summary>
     public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "stories260K.bin");
 
@@ -28,11 +34,37 @@ public static class StoryApp
 
     /// <summary>Runs the CLI. The story goes to <paramref name="stdout"/> as raw bytes; reports and errors go to <paramref name="stderr"/>.</summary>
     /// <returns>0 on success, <see cref="UsageError"/> for a bad command line, <see cref="RunError"/> when the run failed.</returns>
-    public static int Run(IReadOnlyList<string> args, Stream stdout, TextWriter stderr)
+    public static int Run(IReadOnlyList<string> args, Stream stdout, TextWriter stderr) => Run(args, null, stdout, stderr);
+
+    /// <summary>
+    /// Runs the CLI with the command line's raw bytes beside its strings: the prompt is encoded from
+    /// its argument's own bytes, so a prompt that is not valid UTF-8 gives the same tokens as those
+    /// bytes through <see cref="TextGenerator.Generate(ReadOnlySpan{byte}, int, Stream)"/>.
+    /// </summary>
+    /// <param name="args">The arguments as .NET decoded them.</param>
+    /// <param name="rawArgs">The same arguments as bytes (<see cref="CommandLineBytes.Read"/>), or null to encode the strings as UTF-8.</param>
+    /// <param name="stdout">Receives the story as raw bytes.</param>
+    /// <param name="stderr">Receives reports and errors.</param>
+    /// <returns>0 on success, <see cref="UsageError"/> for a bad command line, <see cref="RunError"/> when the run failed, <see cref="InternalError"/> for a bug.</returns>
+    public static int Run(IReadOnlyList<string> args, IReadOnlyList<byte[]>? rawArgs, Stream stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        try
+        {
+            return RunChecked(args, rawArgs, stdout, stderr);
+        }
+        catch (Exception e)
+        {
+            // Every expected failure is reported where it arises; reaching here is a bug.
+            stderr.WriteLine($"stories: internal error, a bug in KernelGen (please report it with the command line): {e.GetType().Name}: {e.Message}");
+            return InternalError;
+        }
+    }
+
+    private static int RunChecked(IReadOnlyList<string> args, IReadOnlyList<byte[]>? rawArgs, Stream stdout, TextWriter stderr)
+    {
         var options = StoryOptions.Parse(args, out string? error);
         if (options is null)
         {
@@ -51,7 +83,7 @@ public static class StoryApp
 
         try
         {
-            return Generate(options, stdout, stderr);
+            return Generate(options, PromptBytes(options.Prompt, args, rawArgs), stdout, stderr);
         }
         catch (Exception e) when (e is CheckpointException or TokenizerException or PromptTooLongException)
         {
@@ -63,9 +95,38 @@ public static class StoryApp
             stderr.WriteLine("stories: cannot write the story: " + e.Message);
             return RunError;
         }
+        catch (OutOfMemoryException e)
+        {
+            // A valid model too large for this machine (its weights or its KV cache at full context).
+            stderr.WriteLine("stories: not enough memory for this model: " + e.Message);
+            return RunError;
+        }
     }
 
-    private static int Generate(StoryOptions options, Stream stdout, TextWriter stderr)
+    /// <summary>
+    /// The prompt's bytes: those of the argument it came from when the raw command line is known and
+    /// that argument decodes to the prompt (so invalid UTF-8 stays as typed), else its UTF-8 encoding.
+    /// </summary>
+    /// <param name="prompt">The prompt as parsed from <paramref name="args"/>.</param>
+    /// <param name="args">The arguments as strings.</param>
+    /// <param name="rawArgs">The same arguments as bytes, or null.</param>
+    public static byte[] PromptBytes(string prompt, IReadOnlyList<string> args, IReadOnlyList<byte[]>? rawArgs)
+    {
+        if (rawArgs is not null && rawArgs.Count == args.Count && prompt.Length > 0)
+        {
+            for (int i = args.Count - 1; i >= 0; i--)
+            {
+                if (string.Equals(args[i], prompt, StringComparison.Ordinal) && Encoding.UTF8.GetString(rawArgs[i]) == prompt)
+                {
+                    return rawArgs[i];
+                }
+            }
+        }
+
+        return Encoding.UTF8.GetBytes(prompt);
+    }
+
+    private static int Generate(StoryOptions options, byte[] prompt, Stream stdout, TextWriter stderr)
     {
         string modelPath = options.ModelPath ?? DefaultModelPath;
         var checkpoint = ModelCheckpoint.Load(modelPath);
@@ -94,7 +155,7 @@ public static class StoryApp
             ? "sampling  greedy (temperature 0)"
             : string.Create(CultureInfo.InvariantCulture, $"sampling  temperature {options.Temperature}, top-p {options.TopP}, seed {seed}"));
 
-        var result = generator.Generate(options.Prompt, options.Steps, stdout);
+        var result = generator.Generate(prompt, options.Steps, stdout);
 
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"tokens    {result.Positions} forward passes ({result.PromptTokens} prompt tokens incl. BOS{(options.Prefill ? ", prefilled" : "")}){(result.StoppedOnBos ? ", stopped at BOS" : "")}"));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using KernelGen.Decoding;
+using KernelGen.Sampling;
 
 namespace KernelGen.Samples.Stories;
 
@@ -165,9 +166,9 @@ public sealed record StoryOptions
                     options = options with { Steps = steps };
                     break;
                 case "-t" or "--temperature":
-                    if (!TryParseFloat(value, out float temperature) || temperature < 0)
+                    if (!TryParseFloat(value, out float temperature) || temperature < 0 || (temperature > 0 && temperature < Sampler.MinTemperature))
                     {
-                        error = $"{name} must be a number of at least 0, not '{value}'.";
+                        error = $"{name} must be 0 (greedy) or a number of at least {Sampler.MinTemperature.ToString(CultureInfo.InvariantCulture)}, not '{value}'.";
                         return null;
                     }
 
