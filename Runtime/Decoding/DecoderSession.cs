@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 using KernelGen.Kernels;
 
@@ -94,6 +95,7 @@ public sealed class DecoderSession
     /// </summary>
     /// <param name="token">The input token id.</param>
     /// <param name="position">Its position: at most <see cref="Length"/> (earlier positions are overwritten) and below <see cref="ContextLength"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Forward(int token, int position)
     {
         var shape = _decoder.Shape;
@@ -145,6 +147,7 @@ public sealed class DecoderSession
     /// </summary>
     /// <param name="tokens">The tokens, at least one.</param>
     /// <param name="start">Position of the first: at most <see cref="Length"/>; the last must fall inside the context.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Prefill(ReadOnlySpan<int> tokens, int start)
     {
         var shape = _decoder.Shape;
@@ -183,6 +186,7 @@ public sealed class DecoderSession
         return _logits;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PrefillBlockOf(ReadOnlySpan<int> tokens, int start, PrefillBuffers block)
     {
         var shape = _decoder.Shape;
@@ -230,6 +234,7 @@ public sealed class DecoderSession
     }
 
     /// <summary>y[t] = W·x[t] (or +=) for each of the block's tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
     {
         for (int t = 0; t < count; t++)

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 using KernelGen.Sampling;
 using KernelGen.Tokenization;
@@ -132,6 +133,7 @@ public sealed class TextGenerator
     /// The rest of one step of run.c's loop, after the forward pass: advance, record
     /// <paramref name="next"/>, stop on BOS, otherwise print it and make it the current token.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(int next, Stream output)
     {
         _position++;

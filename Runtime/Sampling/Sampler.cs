@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace KernelGen.Sampling;
 
@@ -64,6 +65,7 @@ public sealed class Sampler
     /// Picks a token. At a temperature above 0 the logits are turned into probabilities in place,
     /// as in run.c.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Sample(Span<float> logits)
     {
         if (logits.Length != VocabSize)
@@ -87,6 +89,7 @@ public sealed class Sampler
     }
 
     /// <summary>The index of the largest value; the first one on ties (run.c's <c>sample_argmax</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         if (values.IsEmpty)
@@ -109,6 +112,7 @@ public sealed class Sampler
     }
 
     /// <summary>Softmax in place, in run.c's order: subtract the maximum, exponentiate, divide by the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(Span<float> values)
     {
         if (values.IsEmpty)
@@ -139,6 +143,7 @@ public sealed class Sampler
     }
 
     /// <summary>The first index whose running sum of probabilities passes <paramref name="coin"/> (run.c's <c>sample_mult</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int SampleMultinomial(ReadOnlySpan<float> probabilities, float coin)
     {
         float cdf = 0f;
@@ -159,6 +164,7 @@ public sealed class Sampler
     /// exceeds top-p, then draw among them in proportion to their probabilities. Tokens below
     /// (1 − top-p)/(n − 1) cannot be in the nucleus and are dropped before sorting.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int SampleTopP(ReadOnlySpan<float> probabilities, float coin)
     {
         int n = probabilities.Length;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace KernelGen.Threading;
@@ -55,6 +56,7 @@ public sealed class WorkerPool
     public int Workers { get; }
 
     /// <summary>Runs items 0..<paramref name="items"/>−1 of <paramref name="job"/> and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IParallelJob job, int items)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -102,6 +104,7 @@ public sealed class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Work(int worker)
     {
         // Read the run's fields between two reads of the generation: if a new run started in

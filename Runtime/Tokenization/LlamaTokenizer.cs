@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace KernelGen.Tokenization;
@@ -270,6 +271,7 @@ public sealed class LlamaTokenizer
     /// one-byte piece that is neither printable nor whitespace in the C locale prints nothing.
     /// </summary>
     /// <returns>The bytes to write; empty when nothing is printed. Valid until the tokenizer is collected.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Decode(int previous, int token)
     {
         var piece = Piece(token);
@@ -331,6 +333,7 @@ public sealed class LlamaTokenizer
     internal static bool IsPrintableOrSpace(byte b) => b is >= 0x20 and <= 0x7E or >= 0x09 and <= 0x0D;
 
     /// <summary>True for a piece that is exactly <c>&lt;0xHH&gt;</c> (hex digits of either case).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryParseByteToken(ReadOnlySpan<byte> piece, out byte value)
     {
         value = 0;
