@@ -20,7 +20,7 @@ namespace KernelGen.Decoding;
 /// not. Each token prints <see cref="LlamaTokenizer.Decode"/>(previous, next); a final "\n" ends
 /// the output. Everything is allocated in the constructor: a run from UTF-8 bytes allocates nothing.
 /// </remarks>
-public sealed class TextGenerator
+public sealed partial class TextGenerator
 {
     private readonly int[] _prompt;   // [context] the encoded prompt
     private readonly int[] _tokens;   // [context + 1] the tokens fed, then the last one produced

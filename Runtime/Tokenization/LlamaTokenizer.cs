@@ -295,6 +295,30 @@ public sealed class LlamaTokenizer
     }
 
     /// <summary>
+    /// The text bytes of <paramref name="token"/> after <paramref name="previous"/>, as
+    /// <see cref="Detokenize"/> gives them, for streaming text rather than printing like run.c:
+    /// BOS and EOS are empty, the space after BOS is dropped, a byte token is its raw byte (even one
+    /// that is half of a UTF-8 character), nothing is filtered.
+    /// </summary>
+    /// <returns>The bytes; valid until the tokenizer is collected.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public ReadOnlySpan<byte> DecodeText(int previous, int token)
+    {
+        if (token is BosId or EosId)
+        {
+            return default;
+        }
+
+        var piece = Piece(token);
+        if (previous == BosId && !piece.IsEmpty && piece[0] == (byte)' ')
+        {
+            piece = piece[1..];
+        }
+
+        return TryParseByteToken(piece, out byte value) ? EveryByte.AsSpan(value, 1) : piece;
+    }
+
+    /// <summary>
     /// The text <paramref name="tokens"/> stand for, with none of the printing filters: BOS and EOS
     /// are dropped, the space after BOS (the dummy prefix) is dropped, byte tokens become their byte.
     /// <c>Detokenize(Encode(text))</c> gives back <c>text</c>, byte for byte, valid UTF-8 or not.
