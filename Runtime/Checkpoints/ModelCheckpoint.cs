@@ -52,6 +52,12 @@ public sealed class ModelCheckpoint
     /// <summary>When <see cref="Tokenizer"/> is null, why: no vocabulary in the file, or one KernelGen cannot run.</summary>
     public string? TokenizerProblem { get; }
 
+    /// <summary>
+    /// The prompt template the file states (GGUF <c>tokenizer.chat_template</c>, a Jinja template), or
+    /// null. KernelGen does not run Jinja; KernelGen.Extensions.AI recognizes the common templates by it.
+    /// </summary>
+    public string? ChatTemplate { get; internal init; }
+
     /// <summary>What was read, for logs: "GGUF v3, 48 tensors (F16 → F32)".</summary>
     public string Description { get; }
 
