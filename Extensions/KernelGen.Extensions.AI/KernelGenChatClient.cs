@@ -51,8 +51,10 @@ public sealed class KernelGenChatClient : IChatClient
     /// <param name="checkpoint">The loaded model.</param>
     /// <param name="template">The prompt template; null to recognize the checkpoint's.</param>
     /// <param name="tokenizer">The tokenizer; null for the one the checkpoint embeds.</param>
+    /// <param name="pool">The threads the model runs on (<c>new WorkerPool(n)</c>); null for one per processor.</param>
     /// <exception cref="ArgumentException">No template was given and the checkpoint's is missing or not a known one; or there is no tokenizer.</exception>
-    public static KernelGenChatClient Create(Checkpoints.ModelCheckpoint checkpoint, ChatTemplate? template = null, Tokenization.LlamaTokenizer? tokenizer = null)
+    public static KernelGenChatClient Create(Checkpoints.ModelCheckpoint checkpoint, ChatTemplate? template = null, Tokenization.LlamaTokenizer? tokenizer = null,
+        Threading.WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         template ??= ChatTemplate.Recognize(checkpoint.ChatTemplate) ?? throw new ArgumentException(
@@ -61,8 +63,8 @@ public sealed class KernelGenChatClient : IChatClient
                 : $"The chat template of '{checkpoint.FilePath}' is none of ChatML, Llama 2 and Zephyr; name the one to use.", nameof(template));
         tokenizer ??= checkpoint.Tokenizer ?? throw new ArgumentException(
             $"'{checkpoint.FilePath}' embeds no tokenizer ({checkpoint.TokenizerProblem}); pass one.", nameof(tokenizer));
-        var kernels = KernelSelection.Create(checkpoint.Shape, KernelChoice.Generated, out _, checkpoint.LayerPatterns);
-        var session = new LlamaDecoder(checkpoint).CreateSession(kernels);
+        var kernels = KernelSelection.Create(checkpoint.Shape, KernelChoice.Generated, out _, checkpoint.LayerPatterns, pool);
+        var session = new LlamaDecoder(checkpoint).CreateSession(kernels, pool: pool);
         var generator = new TextGenerator(session, tokenizer, Sampling.Sampler.Greedy(checkpoint.Shape.Vocab));
         return new KernelGenChatClient(generator, template, System.IO.Path.GetFileNameWithoutExtension(checkpoint.FilePath));
     }

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 using KernelGen.Kernels;
+using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
 
@@ -34,10 +35,10 @@ public sealed class DecoderSession
     private readonly float[] _up;         // [hidden_dim] W3·n
     private readonly float[] _logits;     // [vocab]
     private readonly float _epsilon;      // the model's RMSNorm epsilon
-    private readonly ParallelMatrixVector _projection = new();  // large projections on every core
+    private readonly ParallelMatrixVector _projection;  // large projections on the pool's threads
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
-    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
+    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength, WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(kernels);
         var shape = decoder.Shape;
@@ -55,6 +56,7 @@ public sealed class DecoderSession
                 $"The context must hold 1..{Math.Min(shape.MaxSeqLen, kernelShape.MaxSeqLen)} positions (the model's seq_len {shape.MaxSeqLen}, the {kernels.Name} kernels' {kernelShape.MaxSeqLen}).");
         }
 
+        _projection = new ParallelMatrixVector(pool);
         _decoder = decoder;
         _epsilon = decoder.Settings.RmsNormEpsilon;
         Kernels = kernels;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using KernelGen.Kernels;
 using KernelGen.Patterns;
+using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
 
@@ -17,9 +18,12 @@ public static class KernelSelection
     /// <param name="choice">The kernels wanted.</param>
     /// <param name="fallbackReason">Why generated kernels were not used, when they were asked for; otherwise null.</param>
     /// <param name="layerPatterns">Each layer's attention pattern (for example a checkpoint's sliding window); null for dense everywhere.</param>
-    public static AttentionKernels Create(ModelShape shape, KernelChoice choice, out string? fallbackReason, IReadOnlyList<AttentionPattern>? layerPatterns = null)
+    /// <param name="pool">The threads the kernels run on; null for <see cref="WorkerPool.ForNewKernels"/> (by default one per processor).</param>
+    public static AttentionKernels Create(ModelShape shape, KernelChoice choice, out string? fallbackReason, IReadOnlyList<AttentionPattern>? layerPatterns = null,
+        WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        using var scope = pool is null ? null : WorkerPool.UseForNewKernels(pool);
         fallbackReason = null;
         switch (choice)
         {

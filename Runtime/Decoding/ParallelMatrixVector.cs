@@ -30,7 +30,7 @@ internal sealed unsafe class ParallelMatrixVector : IParallelJob
 
     public ParallelMatrixVector(WorkerPool? pool = null)
     {
-        _pool = pool ?? WorkerPool.Shared;
+        _pool = pool ?? WorkerPool.ForNewKernels;
     }
 
     /// <summary>y = W·x, or y += W·x when <paramref name="accumulate"/>; see <see cref="MatrixVector.Multiply"/>.</summary>

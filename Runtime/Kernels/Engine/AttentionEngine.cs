@@ -47,7 +47,7 @@ public sealed partial class AttentionEngine
     /// <param name="shape">The model shape.</param>
     /// <param name="queryTile">Positions per prefill tile.</param>
     /// <param name="maxSegments">Most segments or ranges one query or tile can produce.</param>
-    /// <param name="pool">Threads to run on; the shared pool when null.</param>
+    /// <param name="pool">Threads to run on; <see cref="WorkerPool.ForNewKernels"/> (by default the shared pool) when null.</param>
     public AttentionEngine(ModelShape shape, int queryTile, int maxSegments, WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -55,7 +55,7 @@ public sealed partial class AttentionEngine
         _shape = shape;
         QueryTile = queryTile;
         _scale = 1f / MathF.Sqrt(shape.HeadDim);
-        _pool = pool ?? WorkerPool.Shared;
+        _pool = pool ?? WorkerPool.ForNewKernels;
         _scratch = new AttentionScratch[_pool.Workers];
         for (int worker = 0; worker < _scratch.Length; worker++)
         {
