@@ -52,9 +52,10 @@ public sealed class KernelGenChatClient : IChatClient
     /// <param name="template">The prompt template; null to recognize the checkpoint's.</param>
     /// <param name="tokenizer">The tokenizer; null for the one the checkpoint embeds.</param>
     /// <param name="pool">The threads the model runs on (<c>new WorkerPool(n)</c>); null for one per processor.</param>
+    /// <param name="logger">Receives the kernel-selection events; null logs nothing.</param>
     /// <exception cref="ArgumentException">No template was given and the checkpoint's is missing or not a known one; or there is no tokenizer.</exception>
     public static KernelGenChatClient Create(Checkpoints.ModelCheckpoint checkpoint, ChatTemplate? template = null, Tokenization.LlamaTokenizer? tokenizer = null,
-        Threading.WorkerPool? pool = null)
+        Threading.WorkerPool? pool = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         template ??= ChatTemplate.Recognize(checkpoint.ChatTemplate) ?? throw new ArgumentException(
@@ -63,7 +64,7 @@ public sealed class KernelGenChatClient : IChatClient
                 : $"The chat template of '{checkpoint.FilePath}' is none of ChatML, Llama 2 and Zephyr; name the one to use.", nameof(template));
         tokenizer ??= checkpoint.Tokenizer ?? throw new ArgumentException(
             $"'{checkpoint.FilePath}' embeds no tokenizer ({checkpoint.TokenizerProblem}); pass one.", nameof(tokenizer));
-        var kernels = KernelSelection.Create(checkpoint.Shape, KernelChoice.Generated, out _, checkpoint.LayerPatterns, pool);
+        var kernels = KernelSelection.Create(checkpoint.Shape, KernelChoice.Generated, out _, checkpoint.LayerPatterns, pool, logger);
         var session = new LlamaDecoder(checkpoint).CreateSession(kernels, pool: pool);
         var generator = new TextGenerator(session, tokenizer, Sampling.Sampler.Greedy(checkpoint.Shape.Vocab));
         return new KernelGenChatClient(generator, template, System.IO.Path.GetFileNameWithoutExtension(checkpoint.FilePath));
