@@ -160,6 +160,26 @@ public sealed class GenerationApiTests
     }
 
     [Fact]
+    public void ACharacterInByteTokensStreamsWholeWhereRunCPrintsNothing()
+    {
+        // "€" is E2 82 AC: three byte tokens in stories260K's vocabulary (<0xE2> is id 3 + 0xE2).
+        int[] euro = [LlamaTokenizer.ByteFallbackOffset + 0xE2, LlamaTokenizer.ByteFallbackOffset + 0x82, LlamaTokenizer.ByteFallbackOffset + 0xAC];
+        Assert.Equal("<0xE2>"u8.ToArray(), Tokenizer.Piece(euro[0]).ToArray());
+        Assert.True(Tokenizer.Decode(5, euro[0]).IsEmpty);   // run.c's printing drops a lone non-printable byte
+
+        var text = new TextHoldback([]);
+        var released = new List<string>();
+        int previous = 5;
+        foreach (int token in euro)
+        {
+            released.Add(Encoding.UTF8.GetString(text.Add(Tokenizer.DecodeText(previous, token), final: false, out _)));
+            previous = token;
+        }
+
+        Assert.Equal(["", "", "€"], released);
+    }
+
+    [Fact]
     public void TopKDrawsOnlyAmongTheLikeliestTokens()
     {
         var sampler = new OptionsSampler(8, temperature: 1f, topP: 0f, topK: 3, seed: 5);
