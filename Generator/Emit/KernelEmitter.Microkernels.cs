@@ -91,6 +91,7 @@ internal static partial class KernelEmitter
         var walk = new DimensionWalk(path);
         string d = Invariant($"{plan.HeadDim}");
         w.Line("/// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>");
+        EmitFullyOptimized(w);
         using (w.Block("public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)"))
         {
             w.Line("int r = 0;");
@@ -219,6 +220,7 @@ internal static partial class KernelEmitter
     private static void EmitAccumulate(SourceWriter w, KernelPlan plan, SimdPath path)
     {
         w.Line("/// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>");
+        EmitFullyOptimized(w);
         using (w.Block("public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)"))
         {
             string d = Invariant($"{plan.HeadDim}");
@@ -342,6 +344,7 @@ internal static partial class KernelEmitter
     {
         string d = Invariant($"{plan.HeadDim}");
         w.Line("/// <summary>Scores, one pair at a time (the scalar fallback).</summary>");
+        EmitFullyOptimized(w);
         using (w.Block("public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)"))
         {
             using (w.Block("for (int r = 0; r < rows; r++)"))
@@ -355,6 +358,7 @@ internal static partial class KernelEmitter
 
         w.Line();
         w.Line("/// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>");
+        EmitFullyOptimized(w);
         using (w.Block("public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)"))
         {
             using (w.Block("for (int r = 0; r < rows; r++)"))

@@ -13,6 +13,7 @@ internal static partial class KernelEmitter
     private static void EmitLayerDispatch(SourceWriter w, KernelPlan plan, string kernel, string parameters, string arguments)
     {
         w.Line("/// <summary>" + kernel + " on one SIMD path: each layer runs the engine with its pattern.</summary>");
+        EmitFullyOptimized(w);
         w.Line("private void " + kernel + "<TMicro>(in TMicro micro, " + parameters + ")");
         w.Line("    where TMicro : struct, IAttentionMicrokernels");
         using (w.Block())

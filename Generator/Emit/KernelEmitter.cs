@@ -265,6 +265,7 @@ internal static partial class KernelEmitter
     private static void EmitSimdDispatch(SourceWriter w, KernelPlan plan, string kernel, string signature, string arguments)
     {
         w.Line("/// <inheritdoc />");
+        EmitFullyOptimized(w);
         using (w.Block("protected override void " + signature))
         {
             w.Line("// Path is a constant to the optimizing JIT: only one case survives compilation.");
@@ -279,6 +280,15 @@ internal static partial class KernelEmitter
             }
         }
     }
+
+    /// <summary>
+    /// Marks the next method for full optimization on its first call. A whole story takes
+    /// milliseconds, too short for tiered compilation to replace tier-0 code, so without it a
+    /// consumer's default build runs unoptimized kernels; static readonly fields still fold, since
+    /// the method is compiled after the classes holding them are initialized.
+    /// </summary>
+    private static void EmitFullyOptimized(SourceWriter w) =>
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
 
     private static void EmitNumbers(SourceWriter w, string declaration, IReadOnlyList<int> numbers)
     {

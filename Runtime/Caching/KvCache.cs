@@ -115,6 +115,7 @@ public sealed class KvCache
     /// <paramref name="start"/>; <paramref name="keys"/> and <paramref name="values"/> are
     /// <c>[count][KvHeads * HeadDim]</c>, as the projections produce them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(int layer, int start, int count, ReadOnlySpan<float> keys, ReadOnlySpan<float> values)
     {
         CheckAppend(layer, start, count);
@@ -145,6 +146,7 @@ public sealed class KvCache
     /// <paramref name="layer"/>: no gap after what is cached (a gap would leave unwritten keys to
     /// attend to), and room for them in a dense layer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CheckAppend(int layer, int start, int count)
     {
         if ((uint)layer >= (uint)Layers)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace KernelGen.Caching;
 
@@ -80,6 +81,7 @@ public readonly record struct KvCacheLayout
     /// into runs of contiguous slots (three at most: sinks, ring, wrapped ring). Returns how many
     /// runs it wrote; each run is (first slot, first position, length).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int ToSlotRuns(int position, int count, Span<(int Slot, int Position, int Count)> runs)
     {
         if (count <= 0)

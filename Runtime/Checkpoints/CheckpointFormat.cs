@@ -1,6 +1,6 @@
 namespace KernelGen.Checkpoints;
 
-/// <summary>The file formats <see cref="ModelCheckpoint.Load"/> reads.</summary>
+/// <summary>The file formats <see cref="ModelCheckpoint.Load(string)"/> reads.</summary>
 public enum CheckpointFormat
 {
     /// <summary>llama2.c's legacy ("version 0") <c>.bin</c>: a 28-byte header and float32 tensors.</summary>

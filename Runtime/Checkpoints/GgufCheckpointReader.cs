@@ -121,7 +121,10 @@ internal static class GgufCheckpointReader
         string types = string.Join("/", used.Select(t => t.ToString()).Order(StringComparer.Ordinal));
         string description = string.Create(CultureInfo.InvariantCulture,
             $"GGUF v{file.Version}, {file.Tensors.Count} tensors ({types}{(used.Any(t => t != GgufTensorType.F32) ? " widened to F32" : "")})");
-        return new ModelCheckpoint(path, CheckpointFormat.Gguf, weights, settings, tokenizer, problem, description);
+        return new ModelCheckpoint(path, CheckpointFormat.Gguf, weights, settings, tokenizer, problem, description)
+        {
+            ChatTemplate = metadata.String("tokenizer.chat_template", required: false),
+        };
     }
 
     /// <summary>The embedded SentencePiece ("llama") vocabulary, or null with the reason it cannot be used.</summary>

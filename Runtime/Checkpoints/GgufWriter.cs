@@ -44,7 +44,9 @@ public static class GgufWriter
     /// <param name="tokenizer">The vocabulary to embed; its size must be the model's.</param>
     /// <param name="type">The tensors' element type: F32 (exact), F16 or BF16 (rounded to nearest even).</param>
     /// <param name="name">The model's name (<c>general.name</c>).</param>
-    public static void Write(string path, LlamaWeights weights, DecoderSettings settings, LlamaTokenizer tokenizer, GgufTensorType type = GgufTensorType.F32, string name = "kernelgen-export")
+    /// <param name="chatTemplate">A prompt template to store as <c>tokenizer.chat_template</c>, or null for none.</param>
+    public static void Write(string path, LlamaWeights weights, DecoderSettings settings, LlamaTokenizer tokenizer, GgufTensorType type = GgufTensorType.F32, string name = "kernelgen-export",
+        string? chatTemplate = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(weights);
@@ -59,7 +61,7 @@ public static class GgufWriter
         var tensors = OrderedTensors(shape, weights.SharedClassifier);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
         using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
-        var metadata = Metadata(shape, settings, tokenizer, type, name);
+        var metadata = Metadata(shape, settings, tokenizer, type, name, chatTemplate);
 
         writer.Write(GgufFile.Magic);
         writer.Write(3u);
@@ -136,7 +138,7 @@ public static class GgufWriter
         return ordered;
     }
 
-    private static List<(string Key, Action<BinaryWriter> Write)> Metadata(ModelShape shape, DecoderSettings settings, LlamaTokenizer tokenizer, GgufTensorType type, string name)
+    private static List<(string Key, Action<BinaryWriter> Write)> Metadata(ModelShape shape, DecoderSettings settings, LlamaTokenizer tokenizer, GgufTensorType type, string name, string? chatTemplate)
     {
         int vocab = tokenizer.VocabSize;
         var tokens = new string[vocab];
@@ -181,6 +183,11 @@ public static class GgufWriter
             ("tokenizer.ggml.add_bos_token", w => WriteBool(w, true)),
             ("tokenizer.ggml.add_eos_token", w => WriteBool(w, false)),
         };
+        if (chatTemplate is not null)
+        {
+            pairs.Add(("tokenizer.chat_template", w => WriteStringValue(w, chatTemplate)));
+        }
+
         if (settings.SlidingWindow > 0)
         {
             pairs.Add(("llama.attention.sliding_window", w => WriteUInt32(w, (uint)settings.SlidingWindow)));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace KernelGen.Checkpoints;
 
@@ -182,6 +183,7 @@ public sealed class LlamaWeights
 
     private ReadOnlySpan<float> Slice(int offset, long length) => _payload.AsSpan(offset, (int)length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<float> Layer(int offset, int layer, int perLayer)
     {
         if ((uint)layer >= (uint)Shape.Layers)

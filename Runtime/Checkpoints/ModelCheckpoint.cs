@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using KernelGen.Decoding;
+using KernelGen.Logging;
 using KernelGen.Patterns;
 using KernelGen.Tokenization;
+using Microsoft.Extensions.Logging;
 
 namespace KernelGen.Checkpoints;
 
@@ -12,7 +15,7 @@ namespace KernelGen.Checkpoints;
 /// decoder runs, the decoder settings the file states, and the tokenizer when the file embeds one.
 /// </summary>
 /// <remarks>
-/// <see cref="Load"/> recognizes the format: a folder is a Hugging Face safetensors checkpoint
+/// <see cref="Load(string)"/> recognizes the format: a folder is a Hugging Face safetensors checkpoint
 /// (<c>config.json</c> beside <c>model.safetensors</c> or its shards), a file that starts with
 /// "GGUF" or is named <c>*.gguf</c> is GGUF, a <c>.safetensors</c> file is safetensors with the <c>config.json</c> beside it,
 /// anything else is a llama2.c legacy checkpoint. Every format is read into the same float32
@@ -52,6 +55,12 @@ public sealed class ModelCheckpoint
     /// <summary>When <see cref="Tokenizer"/> is null, why: no vocabulary in the file, or one KernelGen cannot run.</summary>
     public string? TokenizerProblem { get; }
 
+    /// <summary>
+    /// The prompt template the file states (GGUF <c>tokenizer.chat_template</c>, a Jinja template), or
+    /// null. KernelGen does not run Jinja; KernelGen.Extensions.AI recognizes the common templates by it.
+    /// </summary>
+    public string? ChatTemplate { get; internal init; }
+
     /// <summary>What was read, for logs: "GGUF v3, 48 tensors (F16 → F32)".</summary>
     public string Description { get; }
 
@@ -60,7 +69,29 @@ public sealed class ModelCheckpoint
 
     /// <summary>Reads the checkpoint at <paramref name="path"/>, recognizing its format (see the remarks).</summary>
     /// <exception cref="CheckpointException">The file or folder is missing, unreadable or invalid; the message names the file and the key, field or tensor.</exception>
-    public static ModelCheckpoint Load(string path)
+    public static ModelCheckpoint Load(string path) => Load(path, logger: null);
+
+    /// <summary>Reads the checkpoint at <paramref name="path"/> as <see cref="Load(string)"/> does, and logs what was read and how long it took.</summary>
+    /// <param name="path">The file or folder.</param>
+    /// <param name="logger">Receives one Information event (<c>CheckpointLoaded</c>), plus <c>NoEmbeddedTokenizer</c> for a GGUF file whose vocabulary cannot be used; null logs nothing.</param>
+    /// <exception cref="CheckpointException">The file or folder is missing, unreadable or invalid; the message names the file and the key, field or tensor.</exception>
+    public static ModelCheckpoint Load(string path, ILogger? logger)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var checkpoint = LoadAnyFormat(path);
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            KernelGenLog.CheckpointLoaded(logger, checkpoint.Format.ToString(), path, Stopwatch.GetElapsedTime(start).TotalMilliseconds, checkpoint.Shape, checkpoint.Description);
+            if (checkpoint.Format == CheckpointFormat.Gguf && checkpoint.Tokenizer is null && checkpoint.TokenizerProblem is { } problem)
+            {
+                KernelGenLog.NoEmbeddedTokenizer(logger, path, problem);
+            }
+        }
+
+        return checkpoint;
+    }
+
+    private static ModelCheckpoint LoadAnyFormat(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))

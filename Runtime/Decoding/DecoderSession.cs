@@ -1,6 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 using KernelGen.Kernels;
+using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
 
@@ -33,10 +35,10 @@ public sealed class DecoderSession
     private readonly float[] _up;         // [hidden_dim] W3·n
     private readonly float[] _logits;     // [vocab]
     private readonly float _epsilon;      // the model's RMSNorm epsilon
-    private readonly ParallelMatrixVector _projection = new();  // large projections on every core
+    private readonly ParallelMatrixVector _projection;  // large projections on the pool's threads
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
-    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
+    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength, WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(kernels);
         var shape = decoder.Shape;
@@ -54,6 +56,7 @@ public sealed class DecoderSession
                 $"The context must hold 1..{Math.Min(shape.MaxSeqLen, kernelShape.MaxSeqLen)} positions (the model's seq_len {shape.MaxSeqLen}, the {kernels.Name} kernels' {kernelShape.MaxSeqLen}).");
         }
 
+        _projection = new ParallelMatrixVector(pool);
         _decoder = decoder;
         _epsilon = decoder.Settings.RmsNormEpsilon;
         Kernels = kernels;
@@ -94,6 +97,7 @@ public sealed class DecoderSession
     /// </summary>
     /// <param name="token">The input token id.</param>
     /// <param name="position">Its position: at most <see cref="Length"/> (earlier positions are overwritten) and below <see cref="ContextLength"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Forward(int token, int position)
     {
         var shape = _decoder.Shape;
@@ -145,6 +149,7 @@ public sealed class DecoderSession
     /// </summary>
     /// <param name="tokens">The tokens, at least one.</param>
     /// <param name="start">Position of the first: at most <see cref="Length"/>; the last must fall inside the context.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<float> Prefill(ReadOnlySpan<int> tokens, int start)
     {
         var shape = _decoder.Shape;
@@ -183,6 +188,7 @@ public sealed class DecoderSession
         return _logits;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PrefillBlockOf(ReadOnlySpan<int> tokens, int start, PrefillBuffers block)
     {
         var shape = _decoder.Shape;
@@ -230,6 +236,7 @@ public sealed class DecoderSession
     }
 
     /// <summary>y[t] = W·x[t] (or +=) for each of the block's tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
     {
         for (int t = 0; t < count; t++)

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
 using KernelGen.Kernels;
+using KernelGen.Logging;
 using KernelGen.Patterns;
+using KernelGen.Threading;
+using Microsoft.Extensions.Logging;
 
 namespace KernelGen.Decoding;
 
@@ -17,9 +20,32 @@ public static class KernelSelection
     /// <param name="choice">The kernels wanted.</param>
     /// <param name="fallbackReason">Why generated kernels were not used, when they were asked for; otherwise null.</param>
     /// <param name="layerPatterns">Each layer's attention pattern (for example a checkpoint's sliding window); null for dense everywhere.</param>
-    public static AttentionKernels Create(ModelShape shape, KernelChoice choice, out string? fallbackReason, IReadOnlyList<AttentionPattern>? layerPatterns = null)
+    /// <param name="pool">The threads the kernels run on; null for <see cref="WorkerPool.ForNewKernels"/> (by default one per processor).</param>
+    /// <param name="logger">Receives <c>KernelsSelected</c> (Information: which kernels, which SIMD path) and <c>GeneratedKernelsNotUsed</c> (Warning, with the reason); null logs nothing.</param>
+    public static AttentionKernels Create(ModelShape shape, KernelChoice choice, out string? fallbackReason, IReadOnlyList<AttentionPattern>? layerPatterns = null,
+        WorkerPool? pool = null, ILogger? logger = null)
+    {
+        var kernels = CreateCore(shape, choice, out fallbackReason, layerPatterns, pool);
+        if (logger is not null)
+        {
+            if (fallbackReason is not null)
+            {
+                KernelGenLog.GeneratedKernelsNotUsed(logger, shape, fallbackReason);
+            }
+
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                KernelGenLog.KernelsSelected(logger, shape, kernels.Name, kernels.Description);
+            }
+        }
+
+        return kernels;
+    }
+
+    private static AttentionKernels CreateCore(ModelShape shape, KernelChoice choice, out string? fallbackReason, IReadOnlyList<AttentionPattern>? layerPatterns, WorkerPool? pool)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        using var scope = pool is null ? null : WorkerPool.UseForNewKernels(pool);
         fallbackReason = null;
         switch (choice)
         {

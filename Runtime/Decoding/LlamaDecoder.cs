@@ -1,6 +1,7 @@
 using System;
 using KernelGen.Checkpoints;
 using KernelGen.Kernels;
+using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
 
@@ -52,6 +53,10 @@ public sealed class LlamaDecoder
     /// </summary>
     /// <param name="kernels">The attention kernels to run; their shape must match the model's attention geometry. The session owns them from now on.</param>
     /// <param name="contextLength">Positions the session holds; defaults to the model's <c>seq_len</c>.</param>
-    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null) =>
-        new(this, kernels, contextLength ?? Shape.MaxSeqLen);
+    /// <param name="pool">
+    /// The threads large projections run on; null for <see cref="WorkerPool.ForNewKernels"/> (by default one per
+    /// processor). Give the kernels the same pool (<see cref="KernelSelection.Create"/>) to set the thread count of the whole model.
+    /// </param>
+    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null, WorkerPool? pool = null) =>
+        new(this, kernels, contextLength ?? Shape.MaxSeqLen, pool);
 }

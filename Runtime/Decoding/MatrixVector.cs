@@ -26,6 +26,7 @@ internal static class MatrixVector
     /// <param name="x">The input vector.</param>
     /// <param name="y">The output vector; must not overlap <paramref name="x"/>.</param>
     /// <param name="accumulate">Add to y instead of overwriting it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(ReadOnlySpan<float> matrix, ReadOnlySpan<float> x, Span<float> y, bool accumulate = false)
     {
         int rows = y.Length, cols = x.Length;
@@ -58,6 +59,7 @@ internal static class MatrixVector
     }
 
     /// <summary>Vector512 columns; needs <paramref name="cols"/> ≥ 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply512(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
     {
         int r = 0;
@@ -96,6 +98,7 @@ internal static class MatrixVector
     }
 
     /// <summary>Vector256 columns; needs <paramref name="cols"/> ≥ 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply256(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
     {
         int r = 0;
@@ -126,6 +129,7 @@ internal static class MatrixVector
     }
 
     /// <summary>Vector128 columns; needs <paramref name="cols"/> ≥ 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply128(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
     {
         int r = 0;
@@ -157,6 +161,7 @@ internal static class MatrixVector
     }
 
     /// <summary>No vectors at all: the path a machine without SIMD takes, and the shape of every other path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyScalar(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
     {
         for (int r = 0; r < rows; r++)
@@ -215,6 +220,7 @@ internal static class MatrixVector
     }
 
     /// <summary>Rows <paramref name="from"/>..rows−1, one at a time (the rows left over after blocks of four).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyRemainingRows(ref float w, ref float x, ref float y, int from, int rows, int cols, bool accumulate)
     {
         for (int r = from; r < rows; r++)

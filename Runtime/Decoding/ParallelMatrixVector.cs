@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
@@ -29,10 +30,11 @@ internal sealed unsafe class ParallelMatrixVector : IParallelJob
 
     public ParallelMatrixVector(WorkerPool? pool = null)
     {
-        _pool = pool ?? WorkerPool.Shared;
+        _pool = pool ?? WorkerPool.ForNewKernels;
     }
 
     /// <summary>y = W·x, or y += W·x when <paramref name="accumulate"/>; see <see cref="MatrixVector.Multiply"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(ReadOnlySpan<float> matrix, ReadOnlySpan<float> x, Span<float> y, bool accumulate = false)
     {
         int rows = y.Length, columns = x.Length;
@@ -64,6 +66,7 @@ internal sealed unsafe class ParallelMatrixVector : IParallelJob
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int item, int worker)
     {
         int first = item * _rowsPerItem;

@@ -19,6 +19,7 @@ internal static class RmsNorm
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> output) => Apply(x, weight, output, Epsilon);
 
     /// <summary>Normalizes <paramref name="x"/> into <paramref name="output"/> (which may be <paramref name="x"/> itself) with <paramref name="epsilon"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> output, float epsilon)
     {
         int n = x.Length;

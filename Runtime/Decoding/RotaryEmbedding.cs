@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace KernelGen.Decoding;
 
@@ -56,6 +57,7 @@ internal sealed class RotaryEmbedding
     public int Positions { get; }
 
     /// <summary>Rotates every head of <paramref name="query"/> and of <paramref name="key"/> in place for <paramref name="position"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(Span<float> query, Span<float> key, int position)
     {
         var cos = _cos.AsSpan(position * _pairs, _pairs);
@@ -72,6 +74,7 @@ internal sealed class RotaryEmbedding
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RotateInterleaved(Span<float> vector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
         for (int head = 0; head + _headDim <= vector.Length; head += _headDim)
@@ -88,6 +91,7 @@ internal sealed class RotaryEmbedding
     }
 
     /// <summary>Hugging Face's <c>q·cos + rotate_half(q)·sin</c> with <c>rotate_half(x) = [−x₂, x₁]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RotateHalf(Span<float> vector, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
         for (int head = 0; head + _headDim <= vector.Length; head += _headDim)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -11,6 +12,7 @@ namespace KernelGen.Decoding;
 internal static class SwiGlu
 {
     /// <summary>Replaces <paramref name="gate"/> by silu(gate) · <paramref name="up"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Span<float> gate, ReadOnlySpan<float> up)
     {
         int n = gate.Length;

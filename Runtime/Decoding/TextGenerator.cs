@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 using KernelGen.Sampling;
 using KernelGen.Tokenization;
@@ -19,7 +20,7 @@ namespace KernelGen.Decoding;
 /// not. Each token prints <see cref="LlamaTokenizer.Decode"/>(previous, next); a final "\n" ends
 /// the output. Everything is allocated in the constructor: a run from UTF-8 bytes allocates nothing.
 /// </remarks>
-public sealed class TextGenerator
+public sealed partial class TextGenerator
 {
     private readonly int[] _prompt;   // [context] the encoded prompt
     private readonly int[] _tokens;   // [context + 1] the tokens fed, then the last one produced
@@ -132,6 +133,7 @@ public sealed class TextGenerator
     /// The rest of one step of run.c's loop, after the forward pass: advance, record
     /// <paramref name="next"/>, stop on BOS, otherwise print it and make it the current token.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(int next, Stream output)
     {
         _position++;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using KernelGen.Caching;
 using KernelGen.Patterns;
@@ -128,6 +129,7 @@ public abstract class AttentionKernels
     /// <param name="key"><c>[KvHeads][HeadDim]</c>, rotary embedding already applied.</param>
     /// <param name="value"><c>[KvHeads][HeadDim]</c>.</param>
     /// <param name="output"><c>[Heads][HeadDim]</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode(KvCache cache, int layer, int position,
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
     {
@@ -157,6 +159,7 @@ public abstract class AttentionKernels
     /// <param name="key"><c>[count][KvHeads][HeadDim]</c>.</param>
     /// <param name="value"><c>[count][KvHeads][HeadDim]</c>.</param>
     /// <param name="output"><c>[count][Heads][HeadDim]</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Prefill(KvCache cache, int layer, int start, int count,
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
     {
@@ -201,6 +204,7 @@ public abstract class AttentionKernels
     /// <summary>Prefill with arguments already checked and the block's keys/values already in the cache.</summary>
     protected abstract void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckCall(KvCache cache, int layer, int start, int count,
         ReadOnlySpan<float> query, ReadOnlySpan<float> key, ReadOnlySpan<float> value, Span<float> output)
     {

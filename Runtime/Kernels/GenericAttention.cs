@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 using KernelGen.Kernels.Engine;
 using KernelGen.Patterns;
@@ -42,10 +43,12 @@ public sealed class GenericAttention : AttentionKernels
     public static int QueryTileFor(int groupSize) => Math.Max(1, Math.Min(32, 64 / groupSize));
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output) =>
         _engine.Decode(_micro, new LayerKeyPattern(_layers[layer]), cache, layer, position, query, output);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output) =>
         _engine.Prefill(_micro, new LayerKeyPattern(_layers[layer]), cache, layer, start, count, query, output);
 }

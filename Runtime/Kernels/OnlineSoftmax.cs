@@ -22,6 +22,7 @@ public static class OnlineSoftmax
     /// <param name="runningMax">m: the largest score seen so far in this row (−∞ before the first block).</param>
     /// <param name="runningSum">l: the sum of exp(s − m) over the scores seen so far.</param>
     /// <returns><c>exp(m_old − m_new)</c>: 1 when the maximum did not change, 0 for the first block.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Update(Span<float> scores, ref float runningMax, ref float runningSum)
     {
         float blockMax = Max(scores);
@@ -41,6 +42,7 @@ public static class OnlineSoftmax
     }
 
     /// <summary>The largest element of <paramref name="values"/> (−∞ when empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(ReadOnlySpan<float> values)
     {
         ref float start = ref MemoryMarshal.GetReference(values);
@@ -89,6 +91,7 @@ public static class OnlineSoftmax
     }
 
     /// <summary>Replaces each x by exp(x − <paramref name="shift"/>) and returns their sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftedInPlace(Span<float> values, float shift)
     {
         ref float start = ref MemoryMarshal.GetReference(values);

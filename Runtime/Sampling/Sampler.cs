@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace KernelGen.Sampling;
 
@@ -71,6 +72,7 @@ public sealed class Sampler
     /// Picks a token. At a temperature above 0 the logits are turned into probabilities in place,
     /// as in run.c.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Sample(Span<float> logits)
     {
         if (logits.Length != VocabSize)
@@ -97,6 +99,7 @@ public sealed class Sampler
     }
 
     /// <summary>The index of the largest value; the first one on ties (run.c's <c>sample_argmax</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         if (values.IsEmpty)
@@ -119,6 +122,7 @@ public sealed class Sampler
     }
 
     /// <summary>Softmax in place, in run.c's order: subtract the maximum, exponentiate, divide by the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(Span<float> values)
     {
         if (values.IsEmpty)
@@ -149,6 +153,7 @@ public sealed class Sampler
     }
 
     /// <summary>The first index whose running sum of probabilities passes <paramref name="coin"/> (run.c's <c>sample_mult</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int SampleMultinomial(ReadOnlySpan<float> probabilities, float coin)
     {
         float cdf = 0f;
@@ -169,6 +174,7 @@ public sealed class Sampler
     /// exceeds top-p, then draw among them in proportion to their probabilities. Tokens below
     /// (1 − top-p)/(n − 1) cannot be in the nucleus and are dropped before sorting.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int SampleTopP(ReadOnlySpan<float> probabilities, float coin)
     {
         int n = probabilities.Length;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace KernelGen.Threading;
@@ -51,10 +52,55 @@ public sealed class WorkerPool
     /// <summary>The pool shared by all kernels: one thread per processor, the caller's included.</summary>
     public static WorkerPool Shared => SharedPool.Value;
 
+    [ThreadStatic]
+    private static WorkerPool? t_forNewKernels;
+
+    /// <summary>
+    /// The pool that kernels and sessions created on this thread now run on when given none:
+    /// the one of the innermost <see cref="UseForNewKernels"/> scope, else <see cref="Shared"/>.
+    /// </summary>
+    public static WorkerPool ForNewKernels => t_forNewKernels ?? Shared;
+
+    /// <summary>
+    /// Until the returned scope is disposed, kernels created on this thread without an explicit pool
+    /// (a generated <c>CreateKernels()</c>, <see cref="Kernels.GenericAttention"/>) run on <paramref name="pool"/>.
+    /// This is how a thread count reaches generated kernels, whose factory takes no arguments.
+    /// </summary>
+    /// <example><code>
+    /// var pool = new WorkerPool(4);
+    /// AttentionKernels kernels;
+    /// using (WorkerPool.UseForNewKernels(pool))
+    /// {
+    ///     kernels = MyModel.CreateKernels();
+    /// }
+    /// </code></example>
+    public static IDisposable UseForNewKernels(WorkerPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var scope = new Scope(t_forNewKernels);
+        t_forNewKernels = pool;
+        return scope;
+    }
+
+    private sealed class Scope(WorkerPool? previous) : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                t_forNewKernels = previous;
+            }
+        }
+    }
+
     /// <summary>Threads a run uses, the caller's included.</summary>
     public int Workers { get; }
 
     /// <summary>Runs items 0..<paramref name="items"/>−1 of <paramref name="job"/> and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IParallelJob job, int items)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -102,6 +148,7 @@ public sealed class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Work(int worker)
     {
         // Read the run's fields between two reads of the generation: if a new run started in

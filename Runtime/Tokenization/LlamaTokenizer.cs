@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 using KernelGen.Checkpoints;
 
@@ -283,6 +284,7 @@ public sealed class LlamaTokenizer
     /// one-byte piece that is neither printable nor whitespace in the C locale prints nothing.
     /// </summary>
     /// <returns>The bytes to write; empty when nothing is printed. Valid until the tokenizer is collected.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Decode(int previous, int token)
     {
         var piece = Piece(token);
@@ -303,6 +305,30 @@ public sealed class LlamaTokenizer
         }
 
         return piece.Length == 1 && !IsPrintableOrSpace(piece[0]) ? default : piece;
+    }
+
+    /// <summary>
+    /// The text bytes of <paramref name="token"/> after <paramref name="previous"/>, as
+    /// <see cref="Detokenize"/> gives them, for streaming text rather than printing like run.c:
+    /// BOS and EOS are empty, the space after BOS is dropped, a byte token is its raw byte (even one
+    /// that is half of a UTF-8 character), nothing is filtered.
+    /// </summary>
+    /// <returns>The bytes; valid until the tokenizer is collected.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public ReadOnlySpan<byte> DecodeText(int previous, int token)
+    {
+        if (token is BosId or EosId)
+        {
+            return default;
+        }
+
+        var piece = Piece(token);
+        if (previous == BosId && !piece.IsEmpty && piece[0] == (byte)' ')
+        {
+            piece = piece[1..];
+        }
+
+        return TryParseByteToken(piece, out byte value) ? EveryByte.AsSpan(value, 1) : piece;
     }
 
     /// <summary>
@@ -344,6 +370,7 @@ public sealed class LlamaTokenizer
     internal static bool IsPrintableOrSpace(byte b) => b is >= 0x20 and <= 0x7E or >= 0x09 and <= 0x0D;
 
     /// <summary>True for a piece that is exactly <c>&lt;0xHH&gt;</c> (hex digits of either case).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TryParseByteToken(ReadOnlySpan<byte> piece, out byte value)
     {
         value = 0;

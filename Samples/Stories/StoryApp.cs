@@ -7,6 +7,7 @@ using System.Text;
 using KernelGen.Checkpoints;
 using KernelGen.Decoding;
 using KernelGen.Sampling;
+using KernelGen.Threading;
 using KernelGen.Tokenization;
 
 namespace KernelGen.Samples.Stories;
@@ -17,8 +18,11 @@ public static class StoryApp
     /// <summary>Exit code for a bad command line.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Exit code for a run that failed (a missing or invalid file, a prompt too long).</summary>
-    public const int RunError = 1;
+    /// <summary>Exit code for a run that could not start: a missing or malformed checkpoint or tokenizer, a prompt too long (the same code as a bad command line: the input was wrong).</summary>
+    public const int RunError = 2;
+
+    /// <summary>Exit code when the story could not be written (stdout closed or full).</summary>
+    public const int OutputError = 1;
 
     /// <summary>
     /// Exit code for an error KernelGen did not expect (a bug): the same code as a bad command line,
@@ -33,7 +37,7 @@ public static class StoryApp
     public static string DefaultTokenizerPath => Path.Combine(AppContext.BaseDirectory, "models", "tok512.bin");
 
     /// <summary>Runs the CLI. The story goes to <paramref name="stdout"/> as raw bytes; reports and errors go to <paramref name="stderr"/>.</summary>
-    /// <returns>0 on success, <see cref="UsageError"/> for a bad command line, <see cref="RunError"/> when the run failed.</returns>
+    /// <returns>0 on success, <see cref="UsageError"/> for a bad command line, <see cref="RunError"/> for a bad checkpoint, tokenizer or prompt, <see cref="OutputError"/> when the story could not be written.</returns>
     public static int Run(IReadOnlyList<string> args, Stream stdout, TextWriter stderr) => Run(args, null, stdout, stderr);
 
     /// <summary>
@@ -45,7 +49,7 @@ public static class StoryApp
     /// <param name="rawArgs">The same arguments as bytes (<see cref="CommandLineBytes.Read"/>), or null to encode the strings as UTF-8.</param>
     /// <param name="stdout">Receives the story as raw bytes.</param>
     /// <param name="stderr">Receives reports and errors.</param>
-    /// <returns>0 on success, <see cref="UsageError"/> for a bad command line, <see cref="RunError"/> when the run failed, <see cref="InternalError"/> for a bug.</returns>
+    /// <returns>0 on success, <see cref="UsageError"/> for a bad command line, <see cref="RunError"/> for a bad checkpoint, tokenizer or prompt, <see cref="OutputError"/> when the story could not be written, <see cref="InternalError"/> for a bug.</returns>
     public static int Run(IReadOnlyList<string> args, IReadOnlyList<byte[]>? rawArgs, Stream stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -93,7 +97,7 @@ public static class StoryApp
         catch (IOException e)
         {
             stderr.WriteLine("stories: cannot write the story: " + e.Message);
-            return RunError;
+            return OutputError;
         }
         catch (OutOfMemoryException e)
         {
@@ -132,11 +136,12 @@ public static class StoryApp
         var checkpoint = ModelCheckpoint.Load(modelPath);
         var shape = checkpoint.Shape;
         var (tokenizer, tokenizerSource) = ChooseTokenizer(options, checkpoint);
-        var kernels = KernelSelection.Create(shape, options.Kernels, out string? fallbackReason, checkpoint.LayerPatterns);
+        var pool = options.Threads is int threads ? new WorkerPool(threads) : null;
+        var kernels = KernelSelection.Create(shape, options.Kernels, out string? fallbackReason, checkpoint.LayerPatterns, pool);
         ulong seed = options.Seed ?? ClockSeed();
         var sampler = new Sampler(shape.Vocab, options.Temperature, options.TopP, seed);
         var decoder = new LlamaDecoder(checkpoint);
-        var generator = new TextGenerator(decoder.CreateSession(kernels), tokenizer, sampler) { PrefillPrompt = options.Prefill };
+        var generator = new TextGenerator(decoder.CreateSession(kernels, pool: pool), tokenizer, sampler) { PrefillPrompt = options.Prefill };
 
         stderr.WriteLine($"model     {modelPath}: {shape}; classifier {(checkpoint.Weights.SharedClassifier ? "shared with the embedding" : "separate")}");
         if (checkpoint.Format != CheckpointFormat.Llama2C)
@@ -155,7 +160,8 @@ public static class StoryApp
             ? "sampling  greedy (temperature 0)"
             : string.Create(CultureInfo.InvariantCulture, $"sampling  temperature {options.Temperature}, top-p {options.TopP}, seed {seed}"));
 
-        var result = generator.Generate(prompt, options.Steps, stdout);
+        stderr.WriteLine($"threads   {(pool ?? WorkerPool.Shared).Workers}{(pool is null ? " (one per processor)" : "")}");
+        var result = generator.Generate(prompt, StepsFor(options, tokenizer, generator.Session.ContextLength), stdout);
 
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"tokens    {result.Positions} forward passes ({result.PromptTokens} prompt tokens incl. BOS{(options.Prefill ? ", prefilled" : "")}){(result.StoppedOnBos ? ", stopped at BOS" : "")}"));
@@ -187,6 +193,34 @@ public static class StoryApp
 
         throw new TokenizerException(checkpoint.FilePath, "tokenizer",
             $"No tokenizer for '{checkpoint.FilePath}': {checkpoint.TokenizerProblem}.");
+    }
+
+    /// <summary>
+    /// run.c's step count: <c>--steps</c> as given, or for <c>--n-predict N</c> the prompt's forced
+    /// positions plus N (capped at the context; −1 fills it).
+    /// </summary>
+    private static int StepsFor(StoryOptions options, LlamaTokenizer tokenizer, int context)
+    {
+        if (options.NewTokens is not int newTokens)
+        {
+            return options.Steps;
+        }
+
+        if (newTokens < 0)
+        {
+            return context;
+        }
+
+        // The first sampled token comes from the prompt's last position: P prompt tokens (BOS
+        // included) take P − 1 forced steps, then each step samples one.
+        if (tokenizer.MinTokenCount(System.Text.Encoding.UTF8.GetByteCount(options.Prompt)) > context)
+        {
+            return context;  // far too long: the generator refuses it without encoding it
+        }
+
+        long promptTokens = tokenizer.Encode(options.Prompt).Length;
+        long steps = promptTokens - 1 + newTokens;
+        return steps <= 0 ? 1 : (int)Math.Min(steps, context);
     }
 
     /// <summary>A seed from the clock, as run.c takes one when none is given; never 0.</summary>

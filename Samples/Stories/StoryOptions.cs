@@ -42,6 +42,12 @@ public sealed record StoryOptions
     /// <summary>Process the prompt through the kernels' prefill path in blocks (same output).</summary>
     public bool Prefill { get; init; }
 
+    /// <summary>Tokens to generate after the prompt (llama.cpp's <c>--n-predict</c>), or null to count <see cref="Steps"/> instead; −1 fills the context.</summary>
+    public int? NewTokens { get; init; }
+
+    /// <summary>Threads the model runs on, the calling one included; null for one per processor.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>True when <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -62,14 +68,19 @@ public sealed record StoryOptions
                                    or the embedded tok512.bin for a llama2.c model; a Hugging Face
                                    folder needs one: its tokenizer.json is not read)
           -n, --steps N            forward passes, prompt included; 0 = the whole context (default 256)
-          -t, --temperature T      0 = greedy, always the likeliest token (default 0)
+              --n-predict N        instead of --steps: N tokens after the prompt; -1 = until the context is full
+          -t, --temperature T      0 = greedy, always the likeliest token (default 0); also --temp
           -p, --top-p P            nucleus sampling mass in [0, 1] when T > 0; 0 or 1 = off (default 0.9)
           -s, --seed N             random seed, a positive integer (default: from the clock)
+              --threads N          threads to run on, this one included (default: one per processor)
           -k, --kernels KIND       generated | generic | reference (default generated; generic when no
                                    compiled model class fits the checkpoint)
               --prefill            run the prompt through the kernels' prefill path in blocks
                                    (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
+
+        Exit codes: 0 done; 2 a bad option, or a missing or malformed checkpoint or tokenizer, or a
+        prompt longer than the context; 1 the story could not be written (stdout closed).
 
         Examples: stories "Once upon a time"
                   stories --model model.gguf "Once upon a time"
@@ -83,6 +94,7 @@ public sealed record StoryOptions
         var options = new StoryOptions();
         string? prompt = null;
         bool optionsEnded = false;
+        bool sawSteps = false, sawNewTokens = false;
         error = null;
         for (int i = 0; i < args.Count; i++)
         {
@@ -127,6 +139,12 @@ public sealed record StoryOptions
                 continue;
             }
 
+            if (!ValueOptions.Contains(name))
+            {
+                error = $"Unknown option '{name}'; --help lists the options.";
+                return null;
+            }
+
             if (value is null)
             {
                 if (i + 1 >= args.Count)
@@ -157,6 +175,7 @@ public sealed record StoryOptions
                     options = options with { TokenizerPath = value };
                     break;
                 case "-n" or "--steps":
+                    sawSteps = true;
                     if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int steps) || steps < 0)
                     {
                         error = $"{name} must be a whole number of at least 0, not '{value}'.";
@@ -165,7 +184,26 @@ public sealed record StoryOptions
 
                     options = options with { Steps = steps };
                     break;
-                case "-t" or "--temperature":
+                case "--n-predict":
+                    if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int newTokens) || newTokens < -1)
+                    {
+                        error = $"{name} must be a whole number of at least 0 (or -1 for the whole context), not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { NewTokens = newTokens };
+                    sawNewTokens = true;
+                    break;
+                case "--threads":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int threads) || threads < 1 || threads > MaxThreads)
+                    {
+                        error = $"{name} must be a whole number from 1 to {MaxThreads}, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { Threads = threads };
+                    break;
+                case "-t" or "--temperature" or "--temp":
                     if (!TryParseFloat(value, out float temperature) || temperature < 0 || (temperature > 0 && temperature < Sampler.MinTemperature))
                     {
                         error = $"{name} must be 0 (greedy) or a number of at least {Sampler.MinTemperature.ToString(CultureInfo.InvariantCulture)}, not '{value}'.";
@@ -214,8 +252,24 @@ public sealed record StoryOptions
             }
         }
 
+        if (sawSteps && sawNewTokens)
+        {
+            error = "Give --steps (forward passes, prompt included) or --n-predict (tokens after the prompt), not both.";
+            return null;
+        }
+
         return options with { Prompt = prompt ?? "" };
     }
+
+    /// <summary>Most threads <c>--threads</c> accepts.</summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>The options that take a value, every spelling.</summary>
+    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal)
+    {
+        "-m", "--model", "-z", "--tokenizer", "-n", "--steps", "--n-predict", "-t", "--temperature", "--temp",
+        "-p", "--top-p", "-s", "--seed", "-k", "--kernels", "--threads",
+    };
 
     private static bool RequireText(string name, string value, out string? error)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 
 namespace KernelGen.Kernels.Engine;
@@ -6,6 +7,7 @@ namespace KernelGen.Kernels.Engine;
 public sealed partial class AttentionEngine
 {
     /// <summary>Decode: the token at <paramref name="position"/>, whose key and value are already cached.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void Decode<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int position,
         ReadOnlySpan<float> query, Span<float> output)
         where TMicro : struct, IAttentionMicrokernels
@@ -49,6 +51,7 @@ public sealed partial class AttentionEngine
     /// <paramref name="parts"/> of its keys. With one part the outputs are written; with several,
     /// the part's softmax state is kept for <see cref="PartialState.Merge"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodePair<TMicro, TPattern>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int position,
         ReadOnlySpan<float> query, Span<float> output, int pair, int part, int parts)
         where TMicro : struct, IAttentionMicrokernels

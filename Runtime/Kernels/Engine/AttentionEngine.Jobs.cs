@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 using KernelGen.Threading;
 
@@ -42,6 +43,7 @@ public sealed partial class AttentionEngine
             _query = _output = null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int item, int worker) =>
             _engine!.DecodePair(_micro, _pattern, _engine._scratch[worker], _cache!, _layer, _position,
                 new ReadOnlySpan<float>(_query, _queryLength), new Span<float>(_output, _outputLength), item / _parts, item % _parts, _parts);
@@ -79,6 +81,7 @@ public sealed partial class AttentionEngine
             _query = _output = null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int item, int worker) =>
             _engine!.PrefillItem(_micro, _pattern, _engine._scratch[worker], _cache!, _layer, _start, _count,
                 new ReadOnlySpan<float>(_query, _queryLength), new Span<float>(_output, _outputLength), _tileLength, _firstTile, _tiles, item);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using KernelGen.Caching;
 
 namespace KernelGen.Kernels.Engine;
@@ -6,6 +7,7 @@ namespace KernelGen.Kernels.Engine;
 public sealed partial class AttentionEngine
 {
     /// <summary>Prefill: <paramref name="count"/> tokens from <paramref name="start"/>, whose keys and values are already cached.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void Prefill<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
         ReadOnlySpan<float> query, Span<float> output)
         where TMicro : struct, IAttentionMicrokernels
@@ -57,6 +59,7 @@ public sealed partial class AttentionEngine
     /// One (tile, head class, KV head) item. Items are numbered heaviest first: later tiles
     /// attend more keys, and handing them out first keeps the workers' loads even.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PrefillItem<TMicro, TPattern>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int start, int count,
         ReadOnlySpan<float> query, Span<float> output, int tileLength, int firstTile, int tiles, int item)
         where TMicro : struct, IAttentionMicrokernels

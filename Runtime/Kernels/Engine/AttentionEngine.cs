@@ -47,7 +47,7 @@ public sealed partial class AttentionEngine
     /// <param name="shape">The model shape.</param>
     /// <param name="queryTile">Positions per prefill tile.</param>
     /// <param name="maxSegments">Most segments or ranges one query or tile can produce.</param>
-    /// <param name="pool">Threads to run on; the shared pool when null.</param>
+    /// <param name="pool">Threads to run on; <see cref="WorkerPool.ForNewKernels"/> (by default the shared pool) when null.</param>
     public AttentionEngine(ModelShape shape, int queryTile, int maxSegments, WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -55,7 +55,7 @@ public sealed partial class AttentionEngine
         _shape = shape;
         QueryTile = queryTile;
         _scale = 1f / MathF.Sqrt(shape.HeadDim);
-        _pool = pool ?? WorkerPool.Shared;
+        _pool = pool ?? WorkerPool.ForNewKernels;
         _scratch = new AttentionScratch[_pool.Workers];
         for (int worker = 0; worker < _scratch.Length; worker++)
         {
@@ -72,6 +72,7 @@ public sealed partial class AttentionEngine
     /// Folds a run of keys — <paramref name="count"/> of them from <paramref name="firstSlot"/>,
     /// <paramref name="step"/> apart — into rows <paramref name="firstRow"/>.. of the scratch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttendRun<TMicro>(in TMicro micro, AttentionScratch s, int firstRow, int rows,
         ref float keys, ref float values, int firstSlot, int count, int step, in Mask mask)
         where TMicro : struct, IAttentionMicrokernels
@@ -119,6 +120,7 @@ public sealed partial class AttentionEngine
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadQuery(ReadOnlySpan<float> source, Span<float> target)
     {
         // Pre-scaling the query by 1/√head_dim spares a multiply per score.
@@ -128,6 +130,7 @@ public sealed partial class AttentionEngine
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Reset(AttentionScratch s, int rows, int d)
     {
         s.Outputs.AsSpan(0, rows * d).Clear();
@@ -135,6 +138,7 @@ public sealed partial class AttentionEngine
         s.Sum.AsSpan(0, rows).Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Finish<TMicro>(in TMicro micro, AttentionScratch s, int row, Span<float> target)
         where TMicro : struct, IAttentionMicrokernels
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace KernelGen.Kernels.Engine;
 
@@ -30,6 +31,7 @@ internal sealed class PartialState
     }
 
     /// <summary>Keeps part <paramref name="part"/>'s state of <paramref name="rows"/> rows from the worker's scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Store(int pair, int part, AttentionScratch s, int rows, int headDim)
     {
         int slot = (pair * _parts + part) * _group;
@@ -44,6 +46,7 @@ internal sealed class PartialState
     }
 
     /// <summary>Merges the parts of <paramref name="pair"/> into the output rows of <paramref name="heads"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Merge(int pair, int parts, int[] heads, Span<float> output)
     {
         int d = _headDim;

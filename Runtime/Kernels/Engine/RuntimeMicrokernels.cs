@@ -21,6 +21,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
     public int HeadDim => _headDim;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
     {
         if (SimdPolicy.Bits >= 256)
@@ -40,6 +41,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
     {
         if (SimdPolicy.Bits >= 256)
@@ -61,6 +63,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
     /// <inheritdoc />
     public void Scale(ref float x, float factor) => VectorOps.Scale(ref x, factor, _headDim);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Scores256(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
     {
         int d = _headDim;
@@ -131,6 +134,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate256(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
     {
         int d = _headDim;

@@ -127,6 +127,7 @@ namespace KernelGen.Generated
             "generated for Samples.FixedModel: GQA: 8 query heads / 2 KV heads, group 4, head_dim 64 unrolled; SIMD path " + SimdPath;
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -148,6 +149,7 @@ namespace KernelGen.Generated
         }
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -169,6 +171,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -177,6 +180,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -348,6 +352,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -495,6 +500,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -606,6 +612,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -845,6 +852,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -1019,6 +1027,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -1264,6 +1273,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -1421,6 +1431,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 for (int r = 0; r < rows; r++)
@@ -1433,6 +1444,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 for (int r = 0; r < rows; r++)

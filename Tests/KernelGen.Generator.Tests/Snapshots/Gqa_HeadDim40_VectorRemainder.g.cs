@@ -103,6 +103,7 @@ namespace KernelGen.Generated
             "generated for GlobalNamespaceModel: GQA: 8 query heads / 2 KV heads, group 4, head_dim 40 unrolled; SIMD path " + SimdPath;
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -124,6 +125,7 @@ namespace KernelGen.Generated
         }
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -145,6 +147,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -153,6 +156,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -196,6 +200,7 @@ namespace KernelGen.Generated
             public int HeadDim => 40;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -324,6 +329,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -428,6 +434,7 @@ namespace KernelGen.Generated
             public int HeadDim => 40;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -598,6 +605,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -733,6 +741,7 @@ namespace KernelGen.Generated
             public int HeadDim => 40;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -840,6 +849,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -959,6 +969,7 @@ namespace KernelGen.Generated
             public int HeadDim => 40;
 
             /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 for (int r = 0; r < rows; r++)
@@ -971,6 +982,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 for (int r = 0; r < rows; r++)

@@ -116,6 +116,7 @@ namespace KernelGen.Generated
             "generated for Samples.Gpt2SizedMha: MHA: 12 query heads, each with its own KV head, head_dim 64 unrolled; SIMD path " + SimdPath;
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -137,6 +138,7 @@ namespace KernelGen.Generated
         }
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -158,6 +160,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -166,6 +169,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -209,6 +213,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -356,6 +361,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -467,6 +473,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -706,6 +713,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -880,6 +888,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -1125,6 +1134,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -1282,6 +1292,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 for (int r = 0; r < rows; r++)
@@ -1294,6 +1305,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 for (int r = 0; r < rows; r++)

@@ -119,6 +119,7 @@ namespace KernelGen.Generated
             "generated for Samples.LearnedLayoutModel: MHA: 4 query heads, each with its own KV head, head_dim 64 unrolled; SIMD path " + SimdPath;
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -140,6 +141,7 @@ namespace KernelGen.Generated
         }
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -161,6 +163,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -169,6 +172,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -217,6 +221,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -364,6 +369,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -475,6 +481,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -714,6 +721,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -888,6 +896,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -1133,6 +1142,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -1290,6 +1300,7 @@ namespace KernelGen.Generated
             public int HeadDim => 64;
 
             /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 for (int r = 0; r < rows; r++)
@@ -1302,6 +1313,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 for (int r = 0; r < rows; r++)

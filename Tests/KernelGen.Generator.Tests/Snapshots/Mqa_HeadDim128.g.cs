@@ -105,6 +105,7 @@ namespace KernelGen.Generated
             "generated for Samples.LargeMqa: MQA: 32 query heads share 1 KV head, head_dim 128 unrolled; SIMD path " + SimdPath;
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -126,6 +127,7 @@ namespace KernelGen.Generated
         }
 
         /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
         {
             // Path is a constant to the optimizing JIT: only one case survives compilation.
@@ -147,6 +149,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -155,6 +158,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
@@ -198,6 +202,7 @@ namespace KernelGen.Generated
             public int HeadDim => 128;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -437,6 +442,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -611,6 +617,7 @@ namespace KernelGen.Generated
             public int HeadDim => 128;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -856,6 +863,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -1013,6 +1021,7 @@ namespace KernelGen.Generated
             public int HeadDim => 128;
 
             /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 int r = 0;
@@ -1258,6 +1267,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 int r = 0;
@@ -1447,6 +1457,7 @@ namespace KernelGen.Generated
             public int HeadDim => 128;
 
             /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
             {
                 for (int r = 0; r < rows; r++)
@@ -1459,6 +1470,7 @@ namespace KernelGen.Generated
             }
 
             /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
             {
                 for (int r = 0; r < rows; r++)
