@@ -44,6 +44,7 @@ internal static class KernelSets
             [nameof(GqaLayout)] = GqaLayout.CreateKernels,
             [nameof(GqaPaperForms)] = GqaPaperForms.CreateKernels,
             [nameof(GqaDeepSpeedForms)] = GqaDeepSpeedForms.CreateKernels,
+            [nameof(GqaDeepSpeedLayout)] = GqaDeepSpeedLayout.CreateKernels,
         };
 
     /// <summary>Every (model, kernel set) pair except the reference itself.</summary>

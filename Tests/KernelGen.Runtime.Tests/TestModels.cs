@@ -74,6 +74,12 @@ public partial class GqaPaperForms;
 [SparseAttention(SparsePattern.BigBird, BlockSize = 10, SlidingWindowBlocks = 3, GlobalBlockIndices = "2-3,20", Layers = "1")]
 public partial class GqaDeepSpeedForms;
 
+// DeepSpeed's unidirectional Fixed layout with two global blocks, imported by layout-import with
+// --drop-above-diagonal (LayoutImportTests checks the file is that import).
+[TransformerModel(Dim = 64, Layers = 1, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Layout, LayoutFile = "Layouts/deepspeed-fixed.layout")]
+public partial class GqaDeepSpeedLayout;
+
 // Every layer windowed (with sinks): the cache is a ring, so decoding runs past MaxSeqLen.
 [TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]
 [SparseAttention(SparsePattern.Global, GlobalTokens = 4, Window = 48)]
