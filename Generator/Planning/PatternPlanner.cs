@@ -160,11 +160,13 @@ internal static class PatternPlanner
     private static string BigBirdSummary(PatternParameters p)
     {
         string window = p.SlidingWindowBlocks > 0
-            ? Invariant($"{p.SlidingWindowBlocks} sliding (DeepSpeed, {PublishedForms.CausalWindowBlocks(p)} causal) window")
+            ? Invariant($"a {p.SlidingWindowBlocks}-block sliding window (DeepSpeed's count: {PublishedForms.CausalWindowBlocks(p)} causal)")
             : Invariant($"{p.WindowBlocks} window");
-        string globals = Invariant($"{p.GlobalBlocks}") + (p.GlobalBlockIndices is { } indices ? " first and blocks " + indices : string.Empty);
+        string globals = p.GlobalBlockIndices is not { } indices ? Invariant($"{p.GlobalBlocks} global")
+            : p.GlobalBlocks > 0 ? Invariant($"the first {p.GlobalBlocks} and blocks {indices} global")
+            : "global blocks " + indices;
         string random = Invariant($"{p.RandomBlocks} random (seed {p.Seed}{(p.DifferentLayoutPerHead ? ", per head" : "")}{(p.RandomAmongAllBlocks ? ", among all earlier blocks" : "")})");
-        return Invariant($"BigBird, block {p.BlockSize}: ") + window + ", " + globals + " global and " + random + " key blocks per query block";
+        return Invariant($"BigBird, block {p.BlockSize}: ") + window + ", " + globals + " and " + random + " key blocks per query block";
     }
 
     private static string Capitalized(string name)
