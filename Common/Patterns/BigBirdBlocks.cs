@@ -22,13 +22,6 @@ namespace KernelGen.Patterns;
 /// </remarks>
 internal static class BigBirdBlocks
 {
-    /// <summary>For each query block, the sorted key blocks it attends (the first globalBlocks global, one table for all heads).</summary>
-    public static int[][] Build(int blockCount, int windowBlocks, int globalBlocks, int randomBlocks, int seed) =>
-        Build(blockCount, new PatternParameters
-        {
-            Kind = PatternKind.BigBird, WindowBlocks = windowBlocks, GlobalBlocks = globalBlocks, RandomBlocks = randomBlocks, Seed = seed,
-        }, head: 0);
-
     /// <summary>Head <paramref name="head"/>'s table (any head when the heads share one): for each query block, the sorted key blocks it attends.</summary>
     public static int[][] Build(int blockCount, PatternParameters pattern, int head)
     {
