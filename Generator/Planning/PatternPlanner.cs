@@ -151,10 +151,24 @@ internal static class PatternPlanner
         string name = Invariant($"BigBird{p.BlockSize}{window}G{p.GlobalBlocks}R{p.RandomBlocks}S{p.Seed}").Replace("-", "m");
         if (p.GlobalBlockIndices is { } indices)
         {
-            name += "At" + indices.Replace(",", "_");
+            // Short lists spelled out; a long one by its bounds, count and a hash of the canonical list (stable across builds).
+            string[] blocks = indices.Split(',');
+            name += blocks.Length <= 6 ? "At" + string.Join("_", blocks)
+                : Invariant($"At{blocks[0]}To{blocks[blocks.Length - 1]}N{blocks.Length}H{Fnv1a(indices):x8}");
         }
 
         return name + (p.DifferentLayoutPerHead ? "PerHead" : "") + (p.RandomAmongAllBlocks ? "AnyRandom" : "");
+    }
+
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619);
+        }
+
+        return hash;
     }
 
     private static string BigBirdSummary(PatternParameters p)

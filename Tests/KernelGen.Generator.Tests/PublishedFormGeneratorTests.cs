@@ -92,6 +92,15 @@ public class PublishedFormGeneratorTests
         Assert.Contains("globalBlockIndices: \"0,1,5\"", source);
     }
 
+    [Fact]
+    public void LongGlobalBlockLists_GiveShortStableNames()
+    {
+        var parameters = new PatternParameters { Kind = PatternKind.BigBird, BlockSize = 8, SlidingWindowBlocks = 3, GlobalBlockIndices = "0,1,2,3,4,5,6,7,8,9,10,11" };
+        var plan = PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0);
+        Assert.Matches(@"^BigBird8Sw3G0R0S0At0To11N12H[0-9a-f]{8}$", plan.Name);
+        Assert.Equal(plan.Name, PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0).Name);
+    }
+
     private static PatternSpec Pattern(PatternParameters parameters) => PatternSpec.Dense with { Parameters = parameters };
 
     private static ModelSpec Spec(PatternSpec pattern) =>

@@ -133,6 +133,22 @@ internal static class PublishedMasks
         return layout;
     }
 
+    /// <summary>DeepSpeed <c>LocalSlidingWindowSparsityConfig(..., attention='unidirectional')</c>: blocks row − ⌊nsw/2⌋ … row.</summary>
+    public static bool[,] DeepSpeedLocalSlidingWindow(int blocks, int numSlidingWindowBlocks)
+    {
+        var layout = new bool[blocks, blocks];
+        int w = numSlidingWindowBlocks / 2;
+        for (int row = 0; row < blocks; row++)
+        {
+            for (int col = Math.Max(0, row - w); col < row + 1; col++)
+            {
+                layout[row, col] = true;
+            }
+        }
+
+        return layout;
+    }
+
     /// <summary>A block layout as tokens: query i attends key j ≤ i when their blocks are set (the kernel's causal mask inside a block).</summary>
     public static bool[,] Tokens(bool[,] layout, int blockSize) =>
         Mask(layout.GetLength(0) * blockSize, (i, j) => j <= i && layout[i / blockSize, j / blockSize]);

@@ -180,6 +180,17 @@ public class PublishedPatternTests
             pattern, blocks * block, 1, head => head);
     }
 
+    [Theory]
+    [InlineData(1, 16)]
+    [InlineData(4, 8)]
+    [InlineData(7, 4)]
+    public void LocalSlidingWindow_IsBigBirdWithTheSlidingWindowAlone(int numSlidingWindowBlocks, int block)
+    {
+        const int blocks = 20;
+        AssertSameMask(PublishedMasks.Tokens(PublishedMasks.DeepSpeedLocalSlidingWindow(blocks, numSlidingWindowBlocks), block),
+            AttentionPattern.BigBird(block, 0, 0, 0, 0, slidingWindowBlocks: numSlidingWindowBlocks), blocks * block, 1, head => head);
+    }
+
     [Fact]
     public void BSLongformerGlobalWindows_AreInclusiveRanges()
     {
