@@ -111,19 +111,22 @@ public sealed class NpyArray
         var (descr, fortranOrder, shape) = ParseHeader(name, header);
         var (kind, itemSize, bigEndian) = ParseDescr(name, descr);
 
-        long count = 1;
+        // Each dimension is below 2^31; the product is capped just above what the file can hold, so it cannot overflow.
+        long actual = bytes.Length - (headerStart + headerLength);
+        long most = actual / itemSize + 1, count = Array.IndexOf(shape, 0) >= 0 ? 0 : 1;
+        bool capped = false;
         foreach (int dimension in shape)
         {
-            count = checked(count * dimension);
+            capped |= count * dimension > most;
+            count = Math.Min(count * dimension, most);
         }
 
-        long expected = count * itemSize;
-        long actual = bytes.Length - (headerStart + headerLength);
-        if (actual != expected)
+        if (count * itemSize != actual)
         {
+            string needs = capped ? "more than " + actual.ToString(CultureInfo.InvariantCulture) : (count * itemSize).ToString(CultureInfo.InvariantCulture);
             throw new NpyFormatException(name, Format(
                 "shape ({0}) of {1} needs {2} bytes of data, but the file has {3}{4}",
-                string.Join(", ", shape), descr, expected, actual, actual < expected ? " (truncated?)" : " (bytes after the array)"));
+                string.Join(", ", shape), descr, needs, actual, count * itemSize > actual ? " (truncated?)" : " (bytes after the array)"));
         }
 
         return new NpyArray(descr, kind, itemSize, bigEndian, fortranOrder, shape, bytes, headerStart + headerLength);

@@ -81,6 +81,35 @@ public sealed class LayoutImportTests : IDisposable
     }
 
     [Fact]
+    public void Reader_HugeShapes_AreRefusedWithoutOverflow() =>
+        AssertProblem("shape (2147483647, 2147483647, 2147483647) of <i8 needs more than 8 bytes of data, but the file has 8 (truncated?)",
+            NpyWriter.Bytes("<i8", new[] { 2147483647, 2147483647, 2147483647 }, new double[] { 1 }));
+
+    [Fact]
+    public void Reader_CorruptedFiles_FailOnlyWithTheirProblem()
+    {
+        // Every byte of a good file's header and data overwritten in turn, and random bytes: a result or a NpyFormatException, nothing else.
+        byte[] good = NpyWriter.Bytes("<i4", new[] { 2, 3 }, new double[] { 1, 0, 1, 0, 1, 1 });
+        var random = new Random(3);
+        for (int position = 0; position < good.Length; position++)
+        {
+            foreach (byte value in new byte[] { 0, (byte)'(', (byte)',', (byte)'\'', (byte)'9', 0xFF, (byte)random.Next(256) })
+            {
+                var bytes = (byte[])good.Clone();
+                bytes[position] = value;
+                AssertParsesOrRefuses(bytes);
+            }
+        }
+
+        for (int n = 0; n < 200; n++)
+        {
+            var bytes = new byte[random.Next(0, 200)];
+            random.NextBytes(bytes);
+            AssertParsesOrRefuses(n % 2 == 0 ? bytes : good[..10].Concat(bytes).ToArray());
+        }
+    }
+
+    [Fact]
     public void DeepSpeedFixedWithTwoGlobalBlocks_IsNotCausal_AndIsRefusedByDefault()
     {
         string npy = Save("fixed.npy", NpyWriter.Layout(DeepSpeedFixedTwoGlobals()));
@@ -179,6 +208,28 @@ public sealed class LayoutImportTests : IDisposable
 
     private static int AboveDiagonal(bool[][,] layout) =>
         layout.Sum(m => Enumerable.Range(0, m.GetLength(0)).Sum(row => Enumerable.Range(row + 1, m.GetLength(0) - row - 1).Count(col => m[row, col])));
+
+    private static void AssertParsesOrRefuses(byte[] bytes)
+    {
+        try
+        {
+            // What parses is whole: every element can be read.
+            var array = NpyArray.Parse("fuzz.npy", bytes);
+            var index = new int[array.Shape.Count];
+            for (long n = 0; n < array.Count; n++)
+            {
+                Assert.True(double.IsFinite(array[index]) || array.Kind == 'f');
+                for (int d = index.Length - 1; d >= 0 && ++index[d] == array.Shape[d]; d--)
+                {
+                    index[d] = 0;
+                }
+            }
+        }
+        catch (NpyFormatException e)
+        {
+            Assert.StartsWith("fuzz.npy: ", e.Message);
+        }
+    }
 
     private static void AssertProblem(string message, byte[] bytes) =>
         Assert.Contains(message, Assert.Throws<NpyFormatException>(() => NpyArray.Parse("bad.npy", bytes)).Message);
