@@ -1,4 +1,6 @@
 using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using System.Text.RegularExpressions;
 using KernelGen.Generator.Model;
 using KernelGen.Generator.Planning;
@@ -90,6 +92,21 @@ public class PublishedFormGeneratorTests
         Assert.Single(Regex.Matches(source, @"private readonly struct (\w+Keys) "));
         Assert.Contains("BigBird32Sw3G0R0S0At0_1_5Keys", source);
         Assert.Contains("globalBlockIndices: \"0,1,5\"", source);
+    }
+
+    [Fact]
+    public void GlobalBlockList_RewrittenAsTheSameSet_DoesNotReplan()
+    {
+        var compilation = GeneratorHarness.Compilation(Source);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Single(),
+            CSharpSyntaxTree.ParseText(Source.Replace("GlobalBlockIndices = \"0,5\"", "GlobalBlockIndices = \"5, 0\""), GeneratorHarness.ParseOptions, path: "Model0.cs"));
+        var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        // The parser reruns on the edited file, but the canonical list makes its result equal: nothing is planned or emitted again.
+        Assert.All(second.TrackedSteps[TrackingNames.Parse].SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Unchanged, o.Reason));
+        Assert.All(second.TrackedSteps[TrackingNames.Plan].SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
     }
 
     [Fact]
