@@ -11,8 +11,8 @@ namespace KernelGen.Patterns;
 /// </summary>
 internal static class PublishedForms
 {
-    /// <summary>No context has more blocks than this (MaxSeqLen is bounded far below it), so a larger index is an error before any set is built.</summary>
-    private const int MaxBlockIndex = 1 << 24;
+    /// <summary>No context has more blocks than it has tokens, so a larger index is an error before any set is built.</summary>
+    private const int MaxBlockIndex = KernelGen.Validation.ShapeRules.MaxSupportedSeqLen;
 
     /// <summary>Strided: the local band's width in keys, the query's own included.</summary>
     public static int LocalWindow(PatternParameters p) => p.LocalWindow > 0 ? p.LocalWindow : p.Stride;

@@ -60,6 +60,18 @@ public partial class PatternDiagnosticTests
             """);
 
     [Fact]
+    public void KG0031_HugeGlobalBlockRange_IsRefusedBeforeItIsBuilt() =>
+        AssertSingle("KG0031", "block 2000000 is beyond any context a KV cache supports", """
+            [SparseAttention(SparsePattern.BigBird, BlockSize = 16, SlidingWindowBlocks = 3, [|GlobalBlockIndices = "0-2000000"|])]
+            """);
+
+    [Fact]
+    public void KG0031_EmptyGlobalBlockIndices() =>
+        AssertSingle("KG0031", "GlobalBlockIndices is empty", """
+            [SparseAttention(SparsePattern.BigBird, BlockSize = 16, SlidingWindowBlocks = 3, [|GlobalBlockIndices = ""|])]
+            """);
+
+    [Fact]
     public void KG0025_PublishedFormOfAnotherPattern_IsAWarning() =>
         AssertSingle("KG0025", "SummaryPatterns does not apply to the Strided pattern and is ignored", """
             [SparseAttention(SparsePattern.Strided, Stride = 16, [|SummaryPatterns = 2|])]
