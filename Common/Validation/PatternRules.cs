@@ -45,6 +45,9 @@ internal static class PatternRules
     /// <summary>KG0031: BigBird's GlobalBlockIndices cannot be read or name a block the context does not have.</summary>
     public const string BadGlobalBlockIndices = "KG0031";
 
+    /// <summary>KG0032 (warning, compile time only): a BigBird random-table option written without RandomBlocks, which then changes nothing.</summary>
+    public const string RandomOptionWithoutRandomBlocks = "KG0032";
+
     /// <summary>KG0046: the attribute's BlockSize and the layout file's block size differ.</summary>
     public const string LayoutBlockSizeMismatch = "KG0046";
 
@@ -146,6 +149,19 @@ internal static class PatternRules
                 NotNegative(violations, name, "GlobalBlocks", pattern.GlobalBlocks);
                 NotNegative(violations, name, "RandomBlocks", pattern.RandomBlocks);
                 GlobalIndices(violations, pattern, maxSeqLen, given);
+                if (given is not null && pattern.RandomBlocks == 0)
+                {
+                    foreach (string option in new[] { "DifferentLayoutPerHead", "RandomAmongAllBlocks" })
+                    {
+                        if (given.Contains(option) && (option == "DifferentLayoutPerHead" ? pattern.DifferentLayoutPerHead : pattern.RandomAmongAllBlocks))
+                        {
+                            violations.Add(new RuleViolation(RandomOptionWithoutRandomBlocks, option,
+                                ShapeRules.Format("{0} shapes the random blocks, but RandomBlocks is 0: every head attends the same blocks{1}", option,
+                                    option == "DifferentLayoutPerHead" ? " (each still gets its own copy of the table)" : "")));
+                        }
+                    }
+                }
+
                 break;
             case PatternKind.Layout:
                 if (pattern.BlockSize != 0 || (given?.Contains("BlockSize") ?? false))

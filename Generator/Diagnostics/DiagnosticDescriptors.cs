@@ -39,6 +39,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LocalWindowOverlapsStride = Pattern(PatternRules.LocalWindowOverlapsStride, "Strided's LocalWindow overlaps the strided keys");
     public static readonly DiagnosticDescriptor SummaryPatternsExceedBlock = Pattern(PatternRules.SummaryPatternsExceedBlock, "Fixed's SummaryPatterns do not fit in one block");
     public static readonly DiagnosticDescriptor TwoWindowCounts = Pattern(PatternRules.TwoWindowCounts, "BigBird has both WindowBlocks and SlidingWindowBlocks");
+    public static readonly DiagnosticDescriptor RandomOptionWithoutRandomBlocks = new(
+        PatternRules.RandomOptionWithoutRandomBlocks, "BigBird random option without RandomBlocks", "{0}", PatternCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
     public static readonly DiagnosticDescriptor BadGlobalBlockIndices = Pattern(PatternRules.BadGlobalBlockIndices, "BigBird's GlobalBlockIndices are malformed or out of range");
 
     // Layout files (Common/Patterns/LayoutFile.cs).
@@ -96,6 +98,7 @@ internal static class DiagnosticDescriptors
         PatternRules.SummaryPatternsExceedBlock => SummaryPatternsExceedBlock,
         PatternRules.TwoWindowCounts => TwoWindowCounts,
         PatternRules.BadGlobalBlockIndices => BadGlobalBlockIndices,
+        PatternRules.RandomOptionWithoutRandomBlocks => RandomOptionWithoutRandomBlocks,
         PatternRules.LayoutBlockSizeMismatch => LayoutBlockSizeMismatch,
         LayoutFile.FileMissing => LayoutFileMissing,
         LayoutFile.Malformed => LayoutFileMalformed,

@@ -72,6 +72,12 @@ public partial class PatternDiagnosticTests
             """);
 
     [Fact]
+    public void KG0032_PerHeadTablesWithoutRandomBlocks_IsAWarning() =>
+        AssertSingle("KG0032", "DifferentLayoutPerHead shapes the random blocks, but RandomBlocks is 0", """
+            [SparseAttention(SparsePattern.BigBird, BlockSize = 16, SlidingWindowBlocks = 3, GlobalBlocks = 1, [|DifferentLayoutPerHead = true|])]
+            """, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
+
+    [Fact]
     public void KG0025_PublishedFormOfAnotherPattern_IsAWarning() =>
         AssertSingle("KG0025", "SummaryPatterns does not apply to the Strided pattern and is ignored", """
             [SparseAttention(SparsePattern.Strided, Stride = 16, [|SummaryPatterns = 2|])]
