@@ -63,7 +63,7 @@ public sealed class SparseAttentionAttribute : Attribute
     /// <summary>BigBird and Layout: the block size b, in tokens.</summary>
     public int BlockSize { get; set; }
 
-    /// <summary>BigBird: key blocks in each query block's causal window, its own block included.</summary>
+    /// <summary>BigBird: key blocks in each query block's causal window, its own block included (see <see cref="SlidingWindowBlocks"/> for DeepSpeed's count).</summary>
     public int WindowBlocks { get; set; }
 
     /// <summary>BigBird: the first blocks, attended by every query and attending every earlier key.</summary>
@@ -74,6 +74,49 @@ public sealed class SparseAttentionAttribute : Attribute
 
     /// <summary>BigBird: seed of the random block choice, so a model compiles to the same pattern every time.</summary>
     public int Seed { get; set; }
+
+    /// <summary>
+    /// Strided: how many of the latest keys (the query's own included) the local band holds; unset:
+    /// <see cref="Stride"/>, openai/sparse_attention's <c>local(l)</c>, i − j &lt; l. The Sparse
+    /// Transformer paper's A(1) = {max(0, i − l), …, i} is <c>LocalWindow = Stride + 1</c>. It changes
+    /// what split heads' local half attends; with merged heads (the union) Stride and Stride + 1 are
+    /// the same set, and a wider band is KG0028.
+    /// </summary>
+    public int LocalWindow { get; set; }
+
+    /// <summary>
+    /// Fixed: P, how many different summary slices the heads use: head h takes the (h mod P)-th
+    /// c-wide slice from each block's end (openai's <c>num_verts</c>, DeepSpeed's
+    /// <c>num_different_global_patterns</c>). Needs P · Summary ≤ Stride (KG0029). Unset: Stride /
+    /// Summary with <see cref="PerHeadSummary"/>, 1 without; setting it implies per-head summaries.
+    /// </summary>
+    public int SummaryPatterns { get; set; }
+
+    /// <summary>
+    /// BigBird: DeepSpeed's <c>num_sliding_window_blocks</c>, a symmetric count: ⌊n/2⌋ blocks each
+    /// side of the query's, of which causal attention keeps the earlier side, so it is
+    /// <see cref="WindowBlocks"/> = ⌊n/2⌋ + 1. Give one of the two (KG0030).
+    /// </summary>
+    public int SlidingWindowBlocks { get; set; }
+
+    /// <summary>
+    /// BigBird: global blocks at given indices, attended by every later query and attending every
+    /// earlier key, as DeepSpeed's BSLongformer <c>global_block_indices</c>: a list such as
+    /// <c>"0,10"</c>, with inclusive ranges such as <c>"0-1"</c> for
+    /// <c>global_block_end_indices</c> (exclusive there: [0, 2) is "0-1"). Adds to
+    /// <see cref="GlobalBlocks"/>. An index beyond the context's blocks is KG0031.
+    /// </summary>
+    public string? GlobalBlockIndices { get; set; }
+
+    /// <summary>BigBird: each head draws its own random blocks (DeepSpeed's <c>different_layout_per_head</c>); head 0 keeps the shared table.</summary>
+    public bool DifferentLayoutPerHead { get; set; }
+
+    /// <summary>
+    /// BigBird: draw the random blocks from every block up to the query's, window and globals
+    /// included, as DeepSpeed does (<c>random.sample(range(0, row + 1), num_random_blocks)</c>); a
+    /// draw may then repeat a block already attended. Unset: only from blocks not yet attended.
+    /// </summary>
+    public bool RandomAmongAllBlocks { get; set; }
 
     /// <summary>Layout: path of the layout file, as listed in the project's AdditionalFiles.</summary>
     public string? LayoutFile { get; set; }

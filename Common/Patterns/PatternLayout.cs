@@ -15,7 +15,8 @@ internal static class PatternLayout
     public static int HeadClassCount(PatternParameters pattern, int heads, int layoutTables) => pattern.Kind switch
     {
         PatternKind.Strided when pattern.SplitHeads => 2,
-        PatternKind.Fixed when pattern.PerHeadSummary => Math.Min(heads, pattern.Stride / pattern.Summary),
+        PatternKind.Fixed => Math.Min(heads, PublishedForms.SummaryPatterns(pattern)),
+        PatternKind.BigBird when pattern.DifferentLayoutPerHead => heads,
         PatternKind.Layout => layoutTables,
         _ => 1,
     };
@@ -25,7 +26,9 @@ internal static class PatternLayout
     {
         // Split strided: the first half of the heads are local, the second half strided.
         PatternKind.Strided when pattern.SplitHeads => head < heads / 2 ? 0 : 1,
-        PatternKind.Fixed when pattern.PerHeadSummary => head % (pattern.Stride / pattern.Summary),
+        // Fixed: head h uses summary slice h mod P (openai's num_verts, DeepSpeed's num_different_global_patterns).
+        PatternKind.Fixed => head % PublishedForms.SummaryPatterns(pattern),
+        PatternKind.BigBird when pattern.DifferentLayoutPerHead => head,
         PatternKind.Layout => layoutTables == 1 ? 0 : head,
         _ => 0,
     };
@@ -44,7 +47,7 @@ internal static class PatternLayout
                 components.Add(PatternComponent.Band(0, pattern.Window));
                 break;
             case PatternKind.Strided when pattern.SplitHeads && headClass == 0:
-                components.Add(PatternComponent.Band(0, l));
+                components.Add(PatternComponent.Band(0, PublishedForms.LocalWindow(pattern)));
                 break;
             case PatternKind.Strided when pattern.SplitHeads:
                 // (i − j) mod l = 0: the query itself (m = 0) and every l-th key before it.
@@ -53,13 +56,14 @@ internal static class PatternLayout
                 break;
             case PatternKind.Strided:
                 // The local band already holds i − j < l; the strided keys add i − j = m·l, m ≥ 1.
-                components.Add(PatternComponent.Band(0, l));
+                // A band of l + 1 (the paper's A(1)) adds i − j = l, already strided: the same set.
+                components.Add(PatternComponent.Band(0, Math.Min(PublishedForms.LocalWindow(pattern), l)));
                 components.Add(PatternComponent.Stride(l));
                 break;
             case PatternKind.Fixed:
             {
                 int c = pattern.Summary;
-                int shift = pattern.PerHeadSummary ? headClass * c : 0;
+                int shift = headClass * c; // head class k is summary slice k (only slice 0 without per-head summaries)
                 components.Add(PatternComponent.SameBlock(l));
                 components.Add(PatternComponent.Columns(l, l - c - shift, c));
                 break;

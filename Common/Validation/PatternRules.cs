@@ -33,6 +33,21 @@ internal static class PatternRules
     /// <summary>KG0027: per-head summaries need the block to be a whole number of summaries.</summary>
     public const string PerHeadSummaryNeedsWholeSlices = "KG0027";
 
+    /// <summary>KG0028: a merged Strided band wider than Stride + 1 would overlap the strided keys.</summary>
+    public const string LocalWindowOverlapsStride = "KG0028";
+
+    /// <summary>KG0029: Fixed's SummaryPatterns slices of Summary keys do not fit in one block.</summary>
+    public const string SummaryPatternsExceedBlock = "KG0029";
+
+    /// <summary>KG0030: BigBird given both WindowBlocks (causal count) and SlidingWindowBlocks (DeepSpeed's symmetric count).</summary>
+    public const string TwoWindowCounts = "KG0030";
+
+    /// <summary>KG0031: BigBird's GlobalBlockIndices cannot be read or name a block the context does not have.</summary>
+    public const string BadGlobalBlockIndices = "KG0031";
+
+    /// <summary>KG0032 (warning, compile time only): a BigBird random-table option written without RandomBlocks, which then changes nothing.</summary>
+    public const string RandomOptionWithoutRandomBlocks = "KG0032";
+
     /// <summary>KG0046: the attribute's BlockSize and the layout file's block size differ.</summary>
     public const string LayoutBlockSizeMismatch = "KG0046";
 
@@ -41,10 +56,14 @@ internal static class PatternRules
     {
         PatternKind.Dense => new string[0],
         PatternKind.SlidingWindow => new[] { "Window" },
-        PatternKind.Strided => new[] { "Stride", "SplitHeads" },
-        PatternKind.Fixed => new[] { "Stride", "Summary", "PerHeadSummary" },
+        PatternKind.Strided => new[] { "Stride", "SplitHeads", "LocalWindow" },
+        PatternKind.Fixed => new[] { "Stride", "Summary", "PerHeadSummary", "SummaryPatterns" },
         PatternKind.Global => new[] { "Window", "GlobalTokens" },
-        PatternKind.BigBird => new[] { "BlockSize", "WindowBlocks", "GlobalBlocks", "RandomBlocks", "Seed" },
+        PatternKind.BigBird => new[]
+        {
+            "BlockSize", "WindowBlocks", "GlobalBlocks", "RandomBlocks", "Seed",
+            "SlidingWindowBlocks", "GlobalBlockIndices", "DifferentLayoutPerHead", "RandomAmongAllBlocks",
+        },
         PatternKind.Layout => new[] { "BlockSize", "LayoutFile" },
         _ => new string[0],
     };
@@ -58,6 +77,7 @@ internal static class PatternRules
     {
         var violations = new List<RuleViolation>();
         string name = pattern.Kind.ToString();
+        bool Given(string field, int value) => value != 0 || (given?.Contains(field) ?? false);
         switch (pattern.Kind)
         {
             case PatternKind.SlidingWindow:
@@ -71,6 +91,16 @@ internal static class PatternRules
                         ShapeRules.Format("Strided with SplitHeads gives half the heads the local band and half the strided keys, but the model has {0} head", heads)));
                 }
 
+                if (Given("LocalWindow", pattern.LocalWindow))
+                {
+                    Length(violations, name, "LocalWindow", pattern.LocalWindow, maxSeqLen);
+                    if (!pattern.SplitHeads && pattern.Stride > 0 && pattern.LocalWindow > pattern.Stride + 1)
+                    {
+                        violations.Add(new RuleViolation(LocalWindowOverlapsStride, "LocalWindow",
+                            ShapeRules.Format("LocalWindow ({0}) is wider than Stride + 1 ({1}): with merged heads the band would hold strided keys twice; use SplitHeads, or a band of at most Stride + 1", pattern.LocalWindow, pattern.Stride + 1)));
+                    }
+                }
+
                 break;
             case PatternKind.Fixed:
                 Length(violations, name, "Stride", pattern.Stride, maxSeqLen);
@@ -79,6 +109,15 @@ internal static class PatternRules
                 {
                     violations.Add(new RuleViolation(SummaryWiderThanBlock, "Summary",
                         ShapeRules.Format("Summary ({0}) is wider than its block (Stride {1}): a block cannot have more summary keys than keys", pattern.Summary, pattern.Stride)));
+                }
+                else if (Given("SummaryPatterns", pattern.SummaryPatterns))
+                {
+                    if (Positive(violations, name, "SummaryPatterns", pattern.SummaryPatterns) && pattern.Summary > 0 && pattern.Stride > 0
+                        && (long)pattern.SummaryPatterns * pattern.Summary > pattern.Stride)
+                    {
+                        violations.Add(new RuleViolation(SummaryPatternsExceedBlock, "SummaryPatterns",
+                            ShapeRules.Format("SummaryPatterns ({0}) slices of Summary {1} need {2} keys, but a block (Stride) has {3}: at most {4} patterns fit", pattern.SummaryPatterns, pattern.Summary, (long)pattern.SummaryPatterns * pattern.Summary, pattern.Stride, pattern.Stride / pattern.Summary)));
+                    }
                 }
                 else if (pattern.PerHeadSummary && pattern.Summary > 0 && pattern.Stride > 0 && pattern.Stride % pattern.Summary != 0)
                 {
@@ -93,9 +132,36 @@ internal static class PatternRules
                 break;
             case PatternKind.BigBird:
                 Length(violations, name, "BlockSize", pattern.BlockSize, maxSeqLen);
-                Positive(violations, name, "WindowBlocks", pattern.WindowBlocks);
+                if (!Given("SlidingWindowBlocks", pattern.SlidingWindowBlocks))
+                {
+                    Positive(violations, name, "WindowBlocks", pattern.WindowBlocks);
+                }
+                else if (Given("WindowBlocks", pattern.WindowBlocks))
+                {
+                    violations.Add(new RuleViolation(TwoWindowCounts, "SlidingWindowBlocks",
+                        ShapeRules.Format("BigBird takes WindowBlocks (causal blocks, the query's own included) or SlidingWindowBlocks (DeepSpeed's symmetric num_sliding_window_blocks), not both; SlidingWindowBlocks = {0} is WindowBlocks = {1}", pattern.SlidingWindowBlocks, pattern.SlidingWindowBlocks / 2 + 1)));
+                }
+                else
+                {
+                    Positive(violations, name, "SlidingWindowBlocks", pattern.SlidingWindowBlocks);
+                }
+
                 NotNegative(violations, name, "GlobalBlocks", pattern.GlobalBlocks);
                 NotNegative(violations, name, "RandomBlocks", pattern.RandomBlocks);
+                GlobalIndices(violations, pattern, maxSeqLen, given);
+                if (given is not null && pattern.RandomBlocks == 0)
+                {
+                    foreach (string option in new[] { "DifferentLayoutPerHead", "RandomAmongAllBlocks" })
+                    {
+                        if (given.Contains(option) && (option == "DifferentLayoutPerHead" ? pattern.DifferentLayoutPerHead : pattern.RandomAmongAllBlocks))
+                        {
+                            violations.Add(new RuleViolation(RandomOptionWithoutRandomBlocks, option,
+                                ShapeRules.Format("{0} shapes the random blocks, but RandomBlocks is 0: every head attends the same blocks{1}", option,
+                                    option == "DifferentLayoutPerHead" ? " (each still gets its own copy of the table)" : "")));
+                        }
+                    }
+                }
+
                 break;
             case PatternKind.Layout:
                 if (pattern.BlockSize != 0 || (given?.Contains("BlockSize") ?? false))
@@ -120,6 +186,32 @@ internal static class PatternRules
         }
 
         return violations;
+    }
+
+    private static void GlobalIndices(List<RuleViolation> violations, PatternParameters pattern, int maxSeqLen, ICollection<string>? given)
+    {
+        if (pattern.GlobalBlockIndices is null && !(given?.Contains("GlobalBlockIndices") ?? false))
+        {
+            return;
+        }
+
+        if (!PublishedForms.TryParseBlockIndices(pattern.GlobalBlockIndices, out var indices, out string? error))
+        {
+            violations.Add(new RuleViolation(BadGlobalBlockIndices, "GlobalBlockIndices", "GlobalBlockIndices = \"" + pattern.GlobalBlockIndices + "\": " + error));
+        }
+        else if (indices.Length == 0)
+        {
+            violations.Add(new RuleViolation(BadGlobalBlockIndices, "GlobalBlockIndices", "GlobalBlockIndices is empty: list the global blocks, such as \"0,10\", or leave it out"));
+        }
+        else if (pattern.BlockSize > 0 && maxSeqLen < int.MaxValue)
+        {
+            int blocks = (maxSeqLen + pattern.BlockSize - 1) / pattern.BlockSize;
+            if (indices[indices.Length - 1] >= blocks)
+            {
+                violations.Add(new RuleViolation(BadGlobalBlockIndices, "GlobalBlockIndices",
+                    ShapeRules.Format("global block {0} does not exist: MaxSeqLen {1} in blocks of {2} has blocks 0 to {3}", indices[indices.Length - 1], maxSeqLen, pattern.BlockSize, blocks - 1)));
+            }
+        }
     }
 
     private static void Length(List<RuleViolation> violations, string pattern, string field, int value, int maxSeqLen)

@@ -36,6 +36,12 @@ internal static class DiagnosticDescriptors
         PatternRules.ParameterDoesNotApply, "Pattern parameter does not apply", "{0}", PatternCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
     public static readonly DiagnosticDescriptor SplitHeadsNeedTwoHeads = Pattern(PatternRules.SplitHeadsNeedTwoHeads, "SplitHeads needs two heads");
     public static readonly DiagnosticDescriptor PerHeadSummaryNeedsWholeSlices = Pattern(PatternRules.PerHeadSummaryNeedsWholeSlices, "PerHeadSummary needs Stride to be a multiple of Summary");
+    public static readonly DiagnosticDescriptor LocalWindowOverlapsStride = Pattern(PatternRules.LocalWindowOverlapsStride, "Strided's LocalWindow overlaps the strided keys");
+    public static readonly DiagnosticDescriptor SummaryPatternsExceedBlock = Pattern(PatternRules.SummaryPatternsExceedBlock, "Fixed's SummaryPatterns do not fit in one block");
+    public static readonly DiagnosticDescriptor TwoWindowCounts = Pattern(PatternRules.TwoWindowCounts, "BigBird has both WindowBlocks and SlidingWindowBlocks");
+    public static readonly DiagnosticDescriptor RandomOptionWithoutRandomBlocks = new(
+        PatternRules.RandomOptionWithoutRandomBlocks, "BigBird random option without RandomBlocks", "{0}", PatternCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+    public static readonly DiagnosticDescriptor BadGlobalBlockIndices = Pattern(PatternRules.BadGlobalBlockIndices, "BigBird's GlobalBlockIndices are malformed or out of range");
 
     // Layout files (Common/Patterns/LayoutFile.cs).
     public static readonly DiagnosticDescriptor LayoutFileMissing = File(LayoutFile.FileMissing, "Layout file not found");
@@ -94,6 +100,11 @@ internal static class DiagnosticDescriptors
         PatternRules.ParameterDoesNotApply => ParameterDoesNotApply,
         PatternRules.SplitHeadsNeedTwoHeads => SplitHeadsNeedTwoHeads,
         PatternRules.PerHeadSummaryNeedsWholeSlices => PerHeadSummaryNeedsWholeSlices,
+        PatternRules.LocalWindowOverlapsStride => LocalWindowOverlapsStride,
+        PatternRules.SummaryPatternsExceedBlock => SummaryPatternsExceedBlock,
+        PatternRules.TwoWindowCounts => TwoWindowCounts,
+        PatternRules.BadGlobalBlockIndices => BadGlobalBlockIndices,
+        PatternRules.RandomOptionWithoutRandomBlocks => RandomOptionWithoutRandomBlocks,
         PatternRules.LayoutBlockSizeMismatch => LayoutBlockSizeMismatch,
         LayoutFile.FileMissing => LayoutFileMissing,
         LayoutFile.Malformed => LayoutFileMalformed,

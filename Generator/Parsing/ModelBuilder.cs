@@ -158,6 +158,12 @@ internal static class ModelBuilder
                 continue;
             }
 
+            // Equal block sets are one pattern however the list was written ("0-1" and "1,0").
+            if (parameters.GlobalBlockIndices is not null)
+            {
+                parameters = parameters with { GlobalBlockIndices = PublishedForms.CanonicalBlockIndices(parameters.GlobalBlockIndices) };
+            }
+
             var spec = new PatternSpec(
                 parameters, attribute.LayoutFile,
                 parameters.Kind == PatternKind.Layout ? At("LayoutFile") : null,

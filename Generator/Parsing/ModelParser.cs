@@ -81,6 +81,9 @@ internal static class ModelParser
                 SplitHeads = Bool("SplitHeads"), PerHeadSummary = Bool("PerHeadSummary"), GlobalTokens = Int("GlobalTokens"),
                 BlockSize = Int("BlockSize"), WindowBlocks = Int("WindowBlocks"), GlobalBlocks = Int("GlobalBlocks"),
                 RandomBlocks = Int("RandomBlocks"), Seed = Int("Seed"),
+                LocalWindow = Int("LocalWindow"), SummaryPatterns = Int("SummaryPatterns"), SlidingWindowBlocks = Int("SlidingWindowBlocks"),
+                GlobalBlockIndices = named.TryGetValue("GlobalBlockIndices", out var indices) ? indices as string : null,
+                DifferentLayoutPerHead = Bool("DifferentLayoutPerHead"), RandomAmongAllBlocks = Bool("RandomAmongAllBlocks"),
             };
             sparse.Add(new SparseDeclaration(
                 parameters,

@@ -42,20 +42,21 @@ internal static class PatternPlanner
             }
         }
 
-        var (starts, keys, rows) = BlockTables(pattern, parameters, spec);
+        var (starts, keys, rows) = BlockTables(pattern, parameters, spec, classCount);
         var layers = Enumerable.Range(0, spec.Layers).Where(l => spec.LayerPatterns[l] == index).ToEquatableArray();
         return new PatternPlan(
             Name(pattern), Summary(pattern), Construction(pattern), layers, classes.ToEquatableArray(), headsOf.ToEquatableArray(),
             PatternLayout.BlockLength(parameters), PatternLayout.IsRolling(parameters), starts, keys, rows);
     }
 
-    private static (EquatableArray<int> Starts, EquatableArray<int> Keys, int Rows) BlockTables(PatternSpec pattern, PatternParameters parameters, ModelSpec spec)
+    private static (EquatableArray<int> Starts, EquatableArray<int> Keys, int Rows) BlockTables(PatternSpec pattern, PatternParameters parameters, ModelSpec spec, int classCount)
     {
         int[][][] tables;
         if (parameters.Kind == PatternKind.BigBird)
         {
+            // One table, or one per head class when each head draws its own random blocks.
             int blocks = (spec.MaxSeqLen + parameters.BlockSize - 1) / parameters.BlockSize;
-            tables = new[] { BigBirdBlocks.Build(blocks, parameters.WindowBlocks, parameters.GlobalBlocks, parameters.RandomBlocks, parameters.Seed) };
+            tables = Enumerable.Range(0, classCount).Select(head => BigBirdBlocks.Build(blocks, parameters, head)).ToArray();
         }
         else if (parameters.Kind == PatternKind.Layout)
         {
@@ -101,10 +102,10 @@ internal static class PatternPlanner
     {
         PatternKind.Dense => "Dense",
         PatternKind.SlidingWindow => Invariant($"Window{p.Parameters.Window}"),
-        PatternKind.Strided => Invariant($"Strided{p.Parameters.Stride}{(p.Parameters.SplitHeads ? "Split" : "")}"),
-        PatternKind.Fixed => Invariant($"Fixed{p.Parameters.Stride}x{p.Parameters.Summary}{(p.Parameters.PerHeadSummary ? "PerHead" : "")}"),
+        PatternKind.Strided => Invariant($"Strided{p.Parameters.Stride}{(p.Parameters.SplitHeads ? "Split" : "")}{(p.Parameters.LocalWindow > 0 ? Invariant($"Local{p.Parameters.LocalWindow}") : "")}"),
+        PatternKind.Fixed => Invariant($"Fixed{p.Parameters.Stride}x{p.Parameters.Summary}{(p.Parameters.PerHeadSummary ? "PerHead" : "")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($"P{p.Parameters.SummaryPatterns}") : "")}"),
         PatternKind.Global => Invariant($"Global{p.Parameters.GlobalTokens}Window{p.Parameters.Window}"),
-        PatternKind.BigBird => Invariant($"BigBird{p.Parameters.BlockSize}W{p.Parameters.WindowBlocks}G{p.Parameters.GlobalBlocks}R{p.Parameters.RandomBlocks}S{p.Parameters.Seed}").Replace("-", "m"),
+        PatternKind.BigBird => BigBirdName(p.Parameters),
         _ => "Layout" + Capitalized(System.IO.Path.GetFileNameWithoutExtension(Path(p.LayoutFile))),
     };
 
@@ -112,11 +113,12 @@ internal static class PatternPlanner
     {
         PatternKind.Dense => "Dense: every earlier key",
         PatternKind.SlidingWindow => Invariant($"SlidingWindow: the last {p.Parameters.Window} keys, i - j < {p.Parameters.Window}"),
-        PatternKind.Strided when p.Parameters.SplitHeads => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}, split: the first half of the heads attend i - j < {p.Parameters.Stride}, the second half (i - j) mod {p.Parameters.Stride} = 0"),
+        PatternKind.Strided when p.Parameters.SplitHeads => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}, split: the first half of the heads attend i - j < {PublishedForms.LocalWindow(p.Parameters)}, the second half (i - j) mod {p.Parameters.Stride} = 0"),
         PatternKind.Strided => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}: i - j < {p.Parameters.Stride} or (i - j) mod {p.Parameters.Stride} = 0"),
+        PatternKind.Fixed when p.Parameters.SummaryPatterns > 0 => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.Stride}, summary {p.Parameters.Summary}: the query's block, plus the {p.Parameters.Summary} keys of every earlier block in slice (head mod {p.Parameters.SummaryPatterns}) from its end"),
         PatternKind.Fixed => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.Stride}, summary {p.Parameters.Summary}: the query's block, plus {(p.Parameters.PerHeadSummary ? "each head's own" : "the last")} {p.Parameters.Summary} keys of every earlier block"),
         PatternKind.Global => Invariant($"Global: the first {p.Parameters.GlobalTokens} keys (sinks) plus the last {p.Parameters.Window}"),
-        PatternKind.BigBird => Invariant($"BigBird, block {p.Parameters.BlockSize}: {p.Parameters.WindowBlocks} window, {p.Parameters.GlobalBlocks} global and {p.Parameters.RandomBlocks} random (seed {p.Parameters.Seed}) key blocks per query block"),
+        PatternKind.BigBird => BigBirdSummary(p.Parameters),
         _ => Invariant($"Layout from {Path(p.LayoutFile)}, block {p.Parameters.BlockSize}, {(p.Tables.Count == 1 ? "one matrix for all heads" : "one matrix per head")}"),
     };
 
@@ -127,13 +129,58 @@ internal static class PatternPlanner
         {
             PatternKind.Dense => type + ".Dense",
             PatternKind.SlidingWindow => Invariant($"{type}.SlidingWindow({p.Parameters.Window})"),
-            PatternKind.Strided => Invariant($"{type}.Strided({p.Parameters.Stride}, splitHeads: {(p.Parameters.SplitHeads ? "true" : "false")})"),
-            PatternKind.Fixed => Invariant($"{type}.Fixed({p.Parameters.Stride}, {p.Parameters.Summary}, perHeadSummary: {(p.Parameters.PerHeadSummary ? "true" : "false")})"),
+            PatternKind.Strided => Invariant($"{type}.Strided({p.Parameters.Stride}, splitHeads: {(p.Parameters.SplitHeads ? "true" : "false")}{(p.Parameters.LocalWindow > 0 ? Invariant($", localWindow: {p.Parameters.LocalWindow}") : "")})"),
+            PatternKind.Fixed => Invariant($"{type}.Fixed({p.Parameters.Stride}, {p.Parameters.Summary}, perHeadSummary: {(p.Parameters.PerHeadSummary ? "true" : "false")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($", summaryPatterns: {p.Parameters.SummaryPatterns}") : "")})"),
             PatternKind.Global => Invariant($"{type}.Global({p.Parameters.GlobalTokens}, {p.Parameters.Window})"),
-            PatternKind.BigBird => Invariant($"{type}.BigBird({p.Parameters.BlockSize}, {p.Parameters.WindowBlocks}, {p.Parameters.GlobalBlocks}, {p.Parameters.RandomBlocks}, {p.Parameters.Seed})"),
+            PatternKind.BigBird => Invariant($"{type}.BigBird({p.Parameters.BlockSize}, {p.Parameters.WindowBlocks}, {p.Parameters.GlobalBlocks}, {p.Parameters.RandomBlocks}, {p.Parameters.Seed}") + BigBirdOptions(p.Parameters) + ")",
             // A layout is rebuilt from the block table the kernels use (see the emitter).
             _ => string.Empty,
         };
+    }
+
+    /// <summary>The published-form arguments of a BigBird construction, only those that are set (so older models read as before).</summary>
+    private static string BigBirdOptions(PatternParameters p) =>
+        (p.SlidingWindowBlocks > 0 ? Invariant($", slidingWindowBlocks: {p.SlidingWindowBlocks}") : "")
+        + (p.GlobalBlockIndices is { } indices ? ", globalBlockIndices: \"" + indices + "\"" : "")
+        + (p.DifferentLayoutPerHead ? ", differentLayoutPerHead: true" : "")
+        + (p.RandomAmongAllBlocks ? ", randomAmongAllBlocks: true" : "");
+
+    private static string BigBirdName(PatternParameters p)
+    {
+        string window = p.SlidingWindowBlocks > 0 ? Invariant($"Sw{p.SlidingWindowBlocks}") : Invariant($"W{p.WindowBlocks}");
+        string name = Invariant($"BigBird{p.BlockSize}{window}G{p.GlobalBlocks}R{p.RandomBlocks}S{p.Seed}").Replace("-", "m");
+        if (p.GlobalBlockIndices is { } indices)
+        {
+            // Short lists spelled out; a long one by its bounds, count and a hash of the canonical list (stable across builds).
+            string[] blocks = indices.Split(',');
+            name += blocks.Length <= 6 ? "At" + string.Join("_", blocks)
+                : Invariant($"At{blocks[0]}To{blocks[blocks.Length - 1]}N{blocks.Length}H{Fnv1a(indices):x8}");
+        }
+
+        return name + (p.DifferentLayoutPerHead ? "PerHead" : "") + (p.RandomAmongAllBlocks ? "AnyRandom" : "");
+    }
+
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619);
+        }
+
+        return hash;
+    }
+
+    private static string BigBirdSummary(PatternParameters p)
+    {
+        string window = p.SlidingWindowBlocks > 0
+            ? Invariant($"a {p.SlidingWindowBlocks}-block sliding window (DeepSpeed's count: {PublishedForms.CausalWindowBlocks(p)} causal)")
+            : Invariant($"{p.WindowBlocks} window");
+        string globals = p.GlobalBlockIndices is not { } indices ? Invariant($"{p.GlobalBlocks} global")
+            : p.GlobalBlocks > 0 ? Invariant($"the first {p.GlobalBlocks} and blocks {indices} global")
+            : "global blocks " + indices;
+        string random = Invariant($"{p.RandomBlocks} random (seed {p.Seed}{(p.DifferentLayoutPerHead ? ", per head" : "")}{(p.RandomAmongAllBlocks ? ", among all earlier blocks" : "")})");
+        return Invariant($"BigBird, block {p.BlockSize}: ") + window + ", " + globals + " and " + random + " key blocks per query block";
     }
 
     private static string Capitalized(string name)

@@ -15,7 +15,7 @@ namespace KernelGen.Patterns;
 public sealed class AttentionPattern : IEquatable<AttentionPattern>
 {
     private readonly int[][][]? _layoutTables;
-    private int[][]? _bigBirdTable;
+    private int[][][]? _bigBirdTables;
 
     private AttentionPattern(PatternParameters parameters, int[][][]? layoutTables = null)
     {
@@ -51,23 +51,49 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         Checked(new PatternParameters { Kind = PatternKind.SlidingWindow, Window = window });
 
     /// <summary>Sparse Transformer strided: i − j &lt; l or (i − j) mod l = 0; split: half the heads each.</summary>
-    public static AttentionPattern Strided(int stride, bool splitHeads = false) =>
-        Checked(new PatternParameters { Kind = PatternKind.Strided, Stride = stride, SplitHeads = splitHeads });
+    /// <param name="stride">The stride l.</param>
+    /// <param name="splitHeads">Split: the first half of the heads attend the local band, the second half the strided keys.</param>
+    /// <param name="localWindow">
+    /// Keys in the local band, the query's own included; 0: <paramref name="stride"/> (openai's
+    /// <c>local(l)</c>). The paper's A(1) = {max(0, i − l), …, i} is <paramref name="stride"/> + 1.
+    /// </param>
+    public static AttentionPattern Strided(int stride, bool splitHeads = false, int localWindow = 0) =>
+        Checked(new PatternParameters { Kind = PatternKind.Strided, Stride = stride, SplitHeads = splitHeads, LocalWindow = localWindow });
 
     /// <summary>Sparse Transformer fixed: the own block of <paramref name="block"/> keys plus the last <paramref name="summary"/> keys of each earlier block.</summary>
-    public static AttentionPattern Fixed(int block, int summary, bool perHeadSummary = false) =>
-        Checked(new PatternParameters { Kind = PatternKind.Fixed, Stride = block, Summary = summary, PerHeadSummary = perHeadSummary });
+    /// <param name="block">The block length l.</param>
+    /// <param name="summary">The summary width c.</param>
+    /// <param name="perHeadSummary">Head h uses the (h mod l/c)-th c-wide slice from each block's end.</param>
+    /// <param name="summaryPatterns">
+    /// P: head h uses slice h mod P (openai's <c>num_verts</c>, DeepSpeed's
+    /// <c>num_different_global_patterns</c>); 0: l/c with <paramref name="perHeadSummary"/>, else 1.
+    /// </param>
+    public static AttentionPattern Fixed(int block, int summary, bool perHeadSummary = false, int summaryPatterns = 0) =>
+        Checked(new PatternParameters { Kind = PatternKind.Fixed, Stride = block, Summary = summary, PerHeadSummary = perHeadSummary, SummaryPatterns = summaryPatterns });
 
     /// <summary>The first <paramref name="globalTokens"/> keys (sinks) plus a sliding <paramref name="window"/>.</summary>
     public static AttentionPattern Global(int globalTokens, int window) =>
         Checked(new PatternParameters { Kind = PatternKind.Global, GlobalTokens = globalTokens, Window = window });
 
     /// <summary>BigBird at block level: window, global and seeded random key blocks per query block.</summary>
-    public static AttentionPattern BigBird(int blockSize, int windowBlocks, int globalBlocks, int randomBlocks, int seed) =>
+    /// <param name="blockSize">The block size b, in tokens.</param>
+    /// <param name="windowBlocks">Key blocks in the causal window, the query's own included (0 with <paramref name="slidingWindowBlocks"/>).</param>
+    /// <param name="globalBlocks">The first blocks, global as rows and columns.</param>
+    /// <param name="randomBlocks">Random key blocks per query block.</param>
+    /// <param name="seed">Seed of the random draw.</param>
+    /// <param name="slidingWindowBlocks">DeepSpeed's symmetric <c>num_sliding_window_blocks</c> n, causally ⌊n/2⌋ + 1 blocks; instead of <paramref name="windowBlocks"/>.</param>
+    /// <param name="globalBlockIndices">More global blocks by index, such as "0,10" or "0-1" (DeepSpeed BSLongformer's <c>global_block_indices</c>).</param>
+    /// <param name="differentLayoutPerHead">Each head draws its own random blocks (DeepSpeed's <c>different_layout_per_head</c>).</param>
+    /// <param name="randomAmongAllBlocks">Draw from every block up to the diagonal, as DeepSpeed does, not only from those not yet attended.</param>
+    public static AttentionPattern BigBird(
+        int blockSize, int windowBlocks, int globalBlocks, int randomBlocks, int seed,
+        int slidingWindowBlocks = 0, string? globalBlockIndices = null, bool differentLayoutPerHead = false, bool randomAmongAllBlocks = false) =>
         Checked(new PatternParameters
         {
             Kind = PatternKind.BigBird, BlockSize = blockSize, WindowBlocks = windowBlocks,
             GlobalBlocks = globalBlocks, RandomBlocks = randomBlocks, Seed = seed,
+            SlidingWindowBlocks = slidingWindowBlocks, GlobalBlockIndices = PublishedForms.CanonicalBlockIndices(globalBlockIndices),
+            DifferentLayoutPerHead = differentLayoutPerHead, RandomAmongAllBlocks = randomAmongAllBlocks,
         });
 
     /// <summary>
@@ -170,14 +196,14 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
                 return distance < p.Window;
             case PatternKind.Strided:
             {
-                bool local = distance < p.Stride, strided = distance % p.Stride == 0;
+                bool local = distance < PublishedForms.LocalWindow(p), strided = distance % p.Stride == 0;
                 return !p.SplitHeads ? local || strided : head < heads / 2 ? local : strided;
             }
 
             case PatternKind.Fixed:
             {
                 int l = p.Stride, c = p.Summary;
-                int slice = p.PerHeadSummary ? head % (l / c) : 0;
+                int slice = head % PublishedForms.SummaryPatterns(p);
                 int column = key % l;
                 bool summary = column >= l - c * (slice + 1) && column < l - c * slice;
                 return key / l == query / l || summary;
@@ -186,7 +212,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
             case PatternKind.Global:
                 return key < p.GlobalTokens || distance < p.Window;
             case PatternKind.BigBird:
-                return Array.BinarySearch(BigBirdRow(query / p.BlockSize), key / p.BlockSize) >= 0;
+                return Array.BinarySearch(BigBirdRow(head, query / p.BlockSize), key / p.BlockSize) >= 0;
             case PatternKind.Layout:
                 return Array.BinarySearch(LayoutTable(head)[query / p.BlockSize], key / p.BlockSize) >= 0;
             default:
@@ -222,10 +248,12 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         {
             PatternKind.Dense => "Dense",
             PatternKind.SlidingWindow => $"SlidingWindow(window {p.Window})",
-            PatternKind.Strided => $"Strided(stride {p.Stride}{(p.SplitHeads ? ", split heads" : "")})",
-            PatternKind.Fixed => $"Fixed(block {p.Stride}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")})",
+            PatternKind.Strided => $"Strided(stride {p.Stride}{(p.SplitHeads ? ", split heads" : "")}{(p.LocalWindow > 0 ? $", local window {p.LocalWindow}" : "")})",
+            PatternKind.Fixed => $"Fixed(block {p.Stride}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")}{(p.SummaryPatterns > 0 ? $", {p.SummaryPatterns} summary patterns" : "")})",
             PatternKind.Global => $"Global({p.GlobalTokens} global tokens, window {p.Window})",
-            PatternKind.BigBird => $"BigBird(block {p.BlockSize}, window {p.WindowBlocks}, global {p.GlobalBlocks}, random {p.RandomBlocks}, seed {p.Seed})",
+            PatternKind.BigBird => $"BigBird(block {p.BlockSize}, {(p.SlidingWindowBlocks > 0 ? $"sliding window {p.SlidingWindowBlocks}" : $"window {p.WindowBlocks}")}, global {p.GlobalBlocks}"
+                + $"{(p.GlobalBlockIndices is { } indices ? $" and blocks {indices}" : "")}, random {p.RandomBlocks}, seed {p.Seed}"
+                + $"{(p.DifferentLayoutPerHead ? ", per head" : "")}{(p.RandomAmongAllBlocks ? ", among all blocks" : "")})",
             _ => $"Layout(block {p.BlockSize}, {_layoutTables!.Length} table{(_layoutTables.Length == 1 ? "" : "s")})",
         };
     }
@@ -243,32 +271,45 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <summary>Number of layout tables (1 shared, or one per head); 1 for other patterns.</summary>
     internal int LayoutTableCount => _layoutTables?.Length ?? 1;
 
-    /// <summary>The key blocks query block <paramref name="queryBlock"/> attends, for block patterns.</summary>
+    /// <summary>The key blocks query block <paramref name="queryBlock"/> attends, for block patterns (the head class is the head for per-head tables).</summary>
     internal int[] BlockRow(int headClass, int queryBlock) =>
-        Parameters.Kind == PatternKind.BigBird ? BigBirdRow(queryBlock) : _layoutTables![headClass][queryBlock];
+        Parameters.Kind == PatternKind.BigBird ? BigBirdRow(headClass, queryBlock) : _layoutTables![headClass][queryBlock];
 
-    /// <summary>Builds what the pattern needs for contexts up to <paramref name="maxSeqLen"/> (BigBird's random table).</summary>
-    internal void Prepare(int maxSeqLen)
+    /// <summary>Builds what the pattern needs for contexts up to <paramref name="maxSeqLen"/> and <paramref name="heads"/> heads (BigBird's random tables).</summary>
+    internal void Prepare(int maxSeqLen, int heads = 1)
     {
         if (Parameters.Kind == PatternKind.BigBird)
         {
             int blocks = (maxSeqLen + BlockSize - 1) / BlockSize;
-            if (_bigBirdTable is null || _bigBirdTable.Length < blocks)
+            int tableCount = Parameters.DifferentLayoutPerHead ? Math.Max(1, heads) : 1;
+            var tables = _bigBirdTables;
+            if (tables is null || tables[0].Length < blocks || tables.Length < tableCount)
             {
-                var p = Parameters;
-                _bigBirdTable = BigBirdBlocks.Build(blocks, p.WindowBlocks, p.GlobalBlocks, p.RandomBlocks, p.Seed);
+                // Built whole and published at once, so a reader never sees a half-built table.
+                blocks = Math.Max(blocks, tables?[0].Length ?? 0);
+                tableCount = Math.Max(tableCount, tables?.Length ?? 0);
+                var built = new int[tableCount][][];
+                for (int t = 0; t < tableCount; t++)
+                {
+                    built[t] = BigBirdBlocks.Build(blocks, Parameters, t);
+                }
+
+                _bigBirdTables = built;
             }
         }
     }
 
-    private int[] BigBirdRow(int queryBlock)
+    private int[] BigBirdRow(int head, int queryBlock)
     {
-        if (_bigBirdTable is null || queryBlock >= _bigBirdTable.Length)
+        int table = Parameters.DifferentLayoutPerHead ? head : 0;
+        var tables = _bigBirdTables;
+        if (tables is null || queryBlock >= tables[0].Length || table >= tables.Length)
         {
-            Prepare((queryBlock + 1) * BlockSize);
+            Prepare((queryBlock + 1) * BlockSize, table + 1);
+            tables = _bigBirdTables!;
         }
 
-        return _bigBirdTable![queryBlock];
+        return tables[table][queryBlock];
     }
 
     private int[][] LayoutTable(int head) => _layoutTables![_layoutTables.Length == 1 ? 0 : head];

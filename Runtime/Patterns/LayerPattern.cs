@@ -17,7 +17,7 @@ internal sealed class LayerPattern
     public LayerPattern(AttentionPattern pattern, ModelShape shape)
     {
         pattern.CheckFits(shape);
-        pattern.Prepare(shape.MaxSeqLen);
+        pattern.Prepare(shape.MaxSeqLen, shape.Heads);
         Pattern = pattern;
         var parameters = pattern.Parameters;
         Classes = PatternLayout.HeadClassCount(parameters, shape.Heads, pattern.LayoutTableCount);

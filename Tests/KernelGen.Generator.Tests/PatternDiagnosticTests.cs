@@ -7,7 +7,7 @@ using Xunit;
 namespace KernelGen.Generator.Tests;
 
 /// <summary>One test per pattern and layout-file diagnostic: ID, severity, message and location.</summary>
-public class PatternDiagnosticTests
+public partial class PatternDiagnosticTests
 {
     private const string Model = "[TransformerModel(Dim = 64, Layers = 4, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]";
 

@@ -42,6 +42,9 @@ internal static class KernelSets
             [nameof(GqaGlobal)] = GqaGlobal.CreateKernels,
             [nameof(GqaBigBird)] = GqaBigBird.CreateKernels,
             [nameof(GqaLayout)] = GqaLayout.CreateKernels,
+            [nameof(GqaPaperForms)] = GqaPaperForms.CreateKernels,
+            [nameof(GqaDeepSpeedForms)] = GqaDeepSpeedForms.CreateKernels,
+            [nameof(GqaDeepSpeedLayout)] = GqaDeepSpeedLayout.CreateKernels,
         };
 
     /// <summary>Every (model, kernel set) pair except the reference itself.</summary>

@@ -18,6 +18,12 @@ internal static class PatternCases
         ["Global 3+29"] = AttentionPattern.Global(3, 29),
         ["BigBird 16 w3 g1 r2"] = AttentionPattern.BigBird(16, 3, 1, 2, seed: 7),
         ["BigBird 10 w1 g0 r3"] = AttentionPattern.BigBird(10, 1, 0, 3, seed: 11),
+        ["Strided 16 split, local 17 (paper)"] = AttentionPattern.Strided(16, splitHeads: true, localWindow: 17),
+        ["Strided 13, local 7"] = AttentionPattern.Strided(13, localWindow: 7),
+        ["Fixed 24/4, 3 summary patterns"] = AttentionPattern.Fixed(24, 4, summaryPatterns: 3),
+        ["BigBird 16 sw5, globals 0,7, r1 per head among all"] = AttentionPattern.BigBird(16, 0, 0, 1, 3,
+            slidingWindowBlocks: 5, globalBlockIndices: "0,7", differentLayoutPerHead: true, randomAmongAllBlocks: true),
+        ["BSLongformer 10 sw3, globals 2-3,20"] = AttentionPattern.BigBird(10, 0, 0, 0, 0, slidingWindowBlocks: 3, globalBlockIndices: "2-3,20"),
         ["Layout 32 shared"] = TestLayouts.Shared(32, 300),
         ["Layout 25 per head"] = TestLayouts.PerHead(25, 300, heads: 8),
     };

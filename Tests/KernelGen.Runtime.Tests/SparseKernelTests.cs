@@ -90,6 +90,13 @@ public class SparseKernelTests
         Assert.Equal(new[] { AttentionPattern.SlidingWindow(37), AttentionPattern.Dense }, Models.MhaWindow.LayerPatterns);
         Assert.Equal(AttentionPattern.BigBird(16, 3, 1, 2, 7), Models.GqaBigBird.LayerPatterns[1]);
         Assert.Equal(AttentionPattern.LoadLayout(System.IO.Path.Combine("Layouts", "shared.layout"), 8, Length), Models.GqaLayout.LayerPatterns[0]);
+        Assert.Equal(new[] { AttentionPattern.Strided(16, splitHeads: true, localWindow: 17), AttentionPattern.Fixed(24, 4, summaryPatterns: 3) },
+            Models.GqaPaperForms.LayerPatterns);
+        Assert.Equal(new[]
+        {
+            AttentionPattern.BigBird(16, 0, 0, 1, 3, slidingWindowBlocks: 5, globalBlockIndices: "0,7", differentLayoutPerHead: true, randomAmongAllBlocks: true),
+            AttentionPattern.BigBird(10, 0, 0, 0, 0, slidingWindowBlocks: 3, globalBlockIndices: "2,3,20"),
+        }, Models.GqaDeepSpeedForms.LayerPatterns);
     }
 
     private static AttentionKernels CompiledModel(string model, string kind)

@@ -61,6 +61,25 @@ public partial class GqaBigBird;
 [SparseAttention(SparsePattern.Layout, LayoutFile = "Layouts/per-head.layout", BlockSize = 25, Layers = "1")]
 public partial class GqaLayout;
 
+// Published forms: the Sparse Transformer paper's split strided heads (A(1) holds l + 1 keys) and
+// openai/DeepSpeed's Fixed with P summary patterns; DeepSpeed's BigBird and BSLongformer.
+[TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true, LocalWindow = 17, Layers = "0")]
+[SparseAttention(SparsePattern.Fixed, Stride = 24, Summary = 4, SummaryPatterns = 3, Layers = "1")]
+public partial class GqaPaperForms;
+
+[TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.BigBird, BlockSize = 16, SlidingWindowBlocks = 5, GlobalBlockIndices = "0,7", RandomBlocks = 1, Seed = 3,
+    DifferentLayoutPerHead = true, RandomAmongAllBlocks = true, Layers = "0")]
+[SparseAttention(SparsePattern.BigBird, BlockSize = 10, SlidingWindowBlocks = 3, GlobalBlockIndices = "2-3,20", Layers = "1")]
+public partial class GqaDeepSpeedForms;
+
+// DeepSpeed's unidirectional Fixed layout with two global blocks, imported by layout-import with
+// --drop-above-diagonal (LayoutImportTests checks the file is that import).
+[TransformerModel(Dim = 64, Layers = 1, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.Layout, LayoutFile = "Layouts/deepspeed-fixed.layout")]
+public partial class GqaDeepSpeedLayout;
+
 // Every layer windowed (with sinks): the cache is a ring, so decoding runs past MaxSeqLen.
 [TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]
 [SparseAttention(SparsePattern.Global, GlobalTokens = 4, Window = 48)]
