@@ -210,7 +210,7 @@ internal static partial class KernelEmitter
                 for (int r = 0; r < rows; r++)
                 {
                     string acc = Accumulator(floats, r, c);
-                    w.Line(acc + " = " + MultiplyAddExpression(type, QueryChunk(floats, r), KeyChunk(floats), acc) + ";");
+                    w.Line(acc + " = " + MultiplyAddExpression(QueryChunk(floats, r), KeyChunk(floats), acc) + ";");
                 }
             }
         }
@@ -320,7 +320,7 @@ internal static partial class KernelEmitter
                     for (int r = 0; r < rows; r++)
                     {
                         string acc = Accumulator(floats, r, j);
-                        w.Line(acc + " = " + MultiplyAddExpression(type, Broadcast(floats, r), ValueChunk(floats), acc) + ";");
+                        w.Line(acc + " = " + MultiplyAddExpression(Broadcast(floats, r), ValueChunk(floats), acc) + ";");
                     }
                 }
             }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using KernelGen.Kernels;
 
 namespace KernelGen.Decoding;
 
@@ -14,7 +15,9 @@ namespace KernelGen.Decoding;
 /// <para>Four rows at a time: each chunk of x is loaded once and serves four rows, four independent
 /// FMA chains keep both FMA ports busy, and the four row sums are reduced together with two rounds
 /// of horizontal adds into one 128-bit store. Columns run on the widest accelerated vector, then one
-/// 128-bit chunk, then scalars; leftover rows go one at a time.</para>
+/// 128-bit chunk, then scalars; leftover rows go one at a time. The width and the multiply-adds follow
+/// <see cref="SimdPolicy"/>, the kernels' policy: <c>KERNELGEN_SIMD</c> narrows these loops too, and
+/// an ISA without FMA gets a multiply and an add instead of the runtime's software fused form.</para>
 /// <para>The matrices stay in the checkpoint's own layout (no repacking, no copy). Each width has its
 /// own method so tests can check every path on any machine: a vector width the hardware lacks still
 /// computes correctly, only slowly.</para>
@@ -38,16 +41,16 @@ internal static class MatrixVector
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
 
-        // IsHardwareAccelerated is a JIT-time constant: only one branch survives.
-        if (Vector512.IsHardwareAccelerated && cols >= Vector512<float>.Count)
+        // SimdPolicy.Bits is a JIT-time constant: only one branch survives.
+        if (SimdPolicy.Bits >= 512 && cols >= Vector512<float>.Count)
         {
             Multiply512(ref w, ref xs, ref ys, rows, cols, accumulate);
         }
-        else if (Vector256.IsHardwareAccelerated && cols >= Vector256<float>.Count)
+        else if (SimdPolicy.Bits >= 256 && cols >= Vector256<float>.Count)
         {
             Multiply256(ref w, ref xs, ref ys, rows, cols, accumulate);
         }
-        else if (Vector128.IsHardwareAccelerated && cols >= Vector128<float>.Count)
+        else if (SimdPolicy.Bits >= 128 && cols >= Vector128<float>.Count)
         {
             Multiply128(ref w, ref xs, ref ys, rows, cols, accumulate);
         }
@@ -75,10 +78,10 @@ internal static class MatrixVector
             for (; (int)c <= cols - Vector512<float>.Count; c += (nuint)Vector512<float>.Count)
             {
                 var xv = Vector512.LoadUnsafe(ref x, c);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, c), xv, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, c), xv, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, c), xv, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, c), xv, a3);
+                a0 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w0, c), xv, a0);
+                a1 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w1, c), xv, a1);
+                a2 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w2, c), xv, a2);
+                a3 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w3, c), xv, a3);
             }
 
             var sums = Sum4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper());
@@ -113,10 +116,10 @@ internal static class MatrixVector
             for (; (int)c <= cols - Vector256<float>.Count; c += (nuint)Vector256<float>.Count)
             {
                 var xv = Vector256.LoadUnsafe(ref x, c);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, c), xv, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, c), xv, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, c), xv, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, c), xv, a3);
+                a0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref w0, c), xv, a0);
+                a1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref w1, c), xv, a1);
+                a2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref w2, c), xv, a2);
+                a3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref w3, c), xv, a3);
             }
 
             Finish4(ref w0, ref x, ref y, r, (int)c, cols, Sum4(a0, a1, a2, a3), accumulate);
@@ -143,10 +146,10 @@ internal static class MatrixVector
             for (; (int)c <= cols - Vector128<float>.Count; c += (nuint)Vector128<float>.Count)
             {
                 var xv = Vector128.LoadUnsafe(ref x, c);
-                a0 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w0, c), xv, a0);
-                a1 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w1, c), xv, a1);
-                a2 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w2, c), xv, a2);
-                a3 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w3, c), xv, a3);
+                a0 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref w0, c), xv, a0);
+                a1 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref w1, c), xv, a1);
+                a2 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref w2, c), xv, a2);
+                a3 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref w3, c), xv, a3);
             }
 
             // Finish4 adds a 128-bit chunk only when 4 columns remain, which the loop above has used up.
@@ -222,12 +225,12 @@ internal static class MatrixVector
             ref float row = ref Unsafe.Add(ref w, (nint)r * cols);
             float sum = 0;
             int c = 0;
-            if (Vector128.IsHardwareAccelerated && cols >= Vector128<float>.Count)
+            if (SimdPolicy.Bits >= 128 && cols >= Vector128<float>.Count)
             {
                 var acc = Vector128<float>.Zero;
                 for (; c <= cols - Vector128<float>.Count; c += Vector128<float>.Count)
                 {
-                    acc = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref row, (nuint)c), Vector128.LoadUnsafe(ref x, (nuint)c), acc);
+                    acc = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref row, (nuint)c), Vector128.LoadUnsafe(ref x, (nuint)c), acc);
                 }
 
                 sum = Vector128.Sum(acc);

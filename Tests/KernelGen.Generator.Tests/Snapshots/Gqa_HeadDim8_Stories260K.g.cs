@@ -215,17 +215,17 @@ namespace KernelGen.Generated
                         x0_256 = Vector256.LoadUnsafe(ref q0);
                         x1_256 = Vector256.LoadUnsafe(ref q1);
                         y_256 = Vector256.LoadUnsafe(ref k0);
-                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
-                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
+                        a256_00 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_00);
+                        a256_10 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_10);
                         y_256 = Vector256.LoadUnsafe(ref k1);
-                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
-                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
+                        a256_01 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_01);
+                        a256_11 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_11);
                         y_256 = Vector256.LoadUnsafe(ref k2);
-                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
-                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
+                        a256_02 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_02);
+                        a256_12 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_12);
                         y_256 = Vector256.LoadUnsafe(ref k3);
-                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
-                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
+                        a256_03 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_03);
+                        a256_13 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_13);
                         Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
                         Microkernels.Reduce4(a256_10, a256_11, a256_12, a256_13).StoreUnsafe(ref s1, (nuint)c);
                     }
@@ -253,13 +253,13 @@ namespace KernelGen.Generated
                         Vector256<float> x0_256, y_256;
                         x0_256 = Vector256.LoadUnsafe(ref q0);
                         y_256 = Vector256.LoadUnsafe(ref k0);
-                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
+                        a256_00 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_00);
                         y_256 = Vector256.LoadUnsafe(ref k1);
-                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
+                        a256_01 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_01);
                         y_256 = Vector256.LoadUnsafe(ref k2);
-                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
+                        a256_02 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_02);
                         y_256 = Vector256.LoadUnsafe(ref k3);
-                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
+                        a256_03 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_03);
                         Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
                     }
 
@@ -293,8 +293,8 @@ namespace KernelGen.Generated
                             var w0_256 = Vector256.Create(w0);
                             var w1_256 = Vector256.Create(w1);
                             y_256 = Vector256.LoadUnsafe(ref vc);
-                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
-                            a256_10 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_10);
+                            a256_00 = SimdPolicy.MultiplyAdd(w0_256, y_256, a256_00);
+                            a256_10 = SimdPolicy.MultiplyAdd(w1_256, y_256, a256_10);
                         }
                         a256_00.StoreUnsafe(ref o0);
                         a256_10.StoreUnsafe(ref o1);
@@ -314,7 +314,7 @@ namespace KernelGen.Generated
                             float w0 = Unsafe.Add(ref p0, c);
                             var w0_256 = Vector256.Create(w0);
                             y_256 = Vector256.LoadUnsafe(ref vc);
-                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
+                            a256_00 = SimdPolicy.MultiplyAdd(w0_256, y_256, a256_00);
                         }
                         a256_00.StoreUnsafe(ref o0);
                     }
@@ -365,31 +365,31 @@ namespace KernelGen.Generated
                         x0_128 = Vector128.LoadUnsafe(ref q0);
                         x1_128 = Vector128.LoadUnsafe(ref q1);
                         y_128 = Vector128.LoadUnsafe(ref k0);
-                        a128_00 = a128_00 + x0_128 * y_128;
-                        a128_10 = a128_10 + x1_128 * y_128;
+                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
+                        a128_10 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_10);
                         y_128 = Vector128.LoadUnsafe(ref k1);
-                        a128_01 = a128_01 + x0_128 * y_128;
-                        a128_11 = a128_11 + x1_128 * y_128;
+                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
+                        a128_11 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_11);
                         y_128 = Vector128.LoadUnsafe(ref k2);
-                        a128_02 = a128_02 + x0_128 * y_128;
-                        a128_12 = a128_12 + x1_128 * y_128;
+                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
+                        a128_12 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_12);
                         y_128 = Vector128.LoadUnsafe(ref k3);
-                        a128_03 = a128_03 + x0_128 * y_128;
-                        a128_13 = a128_13 + x1_128 * y_128;
+                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
+                        a128_13 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_13);
                         x0_128 = Vector128.LoadUnsafe(ref q0, 4);
                         x1_128 = Vector128.LoadUnsafe(ref q1, 4);
                         y_128 = Vector128.LoadUnsafe(ref k0, 4);
-                        a128_00 = a128_00 + x0_128 * y_128;
-                        a128_10 = a128_10 + x1_128 * y_128;
+                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
+                        a128_10 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_10);
                         y_128 = Vector128.LoadUnsafe(ref k1, 4);
-                        a128_01 = a128_01 + x0_128 * y_128;
-                        a128_11 = a128_11 + x1_128 * y_128;
+                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
+                        a128_11 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_11);
                         y_128 = Vector128.LoadUnsafe(ref k2, 4);
-                        a128_02 = a128_02 + x0_128 * y_128;
-                        a128_12 = a128_12 + x1_128 * y_128;
+                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
+                        a128_12 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_12);
                         y_128 = Vector128.LoadUnsafe(ref k3, 4);
-                        a128_03 = a128_03 + x0_128 * y_128;
-                        a128_13 = a128_13 + x1_128 * y_128;
+                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
+                        a128_13 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_13);
                         Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
                         Microkernels.Reduce4(a128_10, a128_11, a128_12, a128_13).StoreUnsafe(ref s1, (nuint)c);
                     }
@@ -417,22 +417,22 @@ namespace KernelGen.Generated
                         Vector128<float> x0_128, y_128;
                         x0_128 = Vector128.LoadUnsafe(ref q0);
                         y_128 = Vector128.LoadUnsafe(ref k0);
-                        a128_00 = a128_00 + x0_128 * y_128;
+                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
                         y_128 = Vector128.LoadUnsafe(ref k1);
-                        a128_01 = a128_01 + x0_128 * y_128;
+                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
                         y_128 = Vector128.LoadUnsafe(ref k2);
-                        a128_02 = a128_02 + x0_128 * y_128;
+                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
                         y_128 = Vector128.LoadUnsafe(ref k3);
-                        a128_03 = a128_03 + x0_128 * y_128;
+                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
                         x0_128 = Vector128.LoadUnsafe(ref q0, 4);
                         y_128 = Vector128.LoadUnsafe(ref k0, 4);
-                        a128_00 = a128_00 + x0_128 * y_128;
+                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
                         y_128 = Vector128.LoadUnsafe(ref k1, 4);
-                        a128_01 = a128_01 + x0_128 * y_128;
+                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
                         y_128 = Vector128.LoadUnsafe(ref k2, 4);
-                        a128_02 = a128_02 + x0_128 * y_128;
+                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
                         y_128 = Vector128.LoadUnsafe(ref k3, 4);
-                        a128_03 = a128_03 + x0_128 * y_128;
+                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
                         Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
                     }
 
@@ -468,11 +468,11 @@ namespace KernelGen.Generated
                             var w0_128 = Vector128.Create(w0);
                             var w1_128 = Vector128.Create(w1);
                             y_128 = Vector128.LoadUnsafe(ref vc);
-                            a128_00 = a128_00 + w0_128 * y_128;
-                            a128_10 = a128_10 + w1_128 * y_128;
+                            a128_00 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_00);
+                            a128_10 = SimdPolicy.MultiplyAdd(w1_128, y_128, a128_10);
                             y_128 = Vector128.LoadUnsafe(ref vc, 4);
-                            a128_01 = a128_01 + w0_128 * y_128;
-                            a128_11 = a128_11 + w1_128 * y_128;
+                            a128_01 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_01);
+                            a128_11 = SimdPolicy.MultiplyAdd(w1_128, y_128, a128_11);
                         }
                         a128_00.StoreUnsafe(ref o0);
                         a128_10.StoreUnsafe(ref o1);
@@ -495,9 +495,9 @@ namespace KernelGen.Generated
                             float w0 = Unsafe.Add(ref p0, c);
                             var w0_128 = Vector128.Create(w0);
                             y_128 = Vector128.LoadUnsafe(ref vc);
-                            a128_00 = a128_00 + w0_128 * y_128;
+                            a128_00 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_00);
                             y_128 = Vector128.LoadUnsafe(ref vc, 4);
-                            a128_01 = a128_01 + w0_128 * y_128;
+                            a128_01 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_01);
                         }
                         a128_00.StoreUnsafe(ref o0);
                         a128_01.StoreUnsafe(ref o0, 4);
