@@ -21,6 +21,9 @@ internal static class TrackingNames
     /// <summary>Specs planned into kernel plans.</summary>
     public const string Plan = nameof(Plan);
 
+    /// <summary>The distinct (head_dim, SIMD path) microkernel sets of all plans, one output each.</summary>
+    public const string Microkernels = nameof(Microkernels);
+
     /// <summary>All steps, for tests.</summary>
-    public static readonly string[] All = { Parse, Resolve, Diagnostics, Specs, Plan };
+    public static readonly string[] All = { Parse, LayoutFiles, Resolve, Diagnostics, Specs, Plan, Microkernels };
 }

@@ -27,6 +27,10 @@ internal sealed record KernelPlan(
 
     public int HeadDim => Spec.HeadDim;
 
+    /// <summary>The microkernels this model's kernels call, one set per SIMD path; none for a generic fallback.</summary>
+    public System.Collections.Generic.IEnumerable<MicrokernelPlan> Microkernels =>
+        Spec.Fallback is null ? System.Linq.Enumerable.Select(Paths, path => new MicrokernelPlan(HeadDim, path)) : System.Linq.Enumerable.Empty<MicrokernelPlan>();
+
     public int Group => Spec.GroupSize;
 
     /// <summary>"GQA: 8 query heads / 4 KV heads, group 2"</summary>

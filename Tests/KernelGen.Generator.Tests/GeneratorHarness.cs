@@ -55,13 +55,36 @@ internal static class GeneratorHarness
     public static ImmutableArray<Diagnostic> Diagnostics(string source, params AdditionalText[] additionalFiles) =>
         Run(new[] { source }, additionalFiles).Result.Diagnostics;
 
-    /// <summary>The single generated file's text.</summary>
+    /// <summary>The single model file's text (the shared microkernel files left out).</summary>
     public static string GeneratedSource(string source, params AdditionalText[] additionalFiles)
     {
         var (result, _) = Run(new[] { source }, additionalFiles);
         Xunit.Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
-        return Xunit.Assert.Single(result.GeneratedTrees).GetText().ToString();
+        return Xunit.Assert.Single(ModelFiles(result)).SourceText.ToString();
     }
+
+    /// <summary>The text of each shared microkernel file, by hint name.</summary>
+    public static IReadOnlyDictionary<string, string> GeneratedMicrokernels(string source)
+    {
+        var (result, _) = Run(source);
+        Xunit.Assert.Empty(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        return MicrokernelFiles(result).ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+    }
+
+    /// <summary>The generated files of model classes, one per <c>[TransformerModel]</c>.</summary>
+    public static IReadOnlyList<GeneratedSourceResult> ModelFiles(GeneratorDriverRunResult result) =>
+        result.Results.SelectMany(r => r.GeneratedSources).Where(s => !IsMicrokernelFile(s)).ToList();
+
+    /// <summary>The shared microkernel files, one per (head_dim, SIMD path).</summary>
+    public static IReadOnlyList<GeneratedSourceResult> MicrokernelFiles(GeneratorDriverRunResult result) =>
+        result.Results.SelectMany(r => r.GeneratedSources).Where(IsMicrokernelFile).ToList();
+
+    /// <summary>The model files of one generator's run result.</summary>
+    public static IReadOnlyList<GeneratedSourceResult> ModelFiles(GeneratorRunResult result) =>
+        result.GeneratedSources.Where(s => !IsMicrokernelFile(s)).ToList();
+
+    private static bool IsMicrokernelFile(GeneratedSourceResult source) =>
+        source.HintName.StartsWith("KernelGen.Microkernels.", StringComparison.Ordinal);
 
     /// <summary>An AdditionalFiles item held in memory.</summary>
     public sealed class InMemoryFile : AdditionalText
