@@ -145,7 +145,7 @@ internal static partial class KernelEmitter
             foreach (int floats in walk.Widths)
             {
                 string type = TypeOf(floats);
-                var accumulators = Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, 4).Select(c => Accumulator(floats, r, c)));
+                var accumulators = Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, 4).Select(c => ScoreSum(floats, r, c)));
                 w.Line(type + " " + string.Join(", ", accumulators.Select(a => a + (floats == 1 ? " = 0" : " = default"))) + ";");
                 if (floats > 1)
                 {
@@ -172,16 +172,16 @@ internal static partial class KernelEmitter
                 string sum;
                 if (vectorWidths.Count == 0)
                 {
-                    sum = "Vector128.Create(" + string.Join(", ", Enumerable.Range(0, 4).Select(c => Accumulator(1, r, c))) + ")";
+                    sum = "Vector128.Create(" + string.Join(", ", Enumerable.Range(0, 4).Select(c => ScoreSum(1, r, c))) + ")";
                 }
                 else
                 {
                     int narrowest = vectorWidths.Last();
-                    var perKey = Enumerable.Range(0, 4).Select(c => string.Join(" + ", vectorWidths.Select(f => FoldTo(Accumulator(f, r, c), f, narrowest))));
+                    var perKey = Enumerable.Range(0, 4).Select(c => string.Join(" + ", vectorWidths.Select(f => FoldTo(ScoreSum(f, r, c), f, narrowest))));
                     sum = "Microkernels.Reduce4(" + string.Join(", ", perKey) + ")";
                     if (scalars)
                     {
-                        sum = "(" + sum + " + Vector128.Create(" + string.Join(", ", Enumerable.Range(0, 4).Select(c => Accumulator(1, r, c))) + "))";
+                        sum = "(" + sum + " + Vector128.Create(" + string.Join(", ", Enumerable.Range(0, 4).Select(c => ScoreSum(1, r, c))) + "))";
                     }
                 }
 
@@ -210,7 +210,7 @@ internal static partial class KernelEmitter
                 {
                     for (int c = 0; c < 4; c++)
                     {
-                        w.Line(Accumulator(1, r, c) + " += " + ElementAt("q" + Invariant($"{r}"), offset) + " * " + ElementAt("k" + Invariant($"{c}"), offset) + ";");
+                        w.Line(ScoreSum(1, r, c) + " += " + ElementAt("q" + Invariant($"{r}"), offset) + " * " + ElementAt("k" + Invariant($"{c}"), offset) + ";");
                     }
                 }
 
@@ -228,7 +228,7 @@ internal static partial class KernelEmitter
                 w.Line(KeyChunk(floats) + " = " + LoadAt(type, "k" + Invariant($"{c}"), offset) + ";");
                 for (int r = 0; r < rows; r++)
                 {
-                    string acc = Accumulator(floats, r, c);
+                    string acc = ScoreSum(floats, r, c);
                     w.Line(acc + " = " + MultiplyAddExpression(QueryChunk(floats, r), KeyChunk(floats), acc) + ";");
                 }
             }
@@ -296,7 +296,7 @@ internal static partial class KernelEmitter
                 var (offset, floats) = chunks[j];
                 for (int r = 0; r < rows; r++)
                 {
-                    w.Line("var " + Accumulator(floats, r, j) + " = " + (floats == 1 ? ElementAt("o" + Invariant($"{r}"), offset) : LoadAt(TypeName(floats), "o" + Invariant($"{r}"), offset)) + ";");
+                    w.Line("var " + OutputChunk(floats, r, j) + " = " + (floats == 1 ? ElementAt("o" + Invariant($"{r}"), offset) : LoadAt(TypeName(floats), "o" + Invariant($"{r}"), offset)) + ";");
                 }
             }
 
@@ -310,14 +310,14 @@ internal static partial class KernelEmitter
             {
                 for (int r = 0; r < rows; r++)
                 {
-                    w.Line(Invariant($"float w{r} = Unsafe.Add(ref p{r}, c);"));
+                    w.Line(Invariant($"float weight{r} = Unsafe.Add(ref p{r}, c);"));
                 }
 
                 foreach (int floats in chunks.Select(c => c.Floats).Where(f => f > 1).Distinct())
                 {
                     for (int r = 0; r < rows; r++)
                     {
-                        w.Line("var " + Broadcast(floats, r) + " = " + TypeName(floats) + Invariant($".Create(w{r});"));
+                        w.Line("var " + Broadcast(floats, r) + " = " + TypeName(floats) + Invariant($".Create(weight{r});"));
                     }
                 }
 
@@ -328,7 +328,7 @@ internal static partial class KernelEmitter
                     {
                         for (int r = 0; r < rows; r++)
                         {
-                            w.Line(Accumulator(1, r, j) + Invariant($" += w{r} * ") + ElementAt("vc", offset) + ";");
+                            w.Line(OutputChunk(1, r, j) + Invariant($" += weight{r} * ") + ElementAt("vc", offset) + ";");
                         }
 
                         continue;
@@ -338,7 +338,7 @@ internal static partial class KernelEmitter
                     w.Line(ValueChunk(floats) + " = " + LoadAt(type, "vc", offset) + ";");
                     for (int r = 0; r < rows; r++)
                     {
-                        string acc = Accumulator(floats, r, j);
+                        string acc = OutputChunk(floats, r, j);
                         w.Line(acc + " = " + MultiplyAddExpression(Broadcast(floats, r), ValueChunk(floats), acc) + ";");
                     }
                 }
@@ -350,8 +350,8 @@ internal static partial class KernelEmitter
                 for (int r = 0; r < rows; r++)
                 {
                     w.Line(floats == 1
-                        ? ElementAt("o" + Invariant($"{r}"), offset) + " = " + Accumulator(1, r, j) + ";"
-                        : Accumulator(floats, r, j) + ".StoreUnsafe(ref o" + Invariant($"{r}") + (offset == "0" ? "" : ", " + NativeOffset(offset)) + ");");
+                        ? ElementAt("o" + Invariant($"{r}"), offset) + " = " + OutputChunk(1, r, j) + ";"
+                        : OutputChunk(floats, r, j) + ".StoreUnsafe(ref o" + Invariant($"{r}") + (offset == "0" ? "" : ", " + NativeOffset(offset)) + ");");
                 }
             }
         }
@@ -406,16 +406,25 @@ internal static partial class KernelEmitter
         }
     }
 
-    private static string Accumulator(int floats, int row, int index) =>
-        (floats == 1 ? "t" : "a" + Invariant($"{floats * 32}") + "_") + Invariant($"{row}{index}");
+    /// <summary>A partial q·k sum: query row <paramref name="row"/> against key <paramref name="key"/>, "score01_256" (lanes) or "score01" (a float).</summary>
+    private static string ScoreSum(int floats, int row, int key) =>
+        "score" + Invariant($"{row}{key}") + (floats == 1 ? "" : "_" + Invariant($"{floats * 32}"));
 
-    private static string QueryChunk(int floats, int row) => "x" + Invariant($"{row}") + "_" + Invariant($"{floats * 32}");
+    /// <summary>Output row <paramref name="row"/>'s chunk <paramref name="index"/> of head_dim, held across the block: "out01_256" or "out01".</summary>
+    private static string OutputChunk(int floats, int row, int index) =>
+        "out" + Invariant($"{row}{index}") + (floats == 1 ? "" : "_" + Invariant($"{floats * 32}"));
 
-    private static string KeyChunk(int floats) => "y_" + Invariant($"{floats * 32}");
+    /// <summary>A loaded chunk of query row <paramref name="row"/>: "query0_256".</summary>
+    private static string QueryChunk(int floats, int row) => "query" + Invariant($"{row}") + "_" + Invariant($"{floats * 32}");
 
-    private static string ValueChunk(int floats) => "y_" + Invariant($"{floats * 32}");
+    /// <summary>The loaded chunk of the key the query chunks meet: "key_256".</summary>
+    private static string KeyChunk(int floats) => "key_" + Invariant($"{floats * 32}");
 
-    private static string Broadcast(int floats, int row) => "w" + Invariant($"{row}") + "_" + Invariant($"{floats * 32}");
+    /// <summary>The loaded chunk of the value being added: "value_256".</summary>
+    private static string ValueChunk(int floats) => "value_" + Invariant($"{floats * 32}");
+
+    /// <summary>Row <paramref name="row"/>'s softmax weight for the current value, in every lane: "weight0_256".</summary>
+    private static string Broadcast(int floats, int row) => "weight" + Invariant($"{row}") + "_" + Invariant($"{floats * 32}");
 
     private static string TypeOf(int floats) => floats == 1 ? "float" : TypeName(floats) + "<float>";
 

@@ -176,7 +176,9 @@ internal static partial class KernelEmitter
         w.Line("/// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block("file sealed class " + KernelClassName(plan) + " : AttentionKernels"))
+        w.Line("file sealed class " + KernelClassName(plan) + "()");
+        w.Line("    : AttentionKernels(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns)");
+        using (w.Block())
         {
             Constant(w, "int QueryTile", Invariant($"{plan.QueryTile}"), "positions per prefill tile");
             Constant(w, "int MaxSegments", Invariant($"{plan.MaxSegments}"), "key segments one query or tile can need");
@@ -185,13 +187,6 @@ internal static partial class KernelEmitter
             w.Line("private readonly AttentionEngine _engine = new(" + model + ".Shape, QueryTile, MaxSegments);");
             w.Line();
             EmitHeadTables(w, plan);
-            w.Line();
-            w.Line("public " + KernelClassName(plan) + "()");
-            w.Line("    : base(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns)");
-            using (w.Block())
-            {
-            }
-
             w.Line();
             EmitSimdPathProperty(w, plan);
             w.Line();
@@ -273,7 +268,7 @@ internal static partial class KernelEmitter
                 foreach (var path in plan.Paths)
                 {
                     w.Line(path.Bits == 0 ? "default:" : "case " + path.Bits.ToString(CultureInfo.InvariantCulture) + ":");
-                    w.Line("    " + kernel + "(new " + new MicrokernelPlan(plan.HeadDim, path).TypeName + "(), " + arguments + ");");
+                    w.Line("    " + kernel + "OnPath(new " + new MicrokernelPlan(plan.HeadDim, path).TypeName + "(), " + arguments + ");");
                     w.Line("    break;");
                 }
             }

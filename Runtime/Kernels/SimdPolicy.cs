@@ -88,7 +88,7 @@ public static class SimdPolicy
     }
 
     /// <summary>"Vector512", "Vector256", "Vector128" or "Scalar".</summary>
-    public static string PathName(int bits) => bits == 0 ? "Scalar" : "Vector" + bits;
+    public static string PathName(int bits) => KernelSizes.PathName(bits);
 
     /// <summary>For logs: "Vector256 (accelerated: Vector256)" or "Vector512 (forced by KERNELGEN_SIMD; accelerated: Vector256)".</summary>
     public static string Describe() =>

@@ -72,7 +72,8 @@ namespace KernelGen.Generated
     /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-    file sealed class FixedModelAttention : AttentionKernels
+    file sealed class FixedModelAttention()
+        : AttentionKernels(global::Samples.FixedModel.Shape, "generated (FixedModel)", global::Samples.FixedModel.LayerPatterns)
     {
         private const int QueryTile = 16;               // positions per prefill tile
         private const int MaxSegments = 34;             // key segments one query or tile can need
@@ -108,11 +109,6 @@ namespace KernelGen.Generated
             new[] { 7 },
         };
 
-        public FixedModelAttention()
-            : base(global::Samples.FixedModel.Shape, "generated (FixedModel)", global::Samples.FixedModel.LayerPatterns)
-        {
-        }
-
         /// <summary>
         /// The SIMD path these kernels take in this process, in bits: the widest that SimdPolicy allows.
         /// Static readonly, so once the class is initialized the JIT treats it as a constant.
@@ -133,16 +129,16 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Decode(new HeadDim64Vector512Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64Vector512Microkernels(), cache, layer, position, query, output);
                     break;
                 case 256:
-                    Decode(new HeadDim64Vector256Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64Vector256Microkernels(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode(new HeadDim64Vector128Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64Vector128Microkernels(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode(new HeadDim64ScalarMicrokernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64ScalarMicrokernels(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -154,22 +150,22 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Prefill(new HeadDim64Vector512Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64Vector512Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 256:
-                    Prefill(new HeadDim64Vector256Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64Vector256Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill(new HeadDim64Vector128Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64Vector128Microkernels(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill(new HeadDim64ScalarMicrokernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64ScalarMicrokernels(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+        private void DecodeOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Fixed (Sparse Transformer), block 128, summary 16: the query's block, plus each head's own 16 keys of every earlier block.
@@ -177,7 +173,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+        private void PrefillOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Fixed (Sparse Transformer), block 128, summary 16: the query's block, plus each head's own 16 keys of every earlier block.
@@ -191,7 +187,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 128;
 
-            public bool IsRolling => false;
 
             public int[] Heads(int kvHead, int headClass) => Fixed128x16PerHeadHeads[kvHead * 8 + headClass];
 

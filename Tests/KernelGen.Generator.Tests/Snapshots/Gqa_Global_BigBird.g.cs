@@ -86,7 +86,8 @@ namespace KernelGen.Generated
     /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-    file sealed class MixedModelAttention : AttentionKernels
+    file sealed class MixedModelAttention()
+        : AttentionKernels(global::Samples.MixedModel.Shape, "generated (MixedModel)", global::Samples.MixedModel.LayerPatterns)
     {
         private const int QueryTile = 32;               // positions per prefill tile
         private const int MaxSegments = 10;             // key segments one query or tile can need
@@ -100,11 +101,6 @@ namespace KernelGen.Generated
             new[] { 0, 1 },
             new[] { 2, 3 },
         };
-
-        public MixedModelAttention()
-            : base(global::Samples.MixedModel.Shape, "generated (MixedModel)", global::Samples.MixedModel.LayerPatterns)
-        {
-        }
 
         /// <summary>
         /// The SIMD path these kernels take in this process, in bits: the widest that SimdPolicy allows.
@@ -126,16 +122,16 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Decode(new HeadDim64Vector512Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64Vector512Microkernels(), cache, layer, position, query, output);
                     break;
                 case 256:
-                    Decode(new HeadDim64Vector256Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64Vector256Microkernels(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode(new HeadDim64Vector128Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64Vector128Microkernels(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode(new HeadDim64ScalarMicrokernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim64ScalarMicrokernels(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -147,22 +143,22 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Prefill(new HeadDim64Vector512Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64Vector512Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 256:
-                    Prefill(new HeadDim64Vector256Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64Vector256Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill(new HeadDim64Vector128Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64Vector128Microkernels(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill(new HeadDim64ScalarMicrokernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim64ScalarMicrokernels(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+        private void DecodeOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             switch (layer)
@@ -177,7 +173,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+        private void PrefillOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             switch (layer)
@@ -203,7 +199,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 0;
 
-            public bool IsRolling => true;
 
             public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
 
@@ -237,7 +232,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 64;
 
-            public bool IsRolling => false;
 
             public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
 

@@ -69,7 +69,8 @@ namespace KernelGen.Generated
     /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-    file sealed class GlobalNamespaceModelAttention : AttentionKernels
+    file sealed class GlobalNamespaceModelAttention()
+        : AttentionKernels(global::GlobalNamespaceModel.Shape, "generated (GlobalNamespaceModel)", global::GlobalNamespaceModel.LayerPatterns)
     {
         private const int QueryTile = 16;               // positions per prefill tile
         private const int MaxSegments = 2;              // key segments one query or tile can need
@@ -83,11 +84,6 @@ namespace KernelGen.Generated
             new[] { 0, 1, 2, 3 },
             new[] { 4, 5, 6, 7 },
         };
-
-        public GlobalNamespaceModelAttention()
-            : base(global::GlobalNamespaceModel.Shape, "generated (GlobalNamespaceModel)", global::GlobalNamespaceModel.LayerPatterns)
-        {
-        }
 
         /// <summary>
         /// The SIMD path these kernels take in this process, in bits: the widest that SimdPolicy allows.
@@ -109,16 +105,16 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Decode(new HeadDim40Vector512Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim40Vector512Microkernels(), cache, layer, position, query, output);
                     break;
                 case 256:
-                    Decode(new HeadDim40Vector256Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim40Vector256Microkernels(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode(new HeadDim40Vector128Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim40Vector128Microkernels(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode(new HeadDim40ScalarMicrokernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim40ScalarMicrokernels(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -130,22 +126,22 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Prefill(new HeadDim40Vector512Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim40Vector512Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 256:
-                    Prefill(new HeadDim40Vector256Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim40Vector256Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill(new HeadDim40Vector128Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim40Vector128Microkernels(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill(new HeadDim40ScalarMicrokernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim40ScalarMicrokernels(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+        private void DecodeOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -153,7 +149,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+        private void PrefillOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -167,7 +163,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 0;
 
-            public bool IsRolling => false;
 
             public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
 

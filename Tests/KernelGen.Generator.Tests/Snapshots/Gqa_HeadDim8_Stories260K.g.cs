@@ -71,7 +71,8 @@ namespace KernelGen.Generated
     /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-    file sealed class Stories260KAttention : AttentionKernels
+    file sealed class Stories260KAttention()
+        : AttentionKernels(global::Samples.Stories260K.Shape, "generated (Stories260K)", global::Samples.Stories260K.LayerPatterns)
     {
         private const int QueryTile = 32;               // positions per prefill tile
         private const int MaxSegments = 2;              // key segments one query or tile can need
@@ -87,11 +88,6 @@ namespace KernelGen.Generated
             new[] { 4, 5 },
             new[] { 6, 7 },
         };
-
-        public Stories260KAttention()
-            : base(global::Samples.Stories260K.Shape, "generated (Stories260K)", global::Samples.Stories260K.LayerPatterns)
-        {
-        }
 
         /// <summary>
         /// The SIMD path these kernels take in this process, in bits: the widest that SimdPolicy allows.
@@ -113,13 +109,13 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 256:
-                    Decode(new HeadDim8Vector256Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim8Vector256Microkernels(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode(new HeadDim8Vector128Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim8Vector128Microkernels(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode(new HeadDim8ScalarMicrokernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim8ScalarMicrokernels(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -131,19 +127,19 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 256:
-                    Prefill(new HeadDim8Vector256Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim8Vector256Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill(new HeadDim8Vector128Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim8Vector128Microkernels(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill(new HeadDim8ScalarMicrokernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim8ScalarMicrokernels(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+        private void DecodeOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -151,7 +147,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+        private void PrefillOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -165,7 +161,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 0;
 
-            public bool IsRolling => false;
 
             public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
 

@@ -35,41 +35,41 @@ namespace KernelGen.Generated
                     ref float k1 = ref Unsafe.Add(ref k0, 40);
                     ref float k2 = ref Unsafe.Add(ref k1, 40);
                     ref float k3 = ref Unsafe.Add(ref k2, 40);
-                    Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default, a128_10 = default, a128_11 = default, a128_12 = default, a128_13 = default;
-                    Vector128<float> x0_128, x1_128, y_128;
+                    Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default, score10_128 = default, score11_128 = default, score12_128 = default, score13_128 = default;
+                    Vector128<float> query0_128, query1_128, key_128;
                     for (int i = 0; i < 40; i += 8)
                     {
-                        x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
-                        x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i));
-                        y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
-                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                        a128_10 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_10);
-                        y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
-                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                        a128_11 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_11);
-                        y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
-                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                        a128_12 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_12);
-                        y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
-                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                        a128_13 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_13);
-                        x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
-                        x1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 4));
-                        y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
-                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                        a128_10 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_10);
-                        y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
-                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                        a128_11 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_11);
-                        y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
-                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                        a128_12 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_12);
-                        y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
-                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                        a128_13 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_13);
+                        query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
+                        query1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i));
+                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
+                        score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                        score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
+                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
+                        score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                        score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
+                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
+                        score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                        score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
+                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
+                        score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                        score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
+                        query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
+                        query1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 4));
+                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
+                        score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                        score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
+                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
+                        score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                        score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
+                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
+                        score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                        score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
+                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
+                        score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                        score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
                     }
-                    Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
-                    Microkernels.Reduce4(a128_10, a128_11, a128_12, a128_13).StoreUnsafe(ref s1, (nuint)c);
+                    Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
+                    Microkernels.Reduce4(score10_128, score11_128, score12_128, score13_128).StoreUnsafe(ref s1, (nuint)c);
                 }
 
                 for (; c < cols; c++)
@@ -91,30 +91,30 @@ namespace KernelGen.Generated
                     ref float k1 = ref Unsafe.Add(ref k0, 40);
                     ref float k2 = ref Unsafe.Add(ref k1, 40);
                     ref float k3 = ref Unsafe.Add(ref k2, 40);
-                    Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default;
-                    Vector128<float> x0_128, y_128;
+                    Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default;
+                    Vector128<float> query0_128, key_128;
                     for (int i = 0; i < 40; i += 8)
                     {
-                        x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
-                        y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
-                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                        y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
-                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                        y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
-                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                        y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
-                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                        x0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
-                        y_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
-                        a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                        y_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
-                        a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                        y_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
-                        a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                        y_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
-                        a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
+                        query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
+                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
+                        score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
+                        score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
+                        score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
+                        score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                        query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
+                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
+                        score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
+                        score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
+                        score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
+                        score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                     }
-                    Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
+                    Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
@@ -138,29 +138,29 @@ namespace KernelGen.Generated
                 for (int i = 0; i < 40; i += 8)
                 {
                     {
-                        var a128_00 = Vector128.LoadUnsafe(ref o0, (nuint)(i));
-                        var a128_10 = Vector128.LoadUnsafe(ref o1, (nuint)(i));
-                        var a128_01 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
-                        var a128_11 = Vector128.LoadUnsafe(ref o1, (nuint)(i + 4));
-                        Vector128<float> y_128;
+                        var out00_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i));
+                        var out10_128 = Vector128.LoadUnsafe(ref o1, (nuint)(i));
+                        var out01_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
+                        var out11_128 = Vector128.LoadUnsafe(ref o1, (nuint)(i + 4));
+                        Vector128<float> value_128;
                         ref float vc = ref v;
                         for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
                         {
-                            float w0 = Unsafe.Add(ref p0, c);
-                            float w1 = Unsafe.Add(ref p1, c);
-                            var w0_128 = Vector128.Create(w0);
-                            var w1_128 = Vector128.Create(w1);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
-                            a128_00 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_00);
-                            a128_10 = SimdPolicy.MultiplyAdd(w1_128, y_128, a128_10);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
-                            a128_01 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_01);
-                            a128_11 = SimdPolicy.MultiplyAdd(w1_128, y_128, a128_11);
+                            float weight0 = Unsafe.Add(ref p0, c);
+                            float weight1 = Unsafe.Add(ref p1, c);
+                            var weight0_128 = Vector128.Create(weight0);
+                            var weight1_128 = Vector128.Create(weight1);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
+                            out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
+                            out10_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out10_128);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
+                            out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
+                            out11_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out11_128);
                         }
-                        a128_00.StoreUnsafe(ref o0, (nuint)(i));
-                        a128_10.StoreUnsafe(ref o1, (nuint)(i));
-                        a128_01.StoreUnsafe(ref o0, (nuint)(i + 4));
-                        a128_11.StoreUnsafe(ref o1, (nuint)(i + 4));
+                        out00_128.StoreUnsafe(ref o0, (nuint)(i));
+                        out10_128.StoreUnsafe(ref o1, (nuint)(i));
+                        out01_128.StoreUnsafe(ref o0, (nuint)(i + 4));
+                        out11_128.StoreUnsafe(ref o1, (nuint)(i + 4));
                     }
                 }
             }
@@ -172,33 +172,33 @@ namespace KernelGen.Generated
                 for (int i = 0; i < 40; i += 20)
                 {
                     {
-                        var a128_00 = Vector128.LoadUnsafe(ref o0, (nuint)(i));
-                        var a128_01 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
-                        var a128_02 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 8));
-                        var a128_03 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 12));
-                        var a128_04 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 16));
-                        Vector128<float> y_128;
+                        var out00_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i));
+                        var out01_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
+                        var out02_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 8));
+                        var out03_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 12));
+                        var out04_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 16));
+                        Vector128<float> value_128;
                         ref float vc = ref v;
                         for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
                         {
-                            float w0 = Unsafe.Add(ref p0, c);
-                            var w0_128 = Vector128.Create(w0);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
-                            a128_00 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_00);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
-                            a128_01 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_01);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 8));
-                            a128_02 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_02);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 12));
-                            a128_03 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_03);
-                            y_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 16));
-                            a128_04 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_04);
+                            float weight0 = Unsafe.Add(ref p0, c);
+                            var weight0_128 = Vector128.Create(weight0);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
+                            out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
+                            out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 8));
+                            out02_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out02_128);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 12));
+                            out03_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out03_128);
+                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 16));
+                            out04_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out04_128);
                         }
-                        a128_00.StoreUnsafe(ref o0, (nuint)(i));
-                        a128_01.StoreUnsafe(ref o0, (nuint)(i + 4));
-                        a128_02.StoreUnsafe(ref o0, (nuint)(i + 8));
-                        a128_03.StoreUnsafe(ref o0, (nuint)(i + 12));
-                        a128_04.StoreUnsafe(ref o0, (nuint)(i + 16));
+                        out00_128.StoreUnsafe(ref o0, (nuint)(i));
+                        out01_128.StoreUnsafe(ref o0, (nuint)(i + 4));
+                        out02_128.StoreUnsafe(ref o0, (nuint)(i + 8));
+                        out03_128.StoreUnsafe(ref o0, (nuint)(i + 12));
+                        out04_128.StoreUnsafe(ref o0, (nuint)(i + 16));
                     }
                 }
             }

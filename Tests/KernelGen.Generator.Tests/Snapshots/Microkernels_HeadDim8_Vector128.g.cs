@@ -35,38 +35,38 @@ namespace KernelGen.Generated
                     ref float k1 = ref Unsafe.Add(ref k0, 8);
                     ref float k2 = ref Unsafe.Add(ref k1, 8);
                     ref float k3 = ref Unsafe.Add(ref k2, 8);
-                    Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default, a128_10 = default, a128_11 = default, a128_12 = default, a128_13 = default;
-                    Vector128<float> x0_128, x1_128, y_128;
-                    x0_128 = Vector128.LoadUnsafe(ref q0);
-                    x1_128 = Vector128.LoadUnsafe(ref q1);
-                    y_128 = Vector128.LoadUnsafe(ref k0);
-                    a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                    a128_10 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_10);
-                    y_128 = Vector128.LoadUnsafe(ref k1);
-                    a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                    a128_11 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_11);
-                    y_128 = Vector128.LoadUnsafe(ref k2);
-                    a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                    a128_12 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_12);
-                    y_128 = Vector128.LoadUnsafe(ref k3);
-                    a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                    a128_13 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_13);
-                    x0_128 = Vector128.LoadUnsafe(ref q0, 4);
-                    x1_128 = Vector128.LoadUnsafe(ref q1, 4);
-                    y_128 = Vector128.LoadUnsafe(ref k0, 4);
-                    a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                    a128_10 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_10);
-                    y_128 = Vector128.LoadUnsafe(ref k1, 4);
-                    a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                    a128_11 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_11);
-                    y_128 = Vector128.LoadUnsafe(ref k2, 4);
-                    a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                    a128_12 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_12);
-                    y_128 = Vector128.LoadUnsafe(ref k3, 4);
-                    a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                    a128_13 = SimdPolicy.MultiplyAdd(x1_128, y_128, a128_13);
-                    Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
-                    Microkernels.Reduce4(a128_10, a128_11, a128_12, a128_13).StoreUnsafe(ref s1, (nuint)c);
+                    Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default, score10_128 = default, score11_128 = default, score12_128 = default, score13_128 = default;
+                    Vector128<float> query0_128, query1_128, key_128;
+                    query0_128 = Vector128.LoadUnsafe(ref q0);
+                    query1_128 = Vector128.LoadUnsafe(ref q1);
+                    key_128 = Vector128.LoadUnsafe(ref k0);
+                    score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                    score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
+                    key_128 = Vector128.LoadUnsafe(ref k1);
+                    score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                    score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
+                    key_128 = Vector128.LoadUnsafe(ref k2);
+                    score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                    score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
+                    key_128 = Vector128.LoadUnsafe(ref k3);
+                    score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                    score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
+                    query0_128 = Vector128.LoadUnsafe(ref q0, 4);
+                    query1_128 = Vector128.LoadUnsafe(ref q1, 4);
+                    key_128 = Vector128.LoadUnsafe(ref k0, 4);
+                    score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                    score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
+                    key_128 = Vector128.LoadUnsafe(ref k1, 4);
+                    score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                    score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
+                    key_128 = Vector128.LoadUnsafe(ref k2, 4);
+                    score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                    score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
+                    key_128 = Vector128.LoadUnsafe(ref k3, 4);
+                    score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                    score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
+                    Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
+                    Microkernels.Reduce4(score10_128, score11_128, score12_128, score13_128).StoreUnsafe(ref s1, (nuint)c);
                 }
 
                 for (; c < cols; c++)
@@ -88,27 +88,27 @@ namespace KernelGen.Generated
                     ref float k1 = ref Unsafe.Add(ref k0, 8);
                     ref float k2 = ref Unsafe.Add(ref k1, 8);
                     ref float k3 = ref Unsafe.Add(ref k2, 8);
-                    Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default;
-                    Vector128<float> x0_128, y_128;
-                    x0_128 = Vector128.LoadUnsafe(ref q0);
-                    y_128 = Vector128.LoadUnsafe(ref k0);
-                    a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                    y_128 = Vector128.LoadUnsafe(ref k1);
-                    a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                    y_128 = Vector128.LoadUnsafe(ref k2);
-                    a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                    y_128 = Vector128.LoadUnsafe(ref k3);
-                    a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                    x0_128 = Vector128.LoadUnsafe(ref q0, 4);
-                    y_128 = Vector128.LoadUnsafe(ref k0, 4);
-                    a128_00 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_00);
-                    y_128 = Vector128.LoadUnsafe(ref k1, 4);
-                    a128_01 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_01);
-                    y_128 = Vector128.LoadUnsafe(ref k2, 4);
-                    a128_02 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_02);
-                    y_128 = Vector128.LoadUnsafe(ref k3, 4);
-                    a128_03 = SimdPolicy.MultiplyAdd(x0_128, y_128, a128_03);
-                    Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
+                    Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default;
+                    Vector128<float> query0_128, key_128;
+                    query0_128 = Vector128.LoadUnsafe(ref q0);
+                    key_128 = Vector128.LoadUnsafe(ref k0);
+                    score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                    key_128 = Vector128.LoadUnsafe(ref k1);
+                    score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                    key_128 = Vector128.LoadUnsafe(ref k2);
+                    score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                    key_128 = Vector128.LoadUnsafe(ref k3);
+                    score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                    query0_128 = Vector128.LoadUnsafe(ref q0, 4);
+                    key_128 = Vector128.LoadUnsafe(ref k0, 4);
+                    score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
+                    key_128 = Vector128.LoadUnsafe(ref k1, 4);
+                    score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
+                    key_128 = Vector128.LoadUnsafe(ref k2, 4);
+                    score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
+                    key_128 = Vector128.LoadUnsafe(ref k3, 4);
+                    score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
+                    Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
@@ -130,29 +130,29 @@ namespace KernelGen.Generated
                 ref float o0 = ref Unsafe.Add(ref o, r * 8);
                 ref float o1 = ref Unsafe.Add(ref o0, 8);
                 {
-                    var a128_00 = Vector128.LoadUnsafe(ref o0);
-                    var a128_10 = Vector128.LoadUnsafe(ref o1);
-                    var a128_01 = Vector128.LoadUnsafe(ref o0, 4);
-                    var a128_11 = Vector128.LoadUnsafe(ref o1, 4);
-                    Vector128<float> y_128;
+                    var out00_128 = Vector128.LoadUnsafe(ref o0);
+                    var out10_128 = Vector128.LoadUnsafe(ref o1);
+                    var out01_128 = Vector128.LoadUnsafe(ref o0, 4);
+                    var out11_128 = Vector128.LoadUnsafe(ref o1, 4);
+                    Vector128<float> value_128;
                     ref float vc = ref v;
                     for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
                     {
-                        float w0 = Unsafe.Add(ref p0, c);
-                        float w1 = Unsafe.Add(ref p1, c);
-                        var w0_128 = Vector128.Create(w0);
-                        var w1_128 = Vector128.Create(w1);
-                        y_128 = Vector128.LoadUnsafe(ref vc);
-                        a128_00 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_00);
-                        a128_10 = SimdPolicy.MultiplyAdd(w1_128, y_128, a128_10);
-                        y_128 = Vector128.LoadUnsafe(ref vc, 4);
-                        a128_01 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_01);
-                        a128_11 = SimdPolicy.MultiplyAdd(w1_128, y_128, a128_11);
+                        float weight0 = Unsafe.Add(ref p0, c);
+                        float weight1 = Unsafe.Add(ref p1, c);
+                        var weight0_128 = Vector128.Create(weight0);
+                        var weight1_128 = Vector128.Create(weight1);
+                        value_128 = Vector128.LoadUnsafe(ref vc);
+                        out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
+                        out10_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out10_128);
+                        value_128 = Vector128.LoadUnsafe(ref vc, 4);
+                        out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
+                        out11_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out11_128);
                     }
-                    a128_00.StoreUnsafe(ref o0);
-                    a128_10.StoreUnsafe(ref o1);
-                    a128_01.StoreUnsafe(ref o0, 4);
-                    a128_11.StoreUnsafe(ref o1, 4);
+                    out00_128.StoreUnsafe(ref o0);
+                    out10_128.StoreUnsafe(ref o1);
+                    out01_128.StoreUnsafe(ref o0, 4);
+                    out11_128.StoreUnsafe(ref o1, 4);
                 }
             }
 
@@ -161,21 +161,21 @@ namespace KernelGen.Generated
                 ref float p0 = ref Unsafe.Add(ref p, r * pStride);
                 ref float o0 = ref Unsafe.Add(ref o, r * 8);
                 {
-                    var a128_00 = Vector128.LoadUnsafe(ref o0);
-                    var a128_01 = Vector128.LoadUnsafe(ref o0, 4);
-                    Vector128<float> y_128;
+                    var out00_128 = Vector128.LoadUnsafe(ref o0);
+                    var out01_128 = Vector128.LoadUnsafe(ref o0, 4);
+                    Vector128<float> value_128;
                     ref float vc = ref v;
                     for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
                     {
-                        float w0 = Unsafe.Add(ref p0, c);
-                        var w0_128 = Vector128.Create(w0);
-                        y_128 = Vector128.LoadUnsafe(ref vc);
-                        a128_00 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_00);
-                        y_128 = Vector128.LoadUnsafe(ref vc, 4);
-                        a128_01 = SimdPolicy.MultiplyAdd(w0_128, y_128, a128_01);
+                        float weight0 = Unsafe.Add(ref p0, c);
+                        var weight0_128 = Vector128.Create(weight0);
+                        value_128 = Vector128.LoadUnsafe(ref vc);
+                        out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
+                        value_128 = Vector128.LoadUnsafe(ref vc, 4);
+                        out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
                     }
-                    a128_00.StoreUnsafe(ref o0);
-                    a128_01.StoreUnsafe(ref o0, 4);
+                    out00_128.StoreUnsafe(ref o0);
+                    out01_128.StoreUnsafe(ref o0, 4);
                 }
             }
         }

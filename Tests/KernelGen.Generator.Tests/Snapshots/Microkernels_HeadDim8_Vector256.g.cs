@@ -35,24 +35,24 @@ namespace KernelGen.Generated
                     ref float k1 = ref Unsafe.Add(ref k0, 8);
                     ref float k2 = ref Unsafe.Add(ref k1, 8);
                     ref float k3 = ref Unsafe.Add(ref k2, 8);
-                    Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default, a256_10 = default, a256_11 = default, a256_12 = default, a256_13 = default;
-                    Vector256<float> x0_256, x1_256, y_256;
-                    x0_256 = Vector256.LoadUnsafe(ref q0);
-                    x1_256 = Vector256.LoadUnsafe(ref q1);
-                    y_256 = Vector256.LoadUnsafe(ref k0);
-                    a256_00 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_00);
-                    a256_10 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_10);
-                    y_256 = Vector256.LoadUnsafe(ref k1);
-                    a256_01 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_01);
-                    a256_11 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_11);
-                    y_256 = Vector256.LoadUnsafe(ref k2);
-                    a256_02 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_02);
-                    a256_12 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_12);
-                    y_256 = Vector256.LoadUnsafe(ref k3);
-                    a256_03 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_03);
-                    a256_13 = SimdPolicy.MultiplyAdd(x1_256, y_256, a256_13);
-                    Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
-                    Microkernels.Reduce4(a256_10, a256_11, a256_12, a256_13).StoreUnsafe(ref s1, (nuint)c);
+                    Vector256<float> score00_256 = default, score01_256 = default, score02_256 = default, score03_256 = default, score10_256 = default, score11_256 = default, score12_256 = default, score13_256 = default;
+                    Vector256<float> query0_256, query1_256, key_256;
+                    query0_256 = Vector256.LoadUnsafe(ref q0);
+                    query1_256 = Vector256.LoadUnsafe(ref q1);
+                    key_256 = Vector256.LoadUnsafe(ref k0);
+                    score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
+                    score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
+                    key_256 = Vector256.LoadUnsafe(ref k1);
+                    score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
+                    score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
+                    key_256 = Vector256.LoadUnsafe(ref k2);
+                    score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
+                    score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
+                    key_256 = Vector256.LoadUnsafe(ref k3);
+                    score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
+                    score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
+                    Microkernels.Reduce4(score00_256, score01_256, score02_256, score03_256).StoreUnsafe(ref s0, (nuint)c);
+                    Microkernels.Reduce4(score10_256, score11_256, score12_256, score13_256).StoreUnsafe(ref s1, (nuint)c);
                 }
 
                 for (; c < cols; c++)
@@ -74,18 +74,18 @@ namespace KernelGen.Generated
                     ref float k1 = ref Unsafe.Add(ref k0, 8);
                     ref float k2 = ref Unsafe.Add(ref k1, 8);
                     ref float k3 = ref Unsafe.Add(ref k2, 8);
-                    Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default;
-                    Vector256<float> x0_256, y_256;
-                    x0_256 = Vector256.LoadUnsafe(ref q0);
-                    y_256 = Vector256.LoadUnsafe(ref k0);
-                    a256_00 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_00);
-                    y_256 = Vector256.LoadUnsafe(ref k1);
-                    a256_01 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_01);
-                    y_256 = Vector256.LoadUnsafe(ref k2);
-                    a256_02 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_02);
-                    y_256 = Vector256.LoadUnsafe(ref k3);
-                    a256_03 = SimdPolicy.MultiplyAdd(x0_256, y_256, a256_03);
-                    Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
+                    Vector256<float> score00_256 = default, score01_256 = default, score02_256 = default, score03_256 = default;
+                    Vector256<float> query0_256, key_256;
+                    query0_256 = Vector256.LoadUnsafe(ref q0);
+                    key_256 = Vector256.LoadUnsafe(ref k0);
+                    score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
+                    key_256 = Vector256.LoadUnsafe(ref k1);
+                    score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
+                    key_256 = Vector256.LoadUnsafe(ref k2);
+                    score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
+                    key_256 = Vector256.LoadUnsafe(ref k3);
+                    score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
+                    Microkernels.Reduce4(score00_256, score01_256, score02_256, score03_256).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
@@ -107,22 +107,22 @@ namespace KernelGen.Generated
                 ref float o0 = ref Unsafe.Add(ref o, r * 8);
                 ref float o1 = ref Unsafe.Add(ref o0, 8);
                 {
-                    var a256_00 = Vector256.LoadUnsafe(ref o0);
-                    var a256_10 = Vector256.LoadUnsafe(ref o1);
-                    Vector256<float> y_256;
+                    var out00_256 = Vector256.LoadUnsafe(ref o0);
+                    var out10_256 = Vector256.LoadUnsafe(ref o1);
+                    Vector256<float> value_256;
                     ref float vc = ref v;
                     for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
                     {
-                        float w0 = Unsafe.Add(ref p0, c);
-                        float w1 = Unsafe.Add(ref p1, c);
-                        var w0_256 = Vector256.Create(w0);
-                        var w1_256 = Vector256.Create(w1);
-                        y_256 = Vector256.LoadUnsafe(ref vc);
-                        a256_00 = SimdPolicy.MultiplyAdd(w0_256, y_256, a256_00);
-                        a256_10 = SimdPolicy.MultiplyAdd(w1_256, y_256, a256_10);
+                        float weight0 = Unsafe.Add(ref p0, c);
+                        float weight1 = Unsafe.Add(ref p1, c);
+                        var weight0_256 = Vector256.Create(weight0);
+                        var weight1_256 = Vector256.Create(weight1);
+                        value_256 = Vector256.LoadUnsafe(ref vc);
+                        out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
+                        out10_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out10_256);
                     }
-                    a256_00.StoreUnsafe(ref o0);
-                    a256_10.StoreUnsafe(ref o1);
+                    out00_256.StoreUnsafe(ref o0);
+                    out10_256.StoreUnsafe(ref o1);
                 }
             }
 
@@ -131,17 +131,17 @@ namespace KernelGen.Generated
                 ref float p0 = ref Unsafe.Add(ref p, r * pStride);
                 ref float o0 = ref Unsafe.Add(ref o, r * 8);
                 {
-                    var a256_00 = Vector256.LoadUnsafe(ref o0);
-                    Vector256<float> y_256;
+                    var out00_256 = Vector256.LoadUnsafe(ref o0);
+                    Vector256<float> value_256;
                     ref float vc = ref v;
                     for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
                     {
-                        float w0 = Unsafe.Add(ref p0, c);
-                        var w0_256 = Vector256.Create(w0);
-                        y_256 = Vector256.LoadUnsafe(ref vc);
-                        a256_00 = SimdPolicy.MultiplyAdd(w0_256, y_256, a256_00);
+                        float weight0 = Unsafe.Add(ref p0, c);
+                        var weight0_256 = Vector256.Create(weight0);
+                        value_256 = Vector256.LoadUnsafe(ref vc);
+                        out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
                     }
-                    a256_00.StoreUnsafe(ref o0);
+                    out00_256.StoreUnsafe(ref o0);
                 }
             }
         }

@@ -72,7 +72,8 @@ namespace KernelGen.Generated
     /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-    file sealed class LargeMqaAttention : AttentionKernels
+    file sealed class LargeMqaAttention()
+        : AttentionKernels(global::Samples.LargeMqa.Shape, "generated (LargeMqa)", global::Samples.LargeMqa.LayerPatterns)
     {
         private const int QueryTile = 2;                // positions per prefill tile
         private const int MaxSegments = 2;              // key segments one query or tile can need
@@ -85,11 +86,6 @@ namespace KernelGen.Generated
         {
             new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 },
         };
-
-        public LargeMqaAttention()
-            : base(global::Samples.LargeMqa.Shape, "generated (LargeMqa)", global::Samples.LargeMqa.LayerPatterns)
-        {
-        }
 
         /// <summary>
         /// The SIMD path these kernels take in this process, in bits: the widest that SimdPolicy allows.
@@ -111,16 +107,16 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Decode(new HeadDim128Vector512Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim128Vector512Microkernels(), cache, layer, position, query, output);
                     break;
                 case 256:
-                    Decode(new HeadDim128Vector256Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim128Vector256Microkernels(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode(new HeadDim128Vector128Microkernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim128Vector128Microkernels(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode(new HeadDim128ScalarMicrokernels(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim128ScalarMicrokernels(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -132,22 +128,22 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 512:
-                    Prefill(new HeadDim128Vector512Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim128Vector512Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 256:
-                    Prefill(new HeadDim128Vector256Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim128Vector256Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill(new HeadDim128Vector128Microkernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim128Vector128Microkernels(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill(new HeadDim128ScalarMicrokernels(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim128ScalarMicrokernels(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+        private void DecodeOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -155,7 +151,7 @@ namespace KernelGen.Generated
         }
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
-        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+        private void PrefillOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -169,7 +165,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 0;
 
-            public bool IsRolling => false;
 
             public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
 
