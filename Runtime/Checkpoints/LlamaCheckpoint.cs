@@ -12,7 +12,7 @@ namespace KernelGen.Checkpoints;
 /// header describes, and the weights.
 /// </summary>
 /// <remarks>
-/// The format (FORMAT-NOTES §1): seven little-endian int32 header fields, then float32 tensors back
+/// The format (docs/FORMATS.md §1): seven little-endian int32 header fields, then float32 tensors back
 /// to back with no padding. run.c trusts the file; this reader checks every header field, the
 /// exact file size, and (when asked) that the shape matches a compiled model class, and names the
 /// file and the field in every error. The payload is read once, straight into the one float array

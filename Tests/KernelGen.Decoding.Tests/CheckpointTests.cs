@@ -45,7 +45,7 @@ public sealed class CheckpointTests : IDisposable
         var file = File.ReadAllBytes(TestFiles.ModelPath);
         float FileFloat(long index) => BinaryPrimitives.ReadSingleLittleEndian(file.AsSpan(28 + (int)index * 4));
 
-        // FORMAT-NOTES §1: embedding 32768, att norm 320, wq 20480, wk 10240, wv 10240, wo 20480, ffn norm 320, w1 55040, w2 55040, w3 55040, final 64.
+        // docs/FORMATS.md §1: embedding 32768, att norm 320, wq 20480, wk 10240, wv 10240, wo 20480, ffn norm 320, w1 55040, w2 55040, w3 55040, final 64.
         Assert.Equal(FileFloat(32768 + 320), weights.QueryProjection(0)[0]);
         Assert.Equal(FileFloat(32768 + 320 + 20480 + 10240 + 10240 + 20480 + 320 + 55040 + 55040 + 55040), weights.FinalNorm[0]);
         Assert.Equal(FileFloat(32768 + 320 + 4096 + 4095), weights.QueryProjection(1)[4095]);
