@@ -78,11 +78,11 @@ public sealed class ModelCheckpoint
             return GgufCheckpointReader.Load(path);
         }
 
-        return FromLlama2C(LlamaCheckpoint.Load(path));
+        return FromLlama2C(Llama2cCheckpoint.Load(path));
     }
 
     /// <summary>Wraps a loaded llama2.c checkpoint (run.c's settings, no embedded tokenizer).</summary>
-    public static ModelCheckpoint FromLlama2C(LlamaCheckpoint checkpoint)
+    public static ModelCheckpoint FromLlama2C(Llama2cCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         return new ModelCheckpoint(checkpoint.FilePath, CheckpointFormat.Llama2C, checkpoint.Weights, DecoderSettings.Llama2C, null,
