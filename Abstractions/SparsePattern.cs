@@ -4,7 +4,16 @@ namespace KernelGen;
 /// Which keys a query attends (always causally: key j ≤ query i). See
 /// <see cref="SparseAttentionAttribute"/> for each pattern's parameters.
 /// </summary>
-public enum SparsePattern
+/// <remarks>
+/// The generator compiles this same file (with <c>BUILDING_SOURCE_GENERATOR</c> defined, as
+/// System.Text.Json's generator does with its shared enums), so the pattern numbering has one source.
+/// </remarks>
+#if BUILDING_SOURCE_GENERATOR
+internal
+#else
+public
+#endif
+    enum SparsePattern
 {
     /// <summary>Every earlier key: i + 1 keys per query.</summary>
     Dense = 0,

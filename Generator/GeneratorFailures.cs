@@ -54,6 +54,19 @@ internal static class GeneratorFailures
         return (source, null);
     }
 
+    /// <summary>Emits one shared microkernel file; a throw becomes a diagnostic instead.</summary>
+    public static (string? Source, DiagnosticInfo? Failure) EmitMicrokernels(MicrokernelPlan microkernel)
+    {
+        try
+        {
+            return (KernelGen.Generator.Emit.KernelEmitter.EmitMicrokernels(microkernel), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (null, Diagnostic("emitting the microkernels of " + microkernel.TypeName, e, null));
+        }
+    }
+
     /// <summary>Resolves config and layout files for a parsed class and checks the budgets; a throw becomes a diagnostic.</summary>
     public static ParseResult Resolve(ParseResult parsed, EquatableArray<AdditionalFileText> files)
     {

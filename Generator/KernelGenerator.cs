@@ -1,3 +1,4 @@
+using System.Linq;
 using KernelGen.Generator.Emit;
 using KernelGen.Generator.Model;
 using KernelGen.Generator.Parsing;
@@ -11,7 +12,8 @@ namespace KernelGen.Generator;
 /// </summary>
 /// <remarks>
 /// Pipeline: attribute → <see cref="ModelParser"/> → <see cref="ModelSpec"/> → <see cref="KernelPlanner"/>
-/// → <see cref="KernelPlan"/> → <see cref="KernelEmitter"/> → <c>{Namespace}.{Class}.Kernels.g.cs</c>.
+/// → <see cref="KernelPlan"/> → <see cref="KernelEmitter"/> → <c>{Namespace}.{Class}.Kernels.g.cs</c>,
+/// plus one <c>KernelGen.Microkernels.HeadDim{d}.{path}.g.cs</c> per (head_dim, SIMD path) the models use.
 /// Only the parser sees symbols; every value after it is an equatable record, so an edit that
 /// leaves a class's shape unchanged stops the pipeline at the first step.
 /// </remarks>
@@ -75,6 +77,28 @@ public sealed class KernelGenerator : IIncrementalGenerator
             if (source is not null)
             {
                 output.AddSource(planned.Plan!.HintName, source);
+            }
+            else if (failure is not null)
+            {
+                output.ReportDiagnostic(failure.ToDiagnostic());
+            }
+        });
+
+        // Microkernels depend only on (head_dim, SIMD path): every model with the same head_dim
+        // shares one set, emitted once in its own file. The distinct, ordered list is equatable, so
+        // a new model with a head_dim already present leaves every microkernel file unchanged.
+        var microkernels = plans
+            .SelectMany(static (planned, _) => planned.Plan is { } plan ? plan.Microkernels : Enumerable.Empty<MicrokernelPlan>())
+            .Collect()
+            .SelectMany(static (all, _) => all.Distinct().OrderBy(m => m.HeadDim).ThenByDescending(m => m.Path.Bits))
+            .WithTrackingName(TrackingNames.Microkernels);
+
+        context.RegisterSourceOutput(microkernels, static (output, microkernel) =>
+        {
+            var (source, failure) = GeneratorFailures.EmitMicrokernels(microkernel);
+            if (source is not null)
+            {
+                output.AddSource(microkernel.HintName, source);
             }
             else if (failure is not null)
             {

@@ -12,9 +12,9 @@ namespace KernelGen.Bench;
 /// <summary>The shipped stories260K model, loaded once per benchmark process.</summary>
 internal static class StoriesModel
 {
-    private static readonly Lazy<(LlamaCheckpoint Checkpoint, LlamaTokenizer Tokenizer)> Files = new(Load);
+    private static readonly Lazy<(Llama2cCheckpoint Checkpoint, LlamaTokenizer Tokenizer)> Files = new(Load);
 
-    public static LlamaCheckpoint Checkpoint => Files.Value.Checkpoint;
+    public static Llama2cCheckpoint Checkpoint => Files.Value.Checkpoint;
 
     public static LlamaTokenizer Tokenizer => Files.Value.Tokenizer;
 
@@ -58,10 +58,10 @@ internal static class StoriesModel
         return attention;
     }
 
-    private static (LlamaCheckpoint, LlamaTokenizer) Load()
+    private static (Llama2cCheckpoint, LlamaTokenizer) Load()
     {
         string folder = FindModels();
-        var checkpoint = LlamaCheckpoint.Load(Path.Combine(folder, "stories260K.bin"));
+        var checkpoint = Llama2cCheckpoint.Load(Path.Combine(folder, "stories260K.bin"));
         return (checkpoint, LlamaTokenizer.Load(Path.Combine(folder, "tok512.bin"), checkpoint.Shape.Vocab));
     }
 

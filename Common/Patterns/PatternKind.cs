@@ -1,16 +1,4 @@
-namespace KernelGen.Patterns;
-
-/// <summary>
-/// The sparsity patterns, numbered as the public <c>KernelGen.SparsePattern</c> enum. Shared source
-/// (generator and runtime) cannot see that enum from the generator, so it has its own copy.
-/// </summary>
-internal enum PatternKind
-{
-    Dense = 0,
-    SlidingWindow = 1,
-    Strided = 2,
-    Fixed = 3,
-    Global = 4,
-    BigBird = 5,
-    Layout = 6,
-}
+// The sparsity patterns of the shared rules are the public KernelGen.SparsePattern enum itself: the
+// runtime sees it in KernelGen.Abstractions, and the generator compiles Abstractions/SparsePattern.cs
+// as an internal copy (BUILDING_SOURCE_GENERATOR). PatternKind is only the shared code's name for it.
+global using PatternKind = KernelGen.SparsePattern;

@@ -14,7 +14,7 @@ internal static partial class KernelEmitter
     {
         w.Line("/// <summary>" + kernel + " on one SIMD path: each layer runs the engine with its pattern.</summary>");
         EmitFullyOptimized(w);
-        w.Line("private void " + kernel + "<TMicro>(in TMicro micro, " + parameters + ")");
+        w.Line("private void " + kernel + "OnPath<TMicro>(in TMicro micro, " + parameters + ")");
         w.Line("    where TMicro : struct, IAttentionMicrokernels");
         using (w.Block())
         {
@@ -62,7 +62,6 @@ internal static partial class KernelEmitter
                 w.Line();
                 w.Line("public int BlockLength => " + Invariant($"{pattern.BlockLength}") + ";");
                 w.Line();
-                w.Line("public bool IsRolling => " + (pattern.IsRolling ? "true" : "false") + ";");
                 w.Line();
                 w.Line(pattern.HasSeveralClasses
                     ? "public int[] Heads(int kvHead, int headClass) => " + pattern.Name + "Heads[kvHead * " + Invariant($"{pattern.Classes.Count}") + " + headClass];"
@@ -117,7 +116,7 @@ internal static partial class KernelEmitter
         bool first = true;
         foreach (var component in pattern.Classes[headClass].Components)
         {
-            if (!decode && component.Kind == (int)ComponentKind.Stride)
+            if (!decode && component.Kind == ComponentKind.Stride)
             {
                 w.Line("// " + component.Comment + ": the engine visits these per position");
                 continue;
@@ -135,7 +134,7 @@ internal static partial class KernelEmitter
     }
 
     /// <summary>The call that lists one component's keys for a decode query.</summary>
-    private static string DecodeCall(string dataClass, ComponentPlan c, PatternPlan pattern, int headClass, string target) => (ComponentKind)c.Kind switch
+    private static string DecodeCall(string dataClass, ComponentPlan c, PatternPlan pattern, int headClass, string target) => c.Kind switch
     {
         ComponentKind.Band => "KeySegments.Band(query, " + Invariant($"{c.Lo}, {HiLiteral(c.Hi)}") + ", " + target + ")",
         ComponentKind.Stride => "KeySegments.Stride(query, " + Invariant($"{c.Period}") + ", " + target + ")",
@@ -146,7 +145,7 @@ internal static partial class KernelEmitter
     };
 
     /// <summary>The call that lists one component's key ranges for a prefill tile.</summary>
-    private static string TileCall(string dataClass, ComponentPlan c, PatternPlan pattern, int headClass, string target) => (ComponentKind)c.Kind switch
+    private static string TileCall(string dataClass, ComponentPlan c, PatternPlan pattern, int headClass, string target) => c.Kind switch
     {
         ComponentKind.Band => "KeySegments.BandTile(first, last, " + Invariant($"{c.Lo}, {HiLiteral(c.Hi)}") + ", " + target + ")",
         ComponentKind.SameBlock => "KeySegments.SameBlockTile(first, last, " + Invariant($"{c.Period}") + ", " + target + ")",

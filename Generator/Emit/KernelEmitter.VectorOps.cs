@@ -50,7 +50,7 @@ internal static partial class KernelEmitter
                     }
                     else
                     {
-                        w.Line(acc + " = " + MultiplyAddExpression(type, Load(type, "a", chunks[i].Offset), Load(type, "b", chunks[i].Offset), acc) + ";");
+                        w.Line(acc + " = " + MultiplyAddExpression(Load(type, "a", chunks[i].Offset), Load(type, "b", chunks[i].Offset), acc) + ";");
                     }
                 }
 
@@ -83,12 +83,12 @@ internal static partial class KernelEmitter
     }
 
     /// <summary>
-    /// a·b + c. Fused on 256- and 512-bit paths (every CPU with AVX2 or AVX-512 has FMA); on the
-    /// 128-bit path a multiply and an add, because a machine without FMA would emulate the fused
-    /// form one lane at a time.
+    /// a·b + c through the runtime's <c>SimdPolicy.MultiplyAdd</c>: fused where the ISA fuses, a
+    /// multiply and an add elsewhere (the runtime's own fused form would fall back to software lane by
+    /// lane). One policy for the generated kernels, the generic ones and the decoder.
     /// </summary>
-    private static string MultiplyAddExpression(string type, string a, string b, string c) =>
-        type == "Vector128" ? c + " + " + a + " * " + b : type + ".FusedMultiplyAdd(" + a + ", " + b + ", " + c + ")";
+    private static string MultiplyAddExpression(string a, string b, string c) =>
+        "SimdPolicy.MultiplyAdd(" + a + ", " + b + ", " + c + ")";
 
     private static string PairwiseSum(List<string> terms)
     {

@@ -9,10 +9,11 @@ namespace KernelGen.Generator.Emit;
 /// <summary>
 /// Writes a <see cref="KernelPlan"/> as C#: the model class's public surface (its shape, its layer
 /// patterns, a kernel factory, a registration with the runtime), the patterns' baked data, and a
-/// file-local kernel class with one set of microkernels per SIMD width. Pure: plan in, text out.
-/// Split by concern: this file writes the shell, <c>.Patterns.cs</c> the layer dispatch and the
-/// pattern structs, <c>.Microkernels.cs</c> the register-blocked microkernels and
-/// <c>.VectorOps.cs</c> the head_dim-wide dot product and rescale they use.
+/// file-local kernel class that dispatches to the shared microkernels of its head_dim, one set per
+/// SIMD width, which <see cref="EmitMicrokernels"/> writes once per compilation in files of their
+/// own. Pure: plan in, text out. Split by concern: this file writes the shell, <c>.Patterns.cs</c>
+/// the layer dispatch and the pattern structs, <c>.Microkernels.cs</c> the register-blocked
+/// microkernels and <c>.VectorOps.cs</c> the head_dim-wide dot product and rescale they use.
 /// </summary>
 internal static partial class KernelEmitter
 {
@@ -175,7 +176,9 @@ internal static partial class KernelEmitter
         w.Line("/// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block("file sealed class " + KernelClassName(plan) + " : AttentionKernels"))
+        w.Line("file sealed class " + KernelClassName(plan) + "()");
+        w.Line("    : AttentionKernels(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns)");
+        using (w.Block())
         {
             Constant(w, "int QueryTile", Invariant($"{plan.QueryTile}"), "positions per prefill tile");
             Constant(w, "int MaxSegments", Invariant($"{plan.MaxSegments}"), "key segments one query or tile can need");
@@ -184,13 +187,6 @@ internal static partial class KernelEmitter
             w.Line("private readonly AttentionEngine _engine = new(" + model + ".Shape, QueryTile, MaxSegments);");
             w.Line();
             EmitHeadTables(w, plan);
-            w.Line();
-            w.Line("public " + KernelClassName(plan) + "()");
-            w.Line("    : base(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns)");
-            using (w.Block())
-            {
-            }
-
             w.Line();
             EmitSimdPathProperty(w, plan);
             w.Line();
@@ -215,7 +211,6 @@ internal static partial class KernelEmitter
             }
 
             EmitPatternStructs(w, plan);
-            EmitMicrokernels(w, plan);
         }
     }
 
@@ -274,7 +269,7 @@ internal static partial class KernelEmitter
                 foreach (var path in plan.Paths)
                 {
                     w.Line(path.Bits == 0 ? "default:" : "case " + path.Bits.ToString(CultureInfo.InvariantCulture) + ":");
-                    w.Line("    " + kernel + "(new " + MicroName(path) + "(), " + arguments + ");");
+                    w.Line("    " + kernel + "OnPath(new " + new MicrokernelPlan(plan.HeadDim, path).TypeName + "(), " + arguments + ");");
                     w.Line("    break;");
                 }
             }

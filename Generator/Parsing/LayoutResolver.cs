@@ -26,22 +26,23 @@ internal static class LayoutResolver
 
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         var patterns = new List<PatternSpec>();
-        foreach (var pattern in spec.Patterns)
+        for (int i = 0; i < spec.Patterns.Count; i++)
         {
-            patterns.Add(pattern.Parameters.Kind == PatternKind.Layout ? Read(pattern, spec, files, diagnostics) : pattern);
+            var pattern = spec.Patterns[i];
+            patterns.Add(pattern.Parameters.Kind == PatternKind.Layout ? Read(pattern, parsed.PatternSources[i], spec, files, diagnostics) : pattern);
         }
 
         return diagnostics.Count > parsed.Diagnostics.Count
             ? new ParseResult(null, diagnostics.ToEquatableArray())
-            : new ParseResult(spec with { Patterns = patterns.ToEquatableArray() }, parsed.Diagnostics);
+            : parsed with { Spec = spec with { Patterns = patterns.ToEquatableArray() } };
     }
 
-    private static PatternSpec Read(PatternSpec pattern, ModelSpec spec, EquatableArray<AdditionalFileText> files, List<DiagnosticInfo> diagnostics)
+    private static PatternSpec Read(PatternSpec pattern, PatternSource source, ModelSpec spec, EquatableArray<AdditionalFileText> files, List<DiagnosticInfo> diagnostics)
     {
         var file = AdditionalFiles.Find(files, pattern.LayoutFile!);
         if (file is null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutFileMissing, pattern.LayoutFileLocation,
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutFileMissing, source.LayoutFile,
                 "layout file '" + pattern.LayoutFile + "' is not among the project's AdditionalFiles; add <AdditionalFiles Include=\"" + pattern.LayoutFile + "\" /> to the project"));
             return pattern;
         }
@@ -50,7 +51,7 @@ internal static class LayoutResolver
         foreach (var problem in problems)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForRule(problem.Id),
-                problem.Line > 0 ? AdditionalFiles.LineLocation(file, problem.Line) : pattern.LayoutFileLocation,
+                problem.Line > 0 ? AdditionalFiles.LineLocation(file, problem.Line) : source.LayoutFile,
                 Path.GetFileName(file.Path) + (problem.Line > 0 ? " line " + problem.Line : "") + ": " + problem.Message));
         }
 
@@ -59,9 +60,9 @@ internal static class LayoutResolver
             return pattern;
         }
 
-        if (pattern.BlockSizeLocation is not null && pattern.Parameters.BlockSize != layout.BlockSize)
+        if (source.BlockSize is not null && pattern.Parameters.BlockSize != layout.BlockSize)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutBlockSizeMismatch, pattern.BlockSizeLocation,
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutBlockSizeMismatch, source.BlockSize,
                 ShapeRules.Format("BlockSize ({0}) differs from the block size {1} of layout file '{2}'", pattern.Parameters.BlockSize, layout.BlockSize, pattern.LayoutFile!)));
             return pattern;
         }

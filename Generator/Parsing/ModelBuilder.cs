@@ -78,7 +78,7 @@ internal static class ModelBuilder
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
 
-        var (patterns, layerPatterns) = BuildPatterns(declaration, heads, layers, maxSeqLen, config, diagnostics);
+        var (patterns, sources, layerPatterns) = BuildPatterns(declaration, heads, layers, maxSeqLen, config, diagnostics);
         if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
         {
             return new ParseResult(null, diagnostics.ToEquatableArray());
@@ -95,18 +95,19 @@ internal static class ModelBuilder
 
         var spec = new ModelSpec(declaration.Namespace, declaration.ClassName, dim, layers, heads, kvHeads, hiddenDim, vocab, maxSeqLen, fallback,
             patterns.ToEquatableArray(), layerPatterns.ToEquatableArray());
-        return new ParseResult(spec, diagnostics.ToEquatableArray());
+        return new ParseResult(spec, diagnostics.ToEquatableArray(), PatternSources: sources.ToEquatableArray());
     }
 
     /// <summary>
     /// The config file's sliding window on every layer, then every <c>[SparseAttention]</c>: each is
     /// checked against the shared pattern rules and assigned to its layers. Returns the distinct
-    /// patterns with each layer's index.
+    /// patterns, where each is written (index for index), and each layer's index.
     /// </summary>
-    private static (List<PatternSpec> Patterns, int[] LayerPatterns) BuildPatterns(
+    private static (List<PatternSpec> Patterns, List<PatternSource> Sources, int[] LayerPatterns) BuildPatterns(
         ModelDeclaration declaration, int heads, int layers, int maxSeqLen, (HuggingFaceConfig Values, AdditionalFileText File)? config, List<DiagnosticInfo> diagnostics)
     {
         var patterns = new List<PatternSpec> { PatternSpec.Dense };
+        var sources = new List<PatternSource> { PatternSource.None };
         var layerPatterns = new int[layers];
         var claimedBy = new string?[layers];
 
@@ -116,6 +117,7 @@ internal static class ModelBuilder
         {
             var window = PatternSpec.Dense with { Parameters = new PatternParameters { Kind = PatternKind.SlidingWindow, Window = c.Values.SlidingWindow } };
             patterns.Add(window);
+            sources.Add(PatternSource.None);
             string source = ShapeRules.Format("the SlidingWindow pattern of {0}'s sliding_window (line {1})", Path.GetFileName(c.File.Path), c.Values.LineOf("sliding_window"));
             for (int layer = 0; layer < layers; layer++)
             {
@@ -164,12 +166,20 @@ internal static class ModelBuilder
                 parameters = parameters with { GlobalBlockIndices = PublishedForms.CanonicalBlockIndices(parameters.GlobalBlockIndices) };
             }
 
-            var spec = new PatternSpec(
-                parameters, attribute.LayoutFile,
+            var spec = new PatternSpec(parameters, attribute.LayoutFile, default);
+            var source = new PatternSource(
                 parameters.Kind == PatternKind.Layout ? At("LayoutFile") : null,
-                parameters.Kind == PatternKind.Layout && given.ContainsKey("BlockSize") ? At("BlockSize") : null,
-                default);
-            int index = IndexOf(patterns, spec);
+                parameters.Kind == PatternKind.Layout && given.ContainsKey("BlockSize") ? At("BlockSize") : null);
+
+            // Equal patterns compile once, whatever attribute they came from; the first one's source is kept.
+            int index = patterns.IndexOf(spec);
+            if (index < 0)
+            {
+                patterns.Add(spec);
+                sources.Add(source);
+                index = patterns.Count - 1;
+            }
+
             foreach (int layer in selected)
             {
                 if (claimedBy[layer] is { } owner)
@@ -188,30 +198,13 @@ internal static class ModelBuilder
         if (claimedBy.All(c => c is not null) && patterns.Count > 1)
         {
             patterns.RemoveAt(0);
+            sources.RemoveAt(0);
             for (int layer = 0; layer < layers; layer++)
             {
                 layerPatterns[layer]--;
             }
         }
 
-        return (patterns, layerPatterns);
+        return (patterns, sources, layerPatterns);
     }
-
-    private static int IndexOf(List<PatternSpec> patterns, PatternSpec spec)
-    {
-        for (int i = 0; i < patterns.Count; i++)
-        {
-            if (SamePattern(patterns[i], spec))
-            {
-                return i;
-            }
-        }
-
-        patterns.Add(spec);
-        return patterns.Count - 1;
-    }
-
-    /// <summary>Equal patterns compile once, whatever attribute (and location) they came from.</summary>
-    private static bool SamePattern(PatternSpec a, PatternSpec b) =>
-        a with { LayoutFileLocation = null, BlockSizeLocation = null } == b with { LayoutFileLocation = null, BlockSizeLocation = null };
 }

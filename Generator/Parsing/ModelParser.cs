@@ -19,9 +19,6 @@ internal static class ModelParser
 {
     private const string SparseAttentionAttribute = "KernelGen.SparseAttentionAttribute";
 
-    /// <summary>Largest head dimension the emitter unrolls; larger ones run on the generic kernels.</summary>
-    public const int MaxSpecializedHeadDim = ModelBuilder.MaxSpecializedHeadDim;
-
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var declaration = Declare(context, cancellationToken);

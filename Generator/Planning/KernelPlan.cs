@@ -11,7 +11,6 @@ namespace KernelGen.Generator.Planning;
 /// <param name="Paths">SIMD paths, widest first; the last is scalar.</param>
 /// <param name="KeyBlock">Keys per online-softmax block (decode and prefill).</param>
 /// <param name="QueryTile">Query positions per prefill tile.</param>
-/// <param name="Scale">1/√head_dim as a float literal.</param>
 /// <param name="Patterns">The distinct attention patterns, planned; their <c>Layers</c> cover every layer once.</param>
 /// <param name="MaxSegments">Most key segments (decode) or ranges (prefill) one query or tile can produce.</param>
 internal sealed record KernelPlan(
@@ -20,12 +19,15 @@ internal sealed record KernelPlan(
     EquatableArray<SimdPath> Paths,
     int KeyBlock,
     int QueryTile,
-    string Scale,
     EquatableArray<PatternPlan> Patterns,
     int MaxSegments)
 {
 
     public int HeadDim => Spec.HeadDim;
+
+    /// <summary>The microkernels this model's kernels call, one set per SIMD path; none for a generic fallback.</summary>
+    public System.Collections.Generic.IEnumerable<MicrokernelPlan> Microkernels =>
+        Spec.Fallback is null ? System.Linq.Enumerable.Select(Paths, path => new MicrokernelPlan(HeadDim, path)) : System.Linq.Enumerable.Empty<MicrokernelPlan>();
 
     public int Group => Spec.GroupSize;
 

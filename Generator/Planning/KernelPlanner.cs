@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using KernelGen.Generator.Model;
+using KernelGen.Kernels;
 
 namespace KernelGen.Generator.Planning;
 
@@ -12,8 +13,8 @@ namespace KernelGen.Generator.Planning;
 /// </summary>
 internal static class KernelPlanner
 {
-    /// <summary>Keys per online-softmax block: large enough to amortize the rescale, small enough to stay in L1.</summary>
-    public const int KeyBlock = 64;
+    /// <summary>Keys per online-softmax block (the engine's, from the shared sizes).</summary>
+    public const int KeyBlock = KernelSizes.KeyBlock;
 
     public static KernelPlan Plan(ModelSpec spec)
     {
@@ -26,18 +27,15 @@ internal static class KernelPlanner
         {
             if (headDim >= floats)
             {
-                string bits = (floats * 32).ToString(CultureInfo.InvariantCulture);
-                paths.Add(new SimdPath("Vector" + bits, floats * 32, Cover(headDim, floats)));
+                paths.Add(new SimdPath(KernelSizes.PathName(floats * 32), floats * 32, Cover(headDim, floats)));
             }
         }
 
-        paths.Add(new SimdPath("Scalar", 0, Cover(headDim, 1)));
+        paths.Add(new SimdPath(KernelSizes.PathName(0), 0, Cover(headDim, 1)));
 
-        // Prefill tile: enough rows (positions × group heads) to reuse each loaded key many
-        // times, few enough that scores and accumulators stay in L1/L2.
-        int queryTile = Math.Max(1, Math.Min(32, 64 / spec.GroupSize));
+        // Prefill tile: the same rule the generic kernels use (shared source).
+        int queryTile = KernelSizes.QueryTile(spec.GroupSize);
 
-        float scale = 1f / (float)Math.Sqrt(headDim);
         var patterns = new List<PatternPlan>();
         for (int index = 0; index < spec.Patterns.Count; index++)
         {
@@ -52,7 +50,7 @@ internal static class KernelPlanner
 
         // A query sees at most one segment per component, plus one per block for summary columns and block tables.
         int smallestBlock = patterns.Select(p => p.BlockLength).Where(b => b > 0).DefaultIfEmpty(0).Min();
-        int maxSegments = 2 + (smallestBlock > 0 ? (spec.MaxSeqLen + smallestBlock - 1) / smallestBlock : 0);
+        int maxSegments = KernelSizes.MaxSegments(spec.MaxSeqLen, smallestBlock);
 
         return new KernelPlan(
             spec,
@@ -60,7 +58,6 @@ internal static class KernelPlanner
             paths.ToEquatableArray(),
             KeyBlock,
             queryTile,
-            scale.ToString("R", CultureInfo.InvariantCulture) + "f",
             patterns.ToEquatableArray(),
             maxSegments);
     }

@@ -1,9 +1,11 @@
 using KernelGen.Generator.Model;
 
+using KernelGen.Patterns;
+
 namespace KernelGen.Generator.Planning;
 
-/// <summary>One component of a head class's key set, as the emitter writes it (see <c>ComponentKind</c>).</summary>
-internal sealed record ComponentPlan(int Kind, int Lo, int Hi, int Period, int Offset, int Width, string Comment);
+/// <summary>One component of a head class's key set, as the emitter writes it.</summary>
+internal sealed record ComponentPlan(ComponentKind Kind, int Lo, int Hi, int Period, int Offset, int Width, string Comment);
 
 /// <summary>A head class: the components of its keys and its strided period (0: none).</summary>
 internal sealed record HeadClassPlan(EquatableArray<ComponentPlan> Components, int StridePeriod);
@@ -20,7 +22,6 @@ internal sealed record HeadClassPlan(EquatableArray<ComponentPlan> Components, i
 /// <param name="Classes">Per head class, its components.</param>
 /// <param name="HeadsOf">Only with several classes: [kvHead * classes + class] → query heads.</param>
 /// <param name="BlockLength">Prefill tiles never cross a multiple of this; 0 for none.</param>
-/// <param name="IsRolling">Keys live in a rolling ring (window patterns).</param>
 /// <param name="BlockRowStarts">Block patterns: CSR row starts, [table][query block + 1] flattened.</param>
 /// <param name="BlockKeys">Block patterns: CSR key blocks, all tables one after another.</param>
 /// <param name="BlockRows">Block patterns: query blocks per table.</param>
@@ -32,7 +33,6 @@ internal sealed record PatternPlan(
     EquatableArray<HeadClassPlan> Classes,
     EquatableArray<EquatableArray<int>> HeadsOf,
     int BlockLength,
-    bool IsRolling,
     EquatableArray<int> BlockRowStarts,
     EquatableArray<int> BlockKeys,
     int BlockRows)

@@ -24,7 +24,7 @@ internal static class PatternPlanner
         for (int c = 0; c < classCount; c++)
         {
             var components = PatternLayout.Components(parameters, c).Select(Component).ToList();
-            int stride = components.FirstOrDefault(x => x.Kind == (int)ComponentKind.Stride)?.Period ?? 0;
+            int stride = components.FirstOrDefault(x => x.Kind == ComponentKind.Stride)?.Period ?? 0;
             classes.Add(new HeadClassPlan(components.ToEquatableArray(), stride));
         }
 
@@ -46,7 +46,7 @@ internal static class PatternPlanner
         var layers = Enumerable.Range(0, spec.Layers).Where(l => spec.LayerPatterns[l] == index).ToEquatableArray();
         return new PatternPlan(
             Name(pattern), Summary(pattern), Construction(pattern), layers, classes.ToEquatableArray(), headsOf.ToEquatableArray(),
-            PatternLayout.BlockLength(parameters), PatternLayout.IsRolling(parameters), starts, keys, rows);
+            PatternLayout.BlockLength(parameters), starts, keys, rows);
     }
 
     private static (EquatableArray<int> Starts, EquatableArray<int> Keys, int Rows) BlockTables(PatternSpec pattern, PatternParameters parameters, ModelSpec spec, int classCount)
@@ -95,7 +95,7 @@ internal static class PatternPlanner
             ComponentKind.Prefix => Invariant($"the first {c.Width} keys, where the band does not reach them"),
             _ => Invariant($"the key blocks of {c.Period} listed for the query's block"),
         };
-        return new ComponentPlan((int)c.Kind, c.Lo, c.Hi, c.Period, c.Offset, c.Width, comment);
+        return new ComponentPlan(c.Kind, c.Lo, c.Hi, c.Period, c.Offset, c.Width, comment);
     }
 
     private static string Name(PatternSpec p) => p.Parameters.Kind switch

@@ -82,7 +82,7 @@ public readonly record struct KvCacheLayout
     /// runs it wrote; each run is (first slot, first position, length).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int ToSlotRuns(int position, int count, Span<(int Slot, int Position, int Count)> runs)
+    public int ToSlotRuns(int position, int count, Span<SlotRun> runs)
     {
         if (count <= 0)
         {
@@ -91,7 +91,7 @@ public readonly record struct KvCacheLayout
 
         if (!IsRolling || position + count <= SinkTokens)
         {
-            runs[0] = (position, position, count);
+            runs[0] = new SlotRun(position, position, count);
             return 1;
         }
 
@@ -99,7 +99,7 @@ public readonly record struct KvCacheLayout
         if (position < SinkTokens)
         {
             int sinks = SinkTokens - position;
-            runs[written++] = (position, position, sinks);
+            runs[written++] = new SlotRun(position, position, sinks);
             position += sinks;
             count -= sinks;
         }
@@ -108,12 +108,12 @@ public readonly record struct KvCacheLayout
         int untilWrap = SinkTokens + RingSize - slot;
         if (count <= untilWrap)
         {
-            runs[written++] = (slot, position, count);
+            runs[written++] = new SlotRun(slot, position, count);
         }
         else
         {
-            runs[written++] = (slot, position, untilWrap);
-            runs[written++] = (SinkTokens, position + untilWrap, count - untilWrap);
+            runs[written++] = new SlotRun(slot, position, untilWrap);
+            runs[written++] = new SlotRun(SinkTokens, position + untilWrap, count - untilWrap);
         }
 
         return written;

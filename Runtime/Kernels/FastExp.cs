@@ -29,15 +29,15 @@ public static class FastExp
         var underflow = Vector512.LessThan(x, Vector512.Create(Lowest));
         x = Vector512.Min(Vector512.Max(x, Vector512.Create(Lowest)), Vector512.Create(Highest));
         var n = Vector512.Round(x * Vector512.Create(Log2E));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
+        var r = SimdPolicy.MultiplyAdd(n, Vector512.Create(-Ln2High), x);
+        r = SimdPolicy.MultiplyAdd(n, Vector512.Create(-Ln2Low), r);
         var p = Vector512.Create(1.9875691500e-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        p = Vector512.FusedMultiplyAdd(p * r, r, r + Vector512<float>.One);
+        p = SimdPolicy.MultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        p = SimdPolicy.MultiplyAdd(p * r, r, r + Vector512<float>.One);
         var scale = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
         return Vector512.AndNot(p * scale.AsSingle(), underflow);
     }
@@ -49,35 +49,35 @@ public static class FastExp
         var underflow = Vector256.LessThan(x, Vector256.Create(Lowest));
         x = Vector256.Min(Vector256.Max(x, Vector256.Create(Lowest)), Vector256.Create(Highest));
         var n = Vector256.Round(x * Vector256.Create(Log2E));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
+        var r = SimdPolicy.MultiplyAdd(n, Vector256.Create(-Ln2High), x);
+        r = SimdPolicy.MultiplyAdd(n, Vector256.Create(-Ln2Low), r);
         var p = Vector256.Create(1.9875691500e-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
-        p = Vector256.FusedMultiplyAdd(p * r, r, r + Vector256<float>.One);
+        p = SimdPolicy.MultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        p = SimdPolicy.MultiplyAdd(p * r, r, r + Vector256<float>.One);
         var scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
         return Vector256.AndNot(p * scale.AsSingle(), underflow);
     }
 
-    /// <summary>exp of each lane. Multiply and add, not fused: a 128-bit machine may lack FMA.</summary>
+    /// <summary>exp of each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
         var underflow = Vector128.LessThan(x, Vector128.Create(Lowest));
         x = Vector128.Min(Vector128.Max(x, Vector128.Create(Lowest)), Vector128.Create(Highest));
         var n = Vector128.Round(x * Vector128.Create(Log2E));
-        var r = x - n * Vector128.Create(Ln2High);
-        r -= n * Vector128.Create(Ln2Low);
+        var r = SimdPolicy.MultiplyAdd(n, Vector128.Create(-Ln2High), x);
+        r = SimdPolicy.MultiplyAdd(n, Vector128.Create(-Ln2Low), r);
         var p = Vector128.Create(1.9875691500e-4f);
-        p = p * r + Vector128.Create(1.3981999507e-3f);
-        p = p * r + Vector128.Create(8.3334519073e-3f);
-        p = p * r + Vector128.Create(4.1665795894e-2f);
-        p = p * r + Vector128.Create(1.6666665459e-1f);
-        p = p * r + Vector128.Create(5.0000001201e-1f);
-        p = p * r * r + r + Vector128<float>.One;
+        p = SimdPolicy.MultiplyAdd(p, r, Vector128.Create(1.3981999507e-3f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector128.Create(8.3334519073e-3f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector128.Create(4.1665795894e-2f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector128.Create(1.6666665459e-1f));
+        p = SimdPolicy.MultiplyAdd(p, r, Vector128.Create(5.0000001201e-1f));
+        p = SimdPolicy.MultiplyAdd(p * r, r, r + Vector128<float>.One);
         var scale = (Vector128.ConvertToInt32(n) + Vector128.Create(127)) << 23;
         return Vector128.AndNot(p * scale.AsSingle(), underflow);
     }

@@ -40,7 +40,7 @@ public sealed class GenericAttention : AttentionKernels
         $"generic: runtime shape, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}; SIMD path {SimdPolicy.Describe()}";
 
     /// <summary>Positions per prefill tile: enough rows (positions × group) to reuse each key, few enough to stay in L1.</summary>
-    public static int QueryTileFor(int groupSize) => Math.Max(1, Math.Min(32, 64 / groupSize));
+    public static int QueryTileFor(int groupSize) => KernelSizes.QueryTile(groupSize);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace KernelGen.Kernels;
@@ -13,6 +14,12 @@ namespace KernelGen.Kernels;
 /// than the hardware runs in the runtime's software emulation of that vector type — slow, but
 /// the same arithmetic. <c>DOTNET_EnableAVX2=0</c> and friends narrow what the JIT accelerates
 /// and so what is chosen without the override.</para>
+/// <para>One policy for every vectorized loop in the process, the generated kernels', the generic
+/// kernels' and the decoder's alike: the width from <see cref="Bits"/>, and a·b + c through
+/// <c>MultiplyAdd</c>, which is fused only where the ISA fuses. Without FMA (x86-64-v1/v2, what
+/// NativeAOT targets by default, or <c>DOTNET_EnableAVX2=0</c>) the runtime's
+/// <c>FusedMultiplyAdd</c> falls back to a software fused multiply-add lane by lane, many times
+/// slower than a multiply and an add.</para>
 /// <para><see cref="Bits"/> is <c>static readonly</c>: once this class is initialized the JIT
 /// treats it as a constant, so the kernels' dispatch on it folds away like a test of
 /// <c>IsHardwareAccelerated</c> would.</para>
@@ -30,6 +37,33 @@ public static class SimdPolicy
         Vector512.IsHardwareAccelerated ? 512 :
         Vector256.IsHardwareAccelerated ? 256 :
         Vector128.IsHardwareAccelerated ? 128 : 0;
+
+    /// <summary>
+    /// a·b + c: one fused instruction where the ISA has FMA, a multiply and an add where it does not
+    /// (the runtime's <c>MultiplyAddEstimate</c>). Never <c>FusedMultiplyAdd</c>, which an ISA
+    /// without FMA computes in software, one lane at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+        Vector512.MultiplyAddEstimate(a, b, c);
+
+    /// <summary>
+    /// a·b + c: one fused instruction where the ISA has FMA, a multiply and an add where it does not
+    /// (the runtime's <c>MultiplyAddEstimate</c>). Never <c>FusedMultiplyAdd</c>, which an ISA
+    /// without FMA computes in software, one lane at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Vector256.MultiplyAddEstimate(a, b, c);
+
+    /// <summary>
+    /// a·b + c: one fused instruction where the ISA has FMA, a multiply and an add where it does not
+    /// (the runtime's <c>MultiplyAddEstimate</c>). Never <c>FusedMultiplyAdd</c>, which an ISA
+    /// without FMA computes in software, one lane at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
+        Vector128.MultiplyAddEstimate(a, b, c);
 
     /// <summary>True when <see cref="Bits"/> comes from <c>KERNELGEN_SIMD</c> rather than the hardware.</summary>
     public static bool IsForced => Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 };
@@ -54,7 +88,7 @@ public static class SimdPolicy
     }
 
     /// <summary>"Vector512", "Vector256", "Vector128" or "Scalar".</summary>
-    public static string PathName(int bits) => bits == 0 ? "Scalar" : "Vector" + bits;
+    public static string PathName(int bits) => KernelSizes.PathName(bits);
 
     /// <summary>For logs: "Vector256 (accelerated: Vector256)" or "Vector512 (forced by KERNELGEN_SIMD; accelerated: Vector256)".</summary>
     public static string Describe() =>

@@ -6,9 +6,9 @@ namespace KernelGen.Kernels;
 /// <summary>
 /// Dot product and scaled accumulation over a length known only at run time: the widest
 /// accelerated vector first, then narrower ones, then scalars. The generic kernels use these;
-/// the generated kernels emit the same operations unrolled for their constant head_dim. Fused
-/// multiply-add on the 512- and 256-bit paths; a multiply and an add on the 128-bit path, where a
-/// machine without FMA would emulate the fused form lane by lane.
+/// the generated kernels emit the same operations unrolled for their constant head_dim. Widths and
+/// multiply-adds follow <see cref="SimdPolicy"/>: fused where the ISA fuses, a multiply and an add
+/// elsewhere.
 /// </summary>
 internal static class VectorOps
 {
@@ -23,7 +23,7 @@ internal static class VectorOps
             var acc = Vector512<float>.Zero;
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), acc);
+                acc = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), acc);
             }
 
             sum = Vector512.Sum(acc);
@@ -34,7 +34,7 @@ internal static class VectorOps
             var acc = Vector256<float>.Zero;
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), acc);
+                acc = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), acc);
             }
 
             sum += Vector256.Sum(acc);
@@ -45,7 +45,7 @@ internal static class VectorOps
             var acc = Vector128<float>.Zero;
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                acc += Vector128.LoadUnsafe(ref a, (nuint)i) * Vector128.LoadUnsafe(ref b, (nuint)i);
+                acc = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, (nuint)i), Vector128.LoadUnsafe(ref b, (nuint)i), acc);
             }
 
             sum += Vector128.Sum(acc);
@@ -69,7 +69,7 @@ internal static class VectorOps
             var sv = Vector512.Create(s);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), sv, Vector512.LoadUnsafe(ref acc, (nuint)i))
+                SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), sv, Vector512.LoadUnsafe(ref acc, (nuint)i))
                     .StoreUnsafe(ref acc, (nuint)i);
             }
         }
@@ -79,7 +79,7 @@ internal static class VectorOps
             var sv = Vector256.Create(s);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), sv, Vector256.LoadUnsafe(ref acc, (nuint)i))
+                SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), sv, Vector256.LoadUnsafe(ref acc, (nuint)i))
                     .StoreUnsafe(ref acc, (nuint)i);
             }
         }
@@ -89,7 +89,8 @@ internal static class VectorOps
             var sv = Vector128.Create(s);
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                (Vector128.LoadUnsafe(ref acc, (nuint)i) + Vector128.LoadUnsafe(ref x, (nuint)i) * sv).StoreUnsafe(ref acc, (nuint)i);
+                SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref x, (nuint)i), sv, Vector128.LoadUnsafe(ref acc, (nuint)i))
+                    .StoreUnsafe(ref acc, (nuint)i);
             }
         }
 

@@ -163,7 +163,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     public static AttentionPattern LoadLayout(string path, int heads, int maxSeqLen)
     {
         // Read with a bound, and never from a FIFO or device (RegularFile): 64 MB is far above any real layout.
-        var bytes = KernelGen.Checkpoints.RegularFile.ReadAllBytes(path, 64L << 20, problem => new InvalidDataException("Layout file " + problem));
+        var bytes = KernelGen.IO.RegularFile.ReadAllBytes(path, 64L << 20, problem => new InvalidDataException("Layout file " + problem));
         var layout = LayoutFile.Parse(new System.Text.UTF8Encoding(false).GetString(bytes), heads, maxSeqLen, out var problems);
         if (layout is null)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using KernelGen.Caching;
 using KernelGen.Kernels;
 
 namespace KernelGen.Patterns;
@@ -45,8 +44,7 @@ internal sealed class LayerPattern
         }
 
         BlockLength = PatternLayout.BlockLength(parameters);
-        IsRolling = PatternLayout.IsRolling(parameters);
-        MaxSegments = 2 + (BlockLength > 0 ? (shape.MaxSeqLen + BlockLength - 1) / BlockLength : 0);
+        MaxSegments = KernelSizes.MaxSegments(shape.MaxSeqLen, BlockLength);
     }
 
     public AttentionPattern Pattern { get; }
@@ -60,16 +58,8 @@ internal sealed class LayerPattern
     /// <summary>Prefill tiles never cross a multiple of this (0: no block structure).</summary>
     public int BlockLength { get; }
 
-    public bool IsRolling { get; }
-
     /// <summary>Most segments (or ranges) one query (or tile) can produce.</summary>
     public int MaxSegments { get; }
-
-    /// <summary>The KV cache layout for this layer: a ring for window patterns, else every position.</summary>
-    public KvCacheLayout CacheLayout(int maxSeqLen, int prefillSlack) =>
-        IsRolling
-            ? KvCacheLayout.Rolling(Pattern.Window, Pattern.Kind == SparsePattern.Global ? Pattern.GlobalTokens : 0, prefillSlack)
-            : KvCacheLayout.Dense(maxSeqLen);
 
     /// <summary>The stride of the class's Stride component, or 0 when it has none.</summary>
     public int StridePeriod(int headClass)

@@ -19,7 +19,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void LoadsStories260K()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         Assert.Equal(new CheckpointHeader(64, 172, 5, 8, 4, 512, 512), checkpoint.Header);
         Assert.Equal(new ModelShape(64, 5, 8, 4, 512, 172, 512), checkpoint.Shape);
         Assert.True(checkpoint.Weights.SharedClassifier);
@@ -41,11 +41,11 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void TensorsSitWhereTheFormatSays()
     {
-        var weights = LlamaCheckpoint.Load(TestFiles.ModelPath).Weights;
+        var weights = Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights;
         var file = File.ReadAllBytes(TestFiles.ModelPath);
         float FileFloat(long index) => BinaryPrimitives.ReadSingleLittleEndian(file.AsSpan(28 + (int)index * 4));
 
-        // FORMAT-NOTES §1: embedding 32768, att norm 320, wq 20480, wk 10240, wv 10240, wo 20480, ffn norm 320, w1 55040, w2 55040, w3 55040, final 64.
+        // docs/FORMATS.md §1: embedding 32768, att norm 320, wq 20480, wk 10240, wv 10240, wo 20480, ffn norm 320, w1 55040, w2 55040, w3 55040, final 64.
         Assert.Equal(FileFloat(32768 + 320), weights.QueryProjection(0)[0]);
         Assert.Equal(FileFloat(32768 + 320 + 20480 + 10240 + 10240 + 20480 + 320 + 55040 + 55040 + 55040), weights.FinalNorm[0]);
         Assert.Equal(FileFloat(32768 + 320 + 4096 + 4095), weights.QueryProjection(1)[4095]);
@@ -56,7 +56,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var shape = new ModelShape(16, 2, 4, 2, 8, 24, 40);
         string path = TestModels.WriteRandomCheckpoint(_directory, "separate.bin", shape, sharedClassifier: false, seed: 3);
-        var checkpoint = LlamaCheckpoint.Load(path);
+        var checkpoint = Llama2cCheckpoint.Load(path);
         Assert.Equal(-40, checkpoint.Header.SignedVocab);
         Assert.False(checkpoint.Weights.SharedClassifier);
         Assert.Equal(shape, checkpoint.Shape);
@@ -69,7 +69,7 @@ public sealed class CheckpointTests : IDisposable
     public void MissingFileNamesTheFile()
     {
         string path = _directory.File("absent.bin");
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "file");
         Assert.Contains("not found", e.Message, StringComparison.Ordinal);
     }
@@ -78,14 +78,14 @@ public sealed class CheckpointTests : IDisposable
     public void MissingFolderNamesTheFile()
     {
         string path = Path.Combine(_directory.Path, "no-such-folder", "model.bin");
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "file");
     }
 
     [Fact]
     public void AFolderIsNotACheckpoint()
     {
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(_directory.Path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(_directory.Path));
         AssertNames(e, _directory.Path, "file");
         Assert.Contains("is a folder", e.Message, StringComparison.Ordinal);
     }
@@ -94,7 +94,7 @@ public sealed class CheckpointTests : IDisposable
     public void FileShorterThanTheHeaderNamesTheHeader()
     {
         string path = Write("short.bin", File.ReadAllBytes(TestFiles.ModelPath)[..20]);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "header");
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
     }
@@ -106,7 +106,7 @@ public sealed class CheckpointTests : IDisposable
     public void TruncatedFileNamesTheTensorItEndsIn(int keep, string tensor)
     {
         string path = Write("truncated.bin", File.ReadAllBytes(TestFiles.ModelPath)[..keep]);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, tensor);
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
         Assert.Contains("1056540", e.Message, StringComparison.Ordinal);
@@ -116,7 +116,7 @@ public sealed class CheckpointTests : IDisposable
     public void ExtraBytesNameTheFileAndTheSize()
     {
         string path = Write("extra.bin", [.. File.ReadAllBytes(TestFiles.ModelPath), 0, 0, 0, 0]);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "file size");
         Assert.Contains("4 extra bytes", e.Message, StringComparison.Ordinal);
     }
@@ -128,7 +128,7 @@ public sealed class CheckpointTests : IDisposable
         var bytes = File.ReadAllBytes(TestFiles.ModelPath);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(5 * 4), -512);
         string path = Write("flag.bin", bytes);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "wcls");
     }
 
@@ -144,7 +144,7 @@ public sealed class CheckpointTests : IDisposable
     public void NonPositiveHeaderFieldsAreNamed(int index, int value, string field)
     {
         string path = WriteWithHeaderField("bad-field.bin", index, value);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, field);
         Assert.Equal(field, e.Field);
         Assert.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message, StringComparison.Ordinal);
@@ -158,7 +158,7 @@ public sealed class CheckpointTests : IDisposable
     public void InconsistentHeaderFieldsAreNamedWithTheRule(int index, int value, string field, string rule)
     {
         string path = WriteWithHeaderField("inconsistent.bin", index, value);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, field);
         Assert.Contains(rule, e.Message, StringComparison.Ordinal);
         Assert.IsType<ModelShapeException>(e.InnerException);
@@ -175,7 +175,7 @@ public sealed class CheckpointTests : IDisposable
         }
 
         string path = Write("huge.bin", bytes);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "header");
     }
 
@@ -186,7 +186,7 @@ public sealed class CheckpointTests : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, CheckpointHeader.VersionedExportMagic);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 1);
         string path = Write("ak42.bin", bytes);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path));
         AssertNames(e, path, "magic");
         Assert.Contains("version-1", e.Message, StringComparison.Ordinal);
     }
@@ -194,7 +194,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void LoadsIntoAMatchingCompiledClass()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath, Stories260K.Shape, nameof(Stories260K));
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath, Stories260K.Shape, nameof(Stories260K));
         Assert.Equal(Stories260K.Shape, checkpoint.Shape);
     }
 
@@ -203,7 +203,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var shape = new ModelShape(64, 5, 8, 2, 256, 172, 512);
         string path = TestModels.WriteRandomCheckpoint(_directory, "other.bin", shape, true, 5);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path, Stories260K.Shape, nameof(Stories260K)));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path, Stories260K.Shape, nameof(Stories260K)));
         AssertNames(e, path, "n_kv_heads");
         Assert.Contains("Stories260K", e.Message, StringComparison.Ordinal);
         Assert.Contains("n_kv_heads is 2, compiled for 4", e.Message, StringComparison.Ordinal);
@@ -214,7 +214,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var shape = new ModelShape(64, 5, 8, 4, 1024, 172, 512);
         string path = TestModels.WriteRandomCheckpoint(_directory, "long.bin", shape, true, 5);
-        var e = Assert.Throws<CheckpointException>(() => LlamaCheckpoint.Load(path, Stories260K.Shape, nameof(Stories260K)));
+        var e = Assert.Throws<CheckpointException>(() => Llama2cCheckpoint.Load(path, Stories260K.Shape, nameof(Stories260K)));
         AssertNames(e, path, "seq_len");
     }
 

@@ -76,7 +76,7 @@ public sealed class DecoderTests
     [Fact]
     public void PrefillRejectsBadArguments()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         var session = new LlamaDecoder(checkpoint).CreateSession(new GenericAttention(checkpoint.Shape), contextLength: 16);
         Assert.Throws<ArgumentException>(() => session.Prefill([], 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => session.Prefill([1, 2], 1));            // gap
@@ -87,7 +87,7 @@ public sealed class DecoderTests
     [Fact]
     public void MatchesTheReferenceForwardPassOnStories260K()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         var decoder = new LlamaDecoder(checkpoint);
         foreach (var kernels in new[] { Stories260K.CreateKernels(), new GenericAttention(checkpoint.Shape), new ReferenceAttention(checkpoint.Shape) })
         {
@@ -119,7 +119,7 @@ public sealed class DecoderTests
     [Fact]
     public void ForwardAllocatesNothing()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         var session = new LlamaDecoder(checkpoint).CreateSession(Stories260K.CreateKernels());
         for (int warmup = 0; warmup < 3; warmup++)
         {
@@ -143,7 +143,7 @@ public sealed class DecoderTests
     [Fact]
     public void PrefillAllocatesNothingAfterItsFirstBlock()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         var session = new LlamaDecoder(checkpoint).CreateSession(Stories260K.CreateKernels());
         var tokens = Enumerable.Range(3, 40).ToArray();
         session.Prefill(tokens, 0);
@@ -158,7 +158,7 @@ public sealed class DecoderTests
     [Fact]
     public void ForwardRejectsBadTokensAndPositions()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         var session = new LlamaDecoder(checkpoint).CreateSession(new GenericAttention(checkpoint.Shape), contextLength: 8);
         Assert.Throws<ArgumentOutOfRangeException>(() => session.Forward(512, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => session.Forward(-1, 0));
@@ -177,7 +177,7 @@ public sealed class DecoderTests
     [Fact]
     public void SessionsRejectKernelsOfAnotherShapeAndContextsTooLong()
     {
-        var checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+        var checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
         var decoder = new LlamaDecoder(checkpoint);
         Assert.Throws<ArgumentException>(() => decoder.CreateSession(new GenericAttention(new ModelShape(64, 5, 8, 2, 512))));
         Assert.Throws<ArgumentOutOfRangeException>(() => decoder.CreateSession(new GenericAttention(checkpoint.Shape), contextLength: 513));

@@ -21,7 +21,7 @@ namespace KernelGen.Decoding.Tests;
 public sealed class GenerationApiTests
 {
     private const string Prompt = "Once upon a time";
-    private static readonly LlamaCheckpoint Checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+    private static readonly Llama2cCheckpoint Checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
     private static readonly LlamaTokenizer Tokenizer = LlamaTokenizer.Load(TestFiles.TokenizerPath, 512);
 
     /// <summary>run.c's greedy tokens after the prompt (the 512-step golden run ends when the model picks BOS).</summary>

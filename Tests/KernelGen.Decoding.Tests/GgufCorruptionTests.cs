@@ -14,7 +14,7 @@ public sealed class GgufCorruptionTests : IDisposable
     {
         using var directory = new TempDirectory();
         string path = directory.File("stories.gguf");
-        GgufWriter.Write(path, LlamaCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512));
+        GgufWriter.Write(path, Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512));
         return File.ReadAllBytes(path);
     });
 

@@ -12,7 +12,7 @@ namespace KernelGen.Decoding.Tests;
 /// <summary>GGUF: stories260K exported and read back runs exactly as the llama2.c file does; F16/BF16 widen once; the metadata becomes shape, settings and tokenizer.</summary>
 public sealed class GgufTests : IDisposable
 {
-    private static readonly LlamaCheckpoint Llama2C = LlamaCheckpoint.Load(TestFiles.ModelPath);
+    private static readonly Llama2cCheckpoint Llama2C = Llama2cCheckpoint.Load(TestFiles.ModelPath);
     private static readonly LlamaTokenizer Tok512 = LlamaTokenizer.Load(TestFiles.TokenizerPath, 512);
     private readonly TempDirectory _directory = new();
 

@@ -15,7 +15,7 @@ namespace KernelGen.Decoding.Tests;
 /// </summary>
 public sealed class GoldenTests
 {
-    private static readonly LlamaCheckpoint Checkpoint = LlamaCheckpoint.Load(TestFiles.ModelPath);
+    private static readonly Llama2cCheckpoint Checkpoint = Llama2cCheckpoint.Load(TestFiles.ModelPath);
     private static readonly LlamaTokenizer Tokenizer = LlamaTokenizer.Load(TestFiles.TokenizerPath, 512);
 
     public static TheoryData<KernelChoice, int, string, string> GreedyRuns()

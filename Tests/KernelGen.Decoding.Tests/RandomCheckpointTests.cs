@@ -22,7 +22,7 @@ public sealed class RandomCheckpointTests : IDisposable
         string path = _directory.File("random.bin");
         RandomCheckpoint.Write(path, shape, seed: 3);
 
-        var checkpoint = LlamaCheckpoint.Load(path);
+        var checkpoint = Llama2cCheckpoint.Load(path);
         Assert.Equal(shape, checkpoint.Shape);
         Assert.True(checkpoint.Header.SharedClassifier);
 

@@ -4,7 +4,7 @@ using KernelGen.Checkpoints;
 namespace KernelGen.Decoding.Tests;
 
 /// <summary>
-/// An independent forward pass for the tests: FORMAT-NOTES §1 written out as plainly as possible, in
+/// An independent forward pass for the tests: docs/FORMATS.md §1 written out as plainly as possible, in
 /// double precision, sharing no code with the decoder (not even the attention kernels).
 /// </summary>
 internal sealed class ReferenceDecoder

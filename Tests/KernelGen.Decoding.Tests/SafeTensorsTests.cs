@@ -16,7 +16,7 @@ namespace KernelGen.Decoding.Tests;
 /// </summary>
 public sealed class SafeTensorsTests : IDisposable
 {
-    private static readonly LlamaCheckpoint Llama2C = LlamaCheckpoint.Load(TestFiles.ModelPath);
+    private static readonly Llama2cCheckpoint Llama2C = Llama2cCheckpoint.Load(TestFiles.ModelPath);
     private static readonly LlamaTokenizer Tok512 = LlamaTokenizer.Load(TestFiles.TokenizerPath, 512);
     private readonly TempDirectory _directory = new();
 

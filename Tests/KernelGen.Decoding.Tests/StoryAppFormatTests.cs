@@ -18,7 +18,7 @@ public sealed class StoryAppFormatTests : IDisposable
     public void GgufModelUsesItsEmbeddedTokenizer()
     {
         string path = _directory.File("stories260K.gguf");
-        GgufWriter.Write(path, LlamaCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512));
+        GgufWriter.Write(path, Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512));
         var (code, stdout, stderr) = Run("--model", path, "Once upon a time");
         Assert.Equal(0, code);
         Assert.Equal(TestFiles.ReadTestData("once-upon-a-time.greedy-256.stdout"), stdout);
@@ -31,7 +31,7 @@ public sealed class StoryAppFormatTests : IDisposable
     public void HuggingFaceFolderRunsWithALlama2CTokenizer()
     {
         string folder = _directory.File("stories-hf");
-        SafeTensorsWriter.Write(folder, LlamaCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, "BF16");
+        SafeTensorsWriter.Write(folder, Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, "BF16");
         var (code, stdout, stderr) = Run("--model", folder, "--tokenizer", TestFiles.TokenizerPath, "-n", "40", "Once upon a time");
         Assert.Equal(0, code);
         Assert.NotEmpty(stdout);
@@ -43,7 +43,7 @@ public sealed class StoryAppFormatTests : IDisposable
     public void HuggingFaceFolderWithoutATokenizerIsAClearError()
     {
         string folder = _directory.File("stories-hf");
-        SafeTensorsWriter.Write(folder, LlamaCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C);
+        SafeTensorsWriter.Write(folder, Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C);
         var (code, stdout, stderr) = Run("--model", folder, "hi");
         Assert.Equal(StoryApp.RunError, code);
         Assert.Empty(stdout);

@@ -23,7 +23,7 @@ public class CompilationTests
             public partial class Model;
             """);
 
-        Assert.Single(result.GeneratedTrees);
+        Assert.Single(GeneratorHarness.ModelFiles(result));
         Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(d => d.ToString()));
     }
 
@@ -37,7 +37,7 @@ public class CompilationTests
             [TransformerModel(Dim = 64, Layers = 1, Heads = 8, KvHeads = 2, MaxSeqLen = 64)] public static partial class GlobalModel;
             """);
 
-        Assert.Equal(3, result.GeneratedTrees.Length);
+        Assert.Equal(3, GeneratorHarness.ModelFiles(result).Count);
         Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(d => d.ToString()));
     }
 }

@@ -129,7 +129,7 @@ public class ConfigFileTests
         var edited = new GeneratorHarness.InMemoryFile(ConfigPath, Mistral.Replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 1"));
         var second = driver.ReplaceAdditionalText(file, edited).RunGenerators(compilation).GetRunResult().Results.Single();
         Assert.Contains(second.TrackedSteps[TrackingNames.Plan].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
-        Assert.Contains("MQA", second.GeneratedSources.Single().SourceText.ToString(), System.StringComparison.Ordinal);
+        Assert.Contains("MQA", GeneratorHarness.ModelFiles(second).Single().SourceText.ToString(), System.StringComparison.Ordinal);
     }
 
     private static string Source(string attributes) => "using KernelGen;\nnamespace Models;\n" + attributes + "\npublic partial class Tiny;\n";

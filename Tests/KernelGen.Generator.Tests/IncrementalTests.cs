@@ -30,7 +30,7 @@ public class IncrementalTests
             CSharpSyntaxTree.ParseText("namespace Samples; public class Other { public int Added; }", GeneratorHarness.ParseOptions, path: "Model1.cs"));
         var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (string step in TrackingNames.All)
+        foreach (string step in GeneratorHarness.TrackingNamesOfAllSteps)
         {
             var outputs = second.TrackedSteps[step].SelectMany(s => s.Outputs).ToList();
             Assert.NotEmpty(outputs);
@@ -72,7 +72,7 @@ public class IncrementalTests
         var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         Assert.Contains(second.TrackedSteps[TrackingNames.Plan].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
-        Assert.Contains("MQA", second.GeneratedSources.Single().SourceText.ToString());
+        Assert.Contains("MQA", GeneratorHarness.ModelFiles(second).Single().SourceText.ToString());
     }
 
     [Fact]
@@ -99,6 +99,39 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void MovingTheAttributes_LeavesTheSpecUnchangedAndPlansCached()
+    {
+        const string layoutModel = """
+            using KernelGen;
+            [TransformerModel(Dim = 64, Layers = 1, Heads = 8, MaxSeqLen = 128)]
+            [SparseAttention(SparsePattern.Layout, LayoutFile = "a.layout", BlockSize = 64)]
+            public partial class M;
+            """;
+        var layout = new GeneratorHarness.InMemoryFile("/p/a.layout", "block 64\n10\n11\n");
+        var compilation = GeneratorHarness.Compilation(layoutModel);
+        var driver = GeneratorHarness.Driver(layout).RunGenerators(compilation);
+
+        // Same attributes, three lines further down: every location changes, nothing that is emitted does.
+        var moved = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Single(),
+            CSharpSyntaxTree.ParseText("\n\n\n" + layoutModel, GeneratorHarness.ParseOptions, path: "Model0.cs"));
+        var second = driver.RunGenerators(moved).GetRunResult().Results.Single();
+
+        Assert.All(second.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Unchanged, o.Reason));
+        Assert.All(second.TrackedSteps[TrackingNames.Plan].SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void EveryTrackingName_IsFoundByReflection()
+    {
+        Assert.Equal(
+            new[] { TrackingNames.Parse, TrackingNames.LayoutFiles, TrackingNames.Resolve, TrackingNames.Diagnostics, TrackingNames.Specs, TrackingNames.Plan, TrackingNames.Microkernels },
+            GeneratorHarness.TrackingNamesOfAllSteps);
+    }
+
+    [Fact]
     public void NoStepOutputHoldsSymbolsSyntaxOrCompilations()
     {
         var compilation = GeneratorHarness.Compilation(Model, """
@@ -108,7 +141,7 @@ public class IncrementalTests
             """);
         var result = GeneratorHarness.Driver().RunGenerators(compilation).GetRunResult().Results.Single();
 
-        foreach (string step in TrackingNames.All)
+        foreach (string step in GeneratorHarness.TrackingNamesOfAllSteps)
         {
             var runs = result.TrackedSteps[step];
             foreach (var (value, _) in runs.SelectMany(r => r.Outputs))

@@ -1,3 +1,5 @@
+extern alias generator;
+
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -6,6 +8,7 @@ using KernelGen.Generator.Model;
 using KernelGen.Generator.Planning;
 using KernelGen.Patterns;
 using Xunit;
+using PatternKind = generator::KernelGen.SparsePattern;
 
 namespace KernelGen.Generator.Tests;
 
@@ -74,7 +77,7 @@ public class PublishedFormGeneratorTests
         var parameters = new PatternParameters { Kind = PatternKind.Fixed, Stride = 64, Summary = 16, SummaryPatterns = 2 };
         var plan = PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0);
         Assert.Equal(2, plan.Classes.Count);
-        Assert.Equal(new[] { 48, 32 }, plan.Classes.Select(c => c.Components.Single(x => x.Kind == (int)ComponentKind.Columns).Offset));
+        Assert.Equal(new[] { 48, 32 }, plan.Classes.Select(c => c.Components.Single(x => x.Kind == ComponentKind.Columns).Offset));
         Assert.Equal(new[] { 0, 2 }, plan.HeadsOf[0]);
         Assert.Equal(new[] { 1, 3 }, plan.HeadsOf[1]);
     }

@@ -22,7 +22,7 @@ namespace KernelGen.LlamaCpp.Tests;
 /// </summary>
 public sealed class GreedyAgreementTests : IDisposable
 {
-    private static readonly LlamaCheckpoint Stories = LlamaCheckpoint.Load(TestFiles.ModelPath);
+    private static readonly Llama2cCheckpoint Stories = Llama2cCheckpoint.Load(TestFiles.ModelPath);
     private static readonly LlamaTokenizer Tok512 = LlamaTokenizer.Load(TestFiles.TokenizerPath, 512);
     private readonly TempDirectory _directory = new();
 

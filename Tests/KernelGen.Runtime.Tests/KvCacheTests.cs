@@ -63,12 +63,12 @@ public class KvCacheTests
     public void RollingLayout_SplitsAWrappingRunInTwo()
     {
         var layout = KvCacheLayout.Rolling(window: 3, sinkTokens: 2, prefillSlack: 1);
-        var runs = new (int Slot, int Position, int Count)[3];
+        var runs = new SlotRun[3];
         // Positions 0..6: sinks 0-1, ring slots 2-5 hold 2-5, then 6 wraps to slot 2.
         Assert.Equal(3, layout.ToSlotRuns(0, 7, runs));
-        Assert.Equal(new[] { (0, 0, 2), (2, 2, 4), (2, 6, 1) }, runs);
+        Assert.Equal(new SlotRun[] { new(0, 0, 2), new(2, 2, 4), new(2, 6, 1) }, runs);
         Assert.Equal(2, layout.ToSlotRuns(5, 3, runs));
-        Assert.Equal((5, 5, 1), runs[0]);
-        Assert.Equal((2, 6, 2), runs[1]);
+        Assert.Equal(new SlotRun(5, 5, 1), runs[0]);
+        Assert.Equal(new SlotRun(2, 6, 2), runs[1]);
     }
 }

@@ -42,7 +42,7 @@ public class LargeModelBenchmarks
             RandomCheckpoint.Write(path, shape, seed: 1);
         }
 
-        var checkpoint = LlamaCheckpoint.Load(path, shape, "Large768");
+        var checkpoint = Llama2cCheckpoint.Load(path, shape, "Large768");
         _session = new LlamaDecoder(checkpoint).CreateSession(create());
         _greedy = Sampler.Greedy(shape.Vocab);
     }

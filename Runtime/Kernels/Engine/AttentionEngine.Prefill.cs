@@ -90,7 +90,7 @@ public sealed partial class AttentionEngine
         var layout = cache.Layout(layer);
         ref float keys = ref cache.KeysRef(layer, kvHead);
         ref float values = ref cache.ValuesRef(layer, kvHead);
-        Span<(int Slot, int Position, int Count)> runs = stackalloc (int, int, int)[3];
+        Span<SlotRun> runs = stackalloc SlotRun[3];
         int ranges = pattern.TileRanges(headClass, tile, last, s.Ranges);
         for (int i = 0; i < ranges; i++)
         {

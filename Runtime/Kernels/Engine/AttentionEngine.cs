@@ -32,7 +32,7 @@ namespace KernelGen.Kernels.Engine;
 public sealed partial class AttentionEngine
 {
     /// <summary>Keys per block: the scores of a tile's rows for one block stay in L1.</summary>
-    public const int KeyBlock = 64;
+    public const int KeyBlock = KernelSizes.KeyBlock;
 
     /// <summary>Multiply-adds below which a call stays on the calling thread: waking workers would cost more.</summary>
     public const long ParallelThreshold = 1L << 18;

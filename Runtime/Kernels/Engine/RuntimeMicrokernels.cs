@@ -89,17 +89,17 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                     var x0 = Vector256.LoadUnsafe(ref q0, (nuint)i);
                     var x1 = Vector256.LoadUnsafe(ref q1, (nuint)i);
                     var y = Vector256.LoadUnsafe(ref k0, (nuint)i);
-                    a00 = Vector256.FusedMultiplyAdd(x0, y, a00);
-                    a10 = Vector256.FusedMultiplyAdd(x1, y, a10);
+                    a00 = SimdPolicy.MultiplyAdd(x0, y, a00);
+                    a10 = SimdPolicy.MultiplyAdd(x1, y, a10);
                     y = Vector256.LoadUnsafe(ref k1, (nuint)i);
-                    a01 = Vector256.FusedMultiplyAdd(x0, y, a01);
-                    a11 = Vector256.FusedMultiplyAdd(x1, y, a11);
+                    a01 = SimdPolicy.MultiplyAdd(x0, y, a01);
+                    a11 = SimdPolicy.MultiplyAdd(x1, y, a11);
                     y = Vector256.LoadUnsafe(ref k2, (nuint)i);
-                    a02 = Vector256.FusedMultiplyAdd(x0, y, a02);
-                    a12 = Vector256.FusedMultiplyAdd(x1, y, a12);
+                    a02 = SimdPolicy.MultiplyAdd(x0, y, a02);
+                    a12 = SimdPolicy.MultiplyAdd(x1, y, a12);
                     y = Vector256.LoadUnsafe(ref k3, (nuint)i);
-                    a03 = Vector256.FusedMultiplyAdd(x0, y, a03);
-                    a13 = Vector256.FusedMultiplyAdd(x1, y, a13);
+                    a03 = SimdPolicy.MultiplyAdd(x0, y, a03);
+                    a13 = SimdPolicy.MultiplyAdd(x1, y, a13);
                 }
 
                 var sums0 = Microkernels.Reduce4(a00, a01, a02, a03);
@@ -162,17 +162,17 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                     var w0 = Vector256.Create(Unsafe.Add(ref p0, c));
                     var w1 = Vector256.Create(Unsafe.Add(ref p1, c));
                     var y = Vector256.LoadUnsafe(ref vc);
-                    a00 = Vector256.FusedMultiplyAdd(w0, y, a00);
-                    a10 = Vector256.FusedMultiplyAdd(w1, y, a10);
+                    a00 = SimdPolicy.MultiplyAdd(w0, y, a00);
+                    a10 = SimdPolicy.MultiplyAdd(w1, y, a10);
                     y = Vector256.LoadUnsafe(ref vc, 8);
-                    a01 = Vector256.FusedMultiplyAdd(w0, y, a01);
-                    a11 = Vector256.FusedMultiplyAdd(w1, y, a11);
+                    a01 = SimdPolicy.MultiplyAdd(w0, y, a01);
+                    a11 = SimdPolicy.MultiplyAdd(w1, y, a11);
                     y = Vector256.LoadUnsafe(ref vc, 16);
-                    a02 = Vector256.FusedMultiplyAdd(w0, y, a02);
-                    a12 = Vector256.FusedMultiplyAdd(w1, y, a12);
+                    a02 = SimdPolicy.MultiplyAdd(w0, y, a02);
+                    a12 = SimdPolicy.MultiplyAdd(w1, y, a12);
                     y = Vector256.LoadUnsafe(ref vc, 24);
-                    a03 = Vector256.FusedMultiplyAdd(w0, y, a03);
-                    a13 = Vector256.FusedMultiplyAdd(w1, y, a13);
+                    a03 = SimdPolicy.MultiplyAdd(w0, y, a03);
+                    a13 = SimdPolicy.MultiplyAdd(w1, y, a13);
                 }
 
                 a00.StoreUnsafe(ref o0, (nuint)i);
@@ -192,8 +192,8 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                 for (int c = 0; c < cols; c++)
                 {
                     var y = Vector256.LoadUnsafe(ref v, (nuint)(c * d + i));
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref p0, c)), y, a0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref p1, c)), y, a1);
+                    a0 = SimdPolicy.MultiplyAdd(Vector256.Create(Unsafe.Add(ref p0, c)), y, a0);
+                    a1 = SimdPolicy.MultiplyAdd(Vector256.Create(Unsafe.Add(ref p1, c)), y, a1);
                 }
 
                 a0.StoreUnsafe(ref o0, (nuint)i);

@@ -23,7 +23,7 @@ public sealed class CheckpointRegressionTests : IDisposable
     {
         using var directory = new TempDirectory();
         string path = directory.File("stories.gguf");
-        GgufWriter.Write(path, LlamaCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512));
+        GgufWriter.Write(path, Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512));
         return File.ReadAllBytes(path);
     });
 
@@ -121,7 +121,7 @@ public sealed class CheckpointRegressionTests : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * field), value);
         string path = _directory.File("huge.bin");
         File.WriteAllBytes(path, bytes);
-        var e = Bounded.Refused<CheckpointException>(() => LlamaCheckpoint.Load(path), SmallBound)!;
+        var e = Bounded.Refused<CheckpointException>(() => Llama2cCheckpoint.Load(path), SmallBound)!;
         Assert.Equal(path, e.FilePath);
         Assert.DoesNotContain("extra bytes", e.Message, StringComparison.Ordinal);
     }

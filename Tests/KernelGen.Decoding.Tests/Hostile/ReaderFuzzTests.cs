@@ -36,7 +36,7 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
     {
         // stories260K (vocabulary 512, the tok512 tokenizer embedded) as F16: metadata, tokenizer arrays and tensor infos to lie about.
         string source = _directory.File("source.gguf");
-        GgufWriter.Write(source, LlamaCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512), GgufTensorType.F16);
+        GgufWriter.Write(source, Llama2cCheckpoint.Load(TestFiles.ModelPath).Weights, DecoderSettings.Llama2C, LlamaTokenizer.Load(TestFiles.TokenizerPath, 512), GgufTensorType.F16);
         var original = File.ReadAllBytes(source);
         int header;
         using (var file = GgufFile.Open(source))

@@ -71,7 +71,8 @@ namespace KernelGen.Generated
     /// engine, compiled once per (microkernels, pattern) pair, folds the pattern's arithmetic.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelGen.Generator", "0.1.0")]
-    file sealed class Stories260KAttention : AttentionKernels
+    file sealed class Stories260KAttention()
+        : AttentionKernels(global::Samples.Stories260K.Shape, "generated (Stories260K)", global::Samples.Stories260K.LayerPatterns)
     {
         private const int QueryTile = 32;               // positions per prefill tile
         private const int MaxSegments = 2;              // key segments one query or tile can need
@@ -87,11 +88,6 @@ namespace KernelGen.Generated
             new[] { 4, 5 },
             new[] { 6, 7 },
         };
-
-        public Stories260KAttention()
-            : base(global::Samples.Stories260K.Shape, "generated (Stories260K)", global::Samples.Stories260K.LayerPatterns)
-        {
-        }
 
         /// <summary>
         /// The SIMD path these kernels take in this process, in bits: the widest that SimdPolicy allows.
@@ -114,13 +110,13 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 256:
-                    Decode(new Micro256(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim8Vector256Microkernels(), cache, layer, position, query, output);
                     break;
                 case 128:
-                    Decode(new Micro128(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim8Vector128Microkernels(), cache, layer, position, query, output);
                     break;
                 default:
-                    Decode(new MicroScalar(), cache, layer, position, query, output);
+                    DecodeOnPath(new HeadDim8ScalarMicrokernels(), cache, layer, position, query, output);
                     break;
             }
         }
@@ -133,20 +129,20 @@ namespace KernelGen.Generated
             switch (Path)
             {
                 case 256:
-                    Prefill(new Micro256(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim8Vector256Microkernels(), cache, layer, start, count, query, output);
                     break;
                 case 128:
-                    Prefill(new Micro128(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim8Vector128Microkernels(), cache, layer, start, count, query, output);
                     break;
                 default:
-                    Prefill(new MicroScalar(), cache, layer, start, count, query, output);
+                    PrefillOnPath(new HeadDim8ScalarMicrokernels(), cache, layer, start, count, query, output);
                     break;
             }
         }
 
         /// <summary>Decode on one SIMD path: each layer runs the engine with its pattern.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Decode<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+        private void DecodeOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -155,7 +151,7 @@ namespace KernelGen.Generated
 
         /// <summary>Prefill on one SIMD path: each layer runs the engine with its pattern.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Prefill<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
+        private void PrefillOnPath<TMicro>(in TMicro micro, KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
             where TMicro : struct, IAttentionMicrokernels
         {
             // Every layer: Dense: every earlier key.
@@ -169,7 +165,6 @@ namespace KernelGen.Generated
 
             public int BlockLength => 0;
 
-            public bool IsRolling => false;
 
             public int[] Heads(int kvHead, int headClass) => GroupHeads[kvHead];
 
@@ -190,411 +185,6 @@ namespace KernelGen.Generated
             }
 
             public int StridePeriod(int headClass) => 0;
-        }
-
-        /// <summary>Microkernels for head_dim 8 on the Vector256 path: 1 × Vector256.</summary>
-        private readonly struct Micro256 : IAttentionMicrokernels
-        {
-            public int HeadDim => 8;
-
-            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
-            {
-                int r = 0;
-                for (; r + 2 <= rows; r += 2)
-                {
-                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
-                    ref float q1 = ref Unsafe.Add(ref q0, 8);
-                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
-                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
-                    int c = 0;
-                    for (; c + 4 <= cols; c += 4)
-                    {
-                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
-                        ref float k1 = ref Unsafe.Add(ref k0, 8);
-                        ref float k2 = ref Unsafe.Add(ref k1, 8);
-                        ref float k3 = ref Unsafe.Add(ref k2, 8);
-                        Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default, a256_10 = default, a256_11 = default, a256_12 = default, a256_13 = default;
-                        Vector256<float> x0_256, x1_256, y_256;
-                        x0_256 = Vector256.LoadUnsafe(ref q0);
-                        x1_256 = Vector256.LoadUnsafe(ref q1);
-                        y_256 = Vector256.LoadUnsafe(ref k0);
-                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
-                        a256_10 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_10);
-                        y_256 = Vector256.LoadUnsafe(ref k1);
-                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
-                        a256_11 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_11);
-                        y_256 = Vector256.LoadUnsafe(ref k2);
-                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
-                        a256_12 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_12);
-                        y_256 = Vector256.LoadUnsafe(ref k3);
-                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
-                        a256_13 = Vector256.FusedMultiplyAdd(x1_256, y_256, a256_13);
-                        Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
-                        Microkernels.Reduce4(a256_10, a256_11, a256_12, a256_13).StoreUnsafe(ref s1, (nuint)c);
-                    }
-
-                    for (; c < cols; c++)
-                    {
-                        ref float kc = ref Unsafe.Add(ref k, c * 8);
-                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
-                    }
-                }
-
-                if (r < rows)
-                {
-                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
-                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
-                    int c = 0;
-                    for (; c + 4 <= cols; c += 4)
-                    {
-                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
-                        ref float k1 = ref Unsafe.Add(ref k0, 8);
-                        ref float k2 = ref Unsafe.Add(ref k1, 8);
-                        ref float k3 = ref Unsafe.Add(ref k2, 8);
-                        Vector256<float> a256_00 = default, a256_01 = default, a256_02 = default, a256_03 = default;
-                        Vector256<float> x0_256, y_256;
-                        x0_256 = Vector256.LoadUnsafe(ref q0);
-                        y_256 = Vector256.LoadUnsafe(ref k0);
-                        a256_00 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_00);
-                        y_256 = Vector256.LoadUnsafe(ref k1);
-                        a256_01 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_01);
-                        y_256 = Vector256.LoadUnsafe(ref k2);
-                        a256_02 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_02);
-                        y_256 = Vector256.LoadUnsafe(ref k3);
-                        a256_03 = Vector256.FusedMultiplyAdd(x0_256, y_256, a256_03);
-                        Microkernels.Reduce4(a256_00, a256_01, a256_02, a256_03).StoreUnsafe(ref s0, (nuint)c);
-                    }
-
-                    for (; c < cols; c++)
-                    {
-                        ref float kc = ref Unsafe.Add(ref k, c * 8);
-                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    }
-                }
-            }
-
-            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
-            {
-                int r = 0;
-                for (; r + 2 <= rows; r += 2)
-                {
-                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
-                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
-                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
-                    ref float o1 = ref Unsafe.Add(ref o0, 8);
-                    {
-                        var a256_00 = Vector256.LoadUnsafe(ref o0);
-                        var a256_10 = Vector256.LoadUnsafe(ref o1);
-                        Vector256<float> y_256;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
-                        {
-                            float w0 = Unsafe.Add(ref p0, c);
-                            float w1 = Unsafe.Add(ref p1, c);
-                            var w0_256 = Vector256.Create(w0);
-                            var w1_256 = Vector256.Create(w1);
-                            y_256 = Vector256.LoadUnsafe(ref vc);
-                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
-                            a256_10 = Vector256.FusedMultiplyAdd(w1_256, y_256, a256_10);
-                        }
-                        a256_00.StoreUnsafe(ref o0);
-                        a256_10.StoreUnsafe(ref o1);
-                    }
-                }
-
-                if (r < rows)
-                {
-                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
-                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
-                    {
-                        var a256_00 = Vector256.LoadUnsafe(ref o0);
-                        Vector256<float> y_256;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
-                        {
-                            float w0 = Unsafe.Add(ref p0, c);
-                            var w0_256 = Vector256.Create(w0);
-                            y_256 = Vector256.LoadUnsafe(ref vc);
-                            a256_00 = Vector256.FusedMultiplyAdd(w0_256, y_256, a256_00);
-                        }
-                        a256_00.StoreUnsafe(ref o0);
-                    }
-                }
-            }
-
-            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public void Scale(ref float x, float s)
-            {
-                var s256 = Vector256.Create(s);
-                (Vector256.LoadUnsafe(ref x) * s256).StoreUnsafe(ref x);
-            }
-
-            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static float Dot(ref float a, ref float b)
-            {
-                var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
-                return Vector256.Sum(dot256_0);
-            }
-        }
-
-        /// <summary>Microkernels for head_dim 8 on the Vector128 path: 2 × Vector128.</summary>
-        private readonly struct Micro128 : IAttentionMicrokernels
-        {
-            public int HeadDim => 8;
-
-            /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
-            {
-                int r = 0;
-                for (; r + 2 <= rows; r += 2)
-                {
-                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
-                    ref float q1 = ref Unsafe.Add(ref q0, 8);
-                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
-                    ref float s1 = ref Unsafe.Add(ref s0, sStride);
-                    int c = 0;
-                    for (; c + 4 <= cols; c += 4)
-                    {
-                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
-                        ref float k1 = ref Unsafe.Add(ref k0, 8);
-                        ref float k2 = ref Unsafe.Add(ref k1, 8);
-                        ref float k3 = ref Unsafe.Add(ref k2, 8);
-                        Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default, a128_10 = default, a128_11 = default, a128_12 = default, a128_13 = default;
-                        Vector128<float> x0_128, x1_128, y_128;
-                        x0_128 = Vector128.LoadUnsafe(ref q0);
-                        x1_128 = Vector128.LoadUnsafe(ref q1);
-                        y_128 = Vector128.LoadUnsafe(ref k0);
-                        a128_00 = a128_00 + x0_128 * y_128;
-                        a128_10 = a128_10 + x1_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k1);
-                        a128_01 = a128_01 + x0_128 * y_128;
-                        a128_11 = a128_11 + x1_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k2);
-                        a128_02 = a128_02 + x0_128 * y_128;
-                        a128_12 = a128_12 + x1_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k3);
-                        a128_03 = a128_03 + x0_128 * y_128;
-                        a128_13 = a128_13 + x1_128 * y_128;
-                        x0_128 = Vector128.LoadUnsafe(ref q0, 4);
-                        x1_128 = Vector128.LoadUnsafe(ref q1, 4);
-                        y_128 = Vector128.LoadUnsafe(ref k0, 4);
-                        a128_00 = a128_00 + x0_128 * y_128;
-                        a128_10 = a128_10 + x1_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k1, 4);
-                        a128_01 = a128_01 + x0_128 * y_128;
-                        a128_11 = a128_11 + x1_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k2, 4);
-                        a128_02 = a128_02 + x0_128 * y_128;
-                        a128_12 = a128_12 + x1_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k3, 4);
-                        a128_03 = a128_03 + x0_128 * y_128;
-                        a128_13 = a128_13 + x1_128 * y_128;
-                        Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
-                        Microkernels.Reduce4(a128_10, a128_11, a128_12, a128_13).StoreUnsafe(ref s1, (nuint)c);
-                    }
-
-                    for (; c < cols; c++)
-                    {
-                        ref float kc = ref Unsafe.Add(ref k, c * 8);
-                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                        Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
-                    }
-                }
-
-                if (r < rows)
-                {
-                    ref float q0 = ref Unsafe.Add(ref q, r * 8);
-                    ref float s0 = ref Unsafe.Add(ref s, r * sStride);
-                    int c = 0;
-                    for (; c + 4 <= cols; c += 4)
-                    {
-                        ref float k0 = ref Unsafe.Add(ref k, c * 8);
-                        ref float k1 = ref Unsafe.Add(ref k0, 8);
-                        ref float k2 = ref Unsafe.Add(ref k1, 8);
-                        ref float k3 = ref Unsafe.Add(ref k2, 8);
-                        Vector128<float> a128_00 = default, a128_01 = default, a128_02 = default, a128_03 = default;
-                        Vector128<float> x0_128, y_128;
-                        x0_128 = Vector128.LoadUnsafe(ref q0);
-                        y_128 = Vector128.LoadUnsafe(ref k0);
-                        a128_00 = a128_00 + x0_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k1);
-                        a128_01 = a128_01 + x0_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k2);
-                        a128_02 = a128_02 + x0_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k3);
-                        a128_03 = a128_03 + x0_128 * y_128;
-                        x0_128 = Vector128.LoadUnsafe(ref q0, 4);
-                        y_128 = Vector128.LoadUnsafe(ref k0, 4);
-                        a128_00 = a128_00 + x0_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k1, 4);
-                        a128_01 = a128_01 + x0_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k2, 4);
-                        a128_02 = a128_02 + x0_128 * y_128;
-                        y_128 = Vector128.LoadUnsafe(ref k3, 4);
-                        a128_03 = a128_03 + x0_128 * y_128;
-                        Microkernels.Reduce4(a128_00, a128_01, a128_02, a128_03).StoreUnsafe(ref s0, (nuint)c);
-                    }
-
-                    for (; c < cols; c++)
-                    {
-                        ref float kc = ref Unsafe.Add(ref k, c * 8);
-                        Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    }
-                }
-            }
-
-            /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
-            {
-                int r = 0;
-                for (; r + 2 <= rows; r += 2)
-                {
-                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
-                    ref float p1 = ref Unsafe.Add(ref p0, pStride);
-                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
-                    ref float o1 = ref Unsafe.Add(ref o0, 8);
-                    {
-                        var a128_00 = Vector128.LoadUnsafe(ref o0);
-                        var a128_10 = Vector128.LoadUnsafe(ref o1);
-                        var a128_01 = Vector128.LoadUnsafe(ref o0, 4);
-                        var a128_11 = Vector128.LoadUnsafe(ref o1, 4);
-                        Vector128<float> y_128;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
-                        {
-                            float w0 = Unsafe.Add(ref p0, c);
-                            float w1 = Unsafe.Add(ref p1, c);
-                            var w0_128 = Vector128.Create(w0);
-                            var w1_128 = Vector128.Create(w1);
-                            y_128 = Vector128.LoadUnsafe(ref vc);
-                            a128_00 = a128_00 + w0_128 * y_128;
-                            a128_10 = a128_10 + w1_128 * y_128;
-                            y_128 = Vector128.LoadUnsafe(ref vc, 4);
-                            a128_01 = a128_01 + w0_128 * y_128;
-                            a128_11 = a128_11 + w1_128 * y_128;
-                        }
-                        a128_00.StoreUnsafe(ref o0);
-                        a128_10.StoreUnsafe(ref o1);
-                        a128_01.StoreUnsafe(ref o0, 4);
-                        a128_11.StoreUnsafe(ref o1, 4);
-                    }
-                }
-
-                if (r < rows)
-                {
-                    ref float p0 = ref Unsafe.Add(ref p, r * pStride);
-                    ref float o0 = ref Unsafe.Add(ref o, r * 8);
-                    {
-                        var a128_00 = Vector128.LoadUnsafe(ref o0);
-                        var a128_01 = Vector128.LoadUnsafe(ref o0, 4);
-                        Vector128<float> y_128;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
-                        {
-                            float w0 = Unsafe.Add(ref p0, c);
-                            var w0_128 = Vector128.Create(w0);
-                            y_128 = Vector128.LoadUnsafe(ref vc);
-                            a128_00 = a128_00 + w0_128 * y_128;
-                            y_128 = Vector128.LoadUnsafe(ref vc, 4);
-                            a128_01 = a128_01 + w0_128 * y_128;
-                        }
-                        a128_00.StoreUnsafe(ref o0);
-                        a128_01.StoreUnsafe(ref o0, 4);
-                    }
-                }
-            }
-
-            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public void Scale(ref float x, float s)
-            {
-                var s128 = Vector128.Create(s);
-                (Vector128.LoadUnsafe(ref x) * s128).StoreUnsafe(ref x);
-                (Vector128.LoadUnsafe(ref x, 4) * s128).StoreUnsafe(ref x, 4);
-            }
-
-            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static float Dot(ref float a, ref float b)
-            {
-                var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
-                var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
-                return Vector128.Sum(dot128_0 + dot128_1);
-            }
-        }
-
-        /// <summary>Microkernels for head_dim 8 on the Scalar path: 8 × float.</summary>
-        private readonly struct MicroScalar : IAttentionMicrokernels
-        {
-            public int HeadDim => 8;
-
-            /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
-            {
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int c = 0; c < cols; c++)
-                    {
-                        Unsafe.Add(ref s, r * sStride + c) = Dot(ref Unsafe.Add(ref q, r * 8), ref Unsafe.Add(ref k, c * 8));
-                    }
-                }
-            }
-
-            /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
-            {
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int c = 0; c < cols; c++)
-                    {
-                        float weight = Unsafe.Add(ref p, r * pStride + c);
-                        for (int i = 0; i < 8; i++)
-                        {
-                            Unsafe.Add(ref o, r * 8 + i) += weight * Unsafe.Add(ref v, c * 8 + i);
-                        }
-                    }
-                }
-            }
-
-            /// <summary>x[i] *= s over head_dim: rescales an output row when its running maximum grows.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public void Scale(ref float x, float s)
-            {
-                x *= s;
-                Unsafe.Add(ref x, 1) *= s;
-                Unsafe.Add(ref x, 2) *= s;
-                Unsafe.Add(ref x, 3) *= s;
-                Unsafe.Add(ref x, 4) *= s;
-                Unsafe.Add(ref x, 5) *= s;
-                Unsafe.Add(ref x, 6) *= s;
-                Unsafe.Add(ref x, 7) *= s;
-            }
-
-            /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private static float Dot(ref float a, ref float b)
-            {
-                float scalars = a * b;
-                scalars += Unsafe.Add(ref a, 1) * Unsafe.Add(ref b, 1);
-                scalars += Unsafe.Add(ref a, 2) * Unsafe.Add(ref b, 2);
-                scalars += Unsafe.Add(ref a, 3) * Unsafe.Add(ref b, 3);
-                scalars += Unsafe.Add(ref a, 4) * Unsafe.Add(ref b, 4);
-                scalars += Unsafe.Add(ref a, 5) * Unsafe.Add(ref b, 5);
-                scalars += Unsafe.Add(ref a, 6) * Unsafe.Add(ref b, 6);
-                scalars += Unsafe.Add(ref a, 7) * Unsafe.Add(ref b, 7);
-                return scalars;
-            }
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using KernelGen.Kernels;
 
 namespace KernelGen.Decoding;
 
@@ -14,7 +15,9 @@ namespace KernelGen.Decoding;
 /// <para>Four rows at a time: each chunk of x is loaded once and serves four rows, four independent
 /// FMA chains keep both FMA ports busy, and the four row sums are reduced together with two rounds
 /// of horizontal adds into one 128-bit store. Columns run on the widest accelerated vector, then one
-/// 128-bit chunk, then scalars; leftover rows go one at a time.</para>
+/// 128-bit chunk, then scalars; leftover rows go one at a time. The width and the multiply-adds follow
+/// <see cref="SimdPolicy"/>, the kernels' policy: <c>KERNELGEN_SIMD</c> narrows these loops too, and
+/// an ISA without FMA gets a multiply and an add instead of the runtime's software fused form.</para>
 /// <para>The matrices stay in the checkpoint's own layout (no repacking, no copy). Each width has its
 /// own method so tests can check every path on any machine: a vector width the hardware lacks still
 /// computes correctly, only slowly.</para>
@@ -39,16 +42,16 @@ internal static class MatrixVector
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
 
-        // IsHardwareAccelerated is a JIT-time constant: only one branch survives.
-        if (Vector512.IsHardwareAccelerated && cols >= Vector512<float>.Count)
+        // SimdPolicy.Bits is a JIT-time constant: only one branch survives.
+        if (SimdPolicy.Bits >= 512 && cols >= Vector512<float>.Count)
         {
             Multiply512(ref w, ref xs, ref ys, rows, cols, accumulate);
         }
-        else if (Vector256.IsHardwareAccelerated && cols >= Vector256<float>.Count)
+        else if (SimdPolicy.Bits >= 256 && cols >= Vector256<float>.Count)
         {
             Multiply256(ref w, ref xs, ref ys, rows, cols, accumulate);
         }
-        else if (Vector128.IsHardwareAccelerated && cols >= Vector128<float>.Count)
+        else if (SimdPolicy.Bits >= 128 && cols >= Vector128<float>.Count)
         {
             Multiply128(ref w, ref xs, ref ys, rows, cols, accumulate);
         }
@@ -77,10 +80,10 @@ internal static class MatrixVector
             for (; (int)c <= cols - Vector512<float>.Count; c += (nuint)Vector512<float>.Count)
             {
                 var xv = Vector512.LoadUnsafe(ref x, c);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, c), xv, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, c), xv, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, c), xv, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, c), xv, a3);
+                a0 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w0, c), xv, a0);
+                a1 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w1, c), xv, a1);
+                a2 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w2, c), xv, a2);
+                a3 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref w3, c), xv, a3);
             }
 
             var sums = Sum4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper());
@@ -98,8 +101,22 @@ internal static class MatrixVector
     }
 
     /// <summary>Vector256 columns; needs <paramref name="cols"/> ≥ 8.</summary>
+    internal static void Multiply256(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate) =>
+        MultiplyFourRowsAtATime<Columns256, Vector256<float>>(ref w, ref x, ref y, rows, cols, accumulate);
+
+    /// <summary>Vector128 columns; needs <paramref name="cols"/> ≥ 4.</summary>
+    /// <remarks>Finish4 adds a 128-bit chunk only when 4 columns remain, which the main loop has used up.</remarks>
+    internal static void Multiply128(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate) =>
+        MultiplyFourRowsAtATime<Columns128, Vector128<float>>(ref w, ref x, ref y, rows, cols, accumulate);
+
+    /// <summary>
+    /// The 256- and 128-bit paths, written once: <typeparamref name="TColumns"/> is a struct, so the JIT
+    /// compiles one copy per width with every call to it inlined, as if each were written out.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Multiply256(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
+    private static void MultiplyFourRowsAtATime<TColumns, TVector>(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
+        where TColumns : struct, IColumns<TVector>
+        where TVector : struct
     {
         int r = 0;
         for (; r <= rows - 4; r += 4)
@@ -108,56 +125,66 @@ internal static class MatrixVector
             ref float w1 = ref Unsafe.Add(ref w0, cols);
             ref float w2 = ref Unsafe.Add(ref w1, cols);
             ref float w3 = ref Unsafe.Add(ref w2, cols);
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
+            TVector a0 = default, a1 = default, a2 = default, a3 = default;
             nuint c = 0;
-            for (; (int)c <= cols - Vector256<float>.Count; c += (nuint)Vector256<float>.Count)
+            for (; (int)c <= cols - TColumns.Count; c += (nuint)TColumns.Count)
             {
-                var xv = Vector256.LoadUnsafe(ref x, c);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, c), xv, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, c), xv, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, c), xv, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, c), xv, a3);
+                var xv = TColumns.Load(ref x, c);
+                a0 = TColumns.MultiplyAdd(TColumns.Load(ref w0, c), xv, a0);
+                a1 = TColumns.MultiplyAdd(TColumns.Load(ref w1, c), xv, a1);
+                a2 = TColumns.MultiplyAdd(TColumns.Load(ref w2, c), xv, a2);
+                a3 = TColumns.MultiplyAdd(TColumns.Load(ref w3, c), xv, a3);
             }
 
-            Finish4(ref w0, ref x, ref y, r, (int)c, cols, Sum4(a0, a1, a2, a3), accumulate);
+            Finish4(ref w0, ref x, ref y, r, (int)c, cols, TColumns.Sum4(a0, a1, a2, a3), accumulate);
         }
 
         MultiplyRemainingRows(ref w, ref x, ref y, r, rows, cols, accumulate);
     }
 
-    /// <summary>Vector128 columns; needs <paramref name="cols"/> ≥ 4.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Multiply128(ref float w, ref float x, ref float y, int rows, int cols, bool accumulate)
+    /// <summary>What the four-row loop needs of one vector width.</summary>
+    private interface IColumns<TVector>
+        where TVector : struct
     {
-        int r = 0;
-        for (; r <= rows - 4; r += 4)
-        {
-            ref float w0 = ref Unsafe.Add(ref w, (nint)r * cols);
-            ref float w1 = ref Unsafe.Add(ref w0, cols);
-            ref float w2 = ref Unsafe.Add(ref w1, cols);
-            ref float w3 = ref Unsafe.Add(ref w2, cols);
-            var a0 = Vector128<float>.Zero;
-            var a1 = Vector128<float>.Zero;
-            var a2 = Vector128<float>.Zero;
-            var a3 = Vector128<float>.Zero;
-            nuint c = 0;
-            for (; (int)c <= cols - Vector128<float>.Count; c += (nuint)Vector128<float>.Count)
-            {
-                var xv = Vector128.LoadUnsafe(ref x, c);
-                a0 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w0, c), xv, a0);
-                a1 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w1, c), xv, a1);
-                a2 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w2, c), xv, a2);
-                a3 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref w3, c), xv, a3);
-            }
+        /// <summary>Floats per vector.</summary>
+        static abstract int Count { get; }
 
-            // Finish4 adds a 128-bit chunk only when 4 columns remain, which the loop above has used up.
-            Finish4(ref w0, ref x, ref y, r, (int)c, cols, Sum4(a0, a1, a2, a3), accumulate);
-        }
+        /// <summary>The vector at <paramref name="offset"/> floats from <paramref name="source"/>.</summary>
+        static abstract TVector Load(ref float source, nuint offset);
 
-        MultiplyRemainingRows(ref w, ref x, ref y, r, rows, cols, accumulate);
+        /// <summary>a·b + c, by <see cref="SimdPolicy"/>.</summary>
+        static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+        /// <summary>[Σa, Σb, Σc, Σd].</summary>
+        static abstract Vector128<float> Sum4(TVector a, TVector b, TVector c, TVector d);
+    }
+
+    private readonly struct Columns256 : IColumns<Vector256<float>>
+    {
+        public static int Count => Vector256<float>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => SimdPolicy.MultiplyAdd(a, b, c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) => MatrixVector.Sum4(a, b, c, d);
+    }
+
+    private readonly struct Columns128 : IColumns<Vector128<float>>
+    {
+        public static int Count => Vector128<float>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Load(ref float source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => SimdPolicy.MultiplyAdd(a, b, c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) => MatrixVector.Sum4(a, b, c, d);
     }
 
     /// <summary>No vectors at all: the path a machine without SIMD takes, and the shape of every other path.</summary>
@@ -228,12 +255,12 @@ internal static class MatrixVector
             ref float row = ref Unsafe.Add(ref w, (nint)r * cols);
             float sum = 0;
             int c = 0;
-            if (Vector128.IsHardwareAccelerated && cols >= Vector128<float>.Count)
+            if (SimdPolicy.Bits >= 128 && cols >= Vector128<float>.Count)
             {
                 var acc = Vector128<float>.Zero;
                 for (; c <= cols - Vector128<float>.Count; c += Vector128<float>.Count)
                 {
-                    acc = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref row, (nuint)c), Vector128.LoadUnsafe(ref x, (nuint)c), acc);
+                    acc = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref row, (nuint)c), Vector128.LoadUnsafe(ref x, (nuint)c), acc);
                 }
 
                 sum = Vector128.Sum(acc);

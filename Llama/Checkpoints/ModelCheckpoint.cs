@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using KernelGen.Decoding;
+using KernelGen.IO;
 using KernelGen.Logging;
 using KernelGen.Patterns;
 using KernelGen.Tokenization;
@@ -109,11 +110,11 @@ public sealed class ModelCheckpoint
             return GgufCheckpointReader.Load(path);
         }
 
-        return FromLlama2C(LlamaCheckpoint.Load(path));
+        return FromLlama2C(Llama2cCheckpoint.Load(path));
     }
 
     /// <summary>Wraps a loaded llama2.c checkpoint (run.c's settings, no embedded tokenizer).</summary>
-    public static ModelCheckpoint FromLlama2C(LlamaCheckpoint checkpoint)
+    public static ModelCheckpoint FromLlama2C(Llama2cCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         return new ModelCheckpoint(checkpoint.FilePath, CheckpointFormat.Llama2C, checkpoint.Weights, DecoderSettings.Llama2C, null,

@@ -14,7 +14,7 @@ namespace KernelGen.Decoding;
 /// budget runs out or the model picks BOS, writing each token's bytes as it goes.
 /// </summary>
 /// <remarks>
-/// Semantics (FORMAT-NOTES §3): <c>steps</c> counts forward passes, prompt positions included; 0 or
+/// Semantics (docs/FORMATS.md §3): <c>steps</c> counts forward passes, prompt positions included; 0 or
 /// more than the context means the whole context. While the prompt lasts, the next token is the
 /// prompt's (so the prompt is echoed); after it, the sampler picks. BOS stops generation; EOS does
 /// not. Each token prints <see cref="LlamaTokenizer.Decode"/>(previous, next); a final "\n" ends

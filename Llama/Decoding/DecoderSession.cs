@@ -12,7 +12,7 @@ namespace KernelGen.Decoding;
 /// <see cref="Prefill"/>). <see cref="Forward"/> and <see cref="Prefill"/> allocate nothing after that.
 /// </summary>
 /// <remarks>
-/// Per token, as run.c's <c>forward</c> (FORMAT-NOTES §1): x = embedding[token]; per layer,
+/// Per token, as run.c's <c>forward</c> (docs/FORMATS.md §1): x = embedding[token]; per layer,
 /// x += Wo·attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsnorm(x), then
 /// x += W2·(silu(W1·n) ⊙ W3·n) with n = rmsnorm(x); finally logits = Wcls·rmsnorm(x).
 /// Attention goes only through <see cref="AttentionKernels.Decode"/>, so generated, generic and

@@ -15,9 +15,6 @@ public interface IKeyPattern
     /// <summary>Prefill tiles never cross a multiple of this (0: the pattern has no blocks).</summary>
     int BlockLength { get; }
 
-    /// <summary>Keys live in a rolling ring (sliding-window patterns).</summary>
-    bool IsRolling { get; }
-
     /// <summary>The query heads of <paramref name="kvHead"/> in <paramref name="headClass"/>.</summary>
     int[] Heads(int kvHead, int headClass);
 

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using KernelGen.Kernels;
 
 namespace KernelGen.Decoding;
 
@@ -25,9 +26,9 @@ internal static class SwiGlu
         ref float u = ref MemoryMarshal.GetReference(up);
         int i = 0;
 
-        // Vectorized exp: the hidden layer is the widest activation, and a scalar exp per element
+        // Vectorized exp on the widths SimdPolicy allows: the hidden layer is the widest activation, and a scalar exp per element
         // would cost more than the matrix products around it.
-        if (Vector512.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 512)
         {
             var one = Vector512<float>.One;
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -37,7 +38,7 @@ internal static class SwiGlu
             }
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 256)
         {
             var one = Vector256<float>.One;
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -47,13 +48,15 @@ internal static class SwiGlu
             }
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        // The kernels' exp here: the runtime's Vector128.Exp computes in doubles on Vector256<double>,
+        // which an ISA without AVX2 runs in software, lane by lane.
+        if (SimdPolicy.Bits >= 128)
         {
             var one = Vector128<float>.One;
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
                 var z = Vector128.LoadUnsafe(ref g, (nuint)i);
-                (z * (one / (one + Vector128.Exp(-z))) * Vector128.LoadUnsafe(ref u, (nuint)i)).StoreUnsafe(ref g, (nuint)i);
+                (z * (one / (one + FastExp.Exp(-z))) * Vector128.LoadUnsafe(ref u, (nuint)i)).StoreUnsafe(ref g, (nuint)i);
             }
         }
 

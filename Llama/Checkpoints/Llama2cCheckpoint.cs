@@ -4,23 +4,26 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
+using KernelGen.IO;
 
 namespace KernelGen.Checkpoints;
 
 /// <summary>
 /// A llama2.c legacy ("version 0") checkpoint, read and checked: its header, the model shape the
-/// header describes, and the weights.
+/// header describes, and the weights. <see cref="ModelCheckpoint.Load(string)"/> is the entry point for any
+/// checkpoint file (it recognizes the format and comes here for llama2.c); this type is the llama2.c
+/// reader itself, for callers that want its header.
 /// </summary>
 /// <remarks>
-/// The format (FORMAT-NOTES §1): seven little-endian int32 header fields, then float32 tensors back
+/// The format (docs/FORMATS.md §1): seven little-endian int32 header fields, then float32 tensors back
 /// to back with no padding. run.c trusts the file; this reader checks every header field, the
 /// exact file size, and (when asked) that the shape matches a compiled model class, and names the
 /// file and the field in every error. The payload is read once, straight into the one float array
 /// that <see cref="LlamaWeights"/> then uses as it is.
 /// </remarks>
-public sealed class LlamaCheckpoint
+public sealed class Llama2cCheckpoint
 {
-    private LlamaCheckpoint(string path, CheckpointHeader header, LlamaWeights weights)
+    private Llama2cCheckpoint(string path, CheckpointHeader header, LlamaWeights weights)
     {
         FilePath = path;
         Header = header;
@@ -44,7 +47,7 @@ public sealed class LlamaCheckpoint
     /// The file is missing or unreadable, a header field is invalid, or the file is shorter or longer
     /// than its header says. The message names the file and the field.
     /// </exception>
-    public static LlamaCheckpoint Load(string path)
+    public static Llama2cCheckpoint Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -84,7 +87,7 @@ public sealed class LlamaCheckpoint
     /// <param name="compiledShape">The shape the class was compiled for, for example <c>Stories260K.Shape</c>.</param>
     /// <param name="modelName">The class's name, for the message.</param>
     /// <exception cref="CheckpointException">As for <see cref="Load(string)"/>, or the shapes differ; the message names each differing field.</exception>
-    public static LlamaCheckpoint Load(string path, ModelShape compiledShape, string modelName)
+    public static Llama2cCheckpoint Load(string path, ModelShape compiledShape, string modelName)
     {
         ArgumentNullException.ThrowIfNull(compiledShape);
         ArgumentException.ThrowIfNullOrEmpty(modelName);
@@ -117,7 +120,7 @@ public sealed class LlamaCheckpoint
             $"Checkpoint '{path}' does not fit {modelName}: {string.Join("; ", differences)}.");
     }
 
-    private static LlamaCheckpoint Read(string path, FileStream stream)
+    private static Llama2cCheckpoint Read(string path, FileStream stream)
     {
         long fileLength = stream.Length;
         if (fileLength < CheckpointHeader.Size)
@@ -188,7 +191,7 @@ public sealed class LlamaCheckpoint
             BinaryPrimitives.ReverseEndianness(words, words);
         }
 
-        return new LlamaCheckpoint(path, header, new LlamaWeights(shape, header.SharedClassifier, buffer, start));
+        return new Llama2cCheckpoint(path, header, new LlamaWeights(shape, header.SharedClassifier, buffer, start));
     }
 
     private static CheckpointHeader ParseHeader(string path, ReadOnlySpan<byte> bytes)

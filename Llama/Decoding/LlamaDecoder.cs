@@ -24,7 +24,7 @@ public sealed class LlamaDecoder
     }
 
     /// <summary>Creates a decoder over a loaded llama2.c checkpoint's weights.</summary>
-    public LlamaDecoder(LlamaCheckpoint checkpoint)
+    public LlamaDecoder(Llama2cCheckpoint checkpoint)
         : this((checkpoint ?? throw new ArgumentNullException(nameof(checkpoint))).Weights)
     {
     }

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using KernelGen.Kernels;
 
 namespace KernelGen.Decoding;
 
@@ -34,7 +35,7 @@ internal static class RmsNorm
         float scale = 1f / MathF.Sqrt(SumOfSquares(ref xs, n) / n + epsilon);
 
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 256)
         {
             var s = Vector256.Create(scale);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
@@ -43,7 +44,7 @@ internal static class RmsNorm
             }
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (SimdPolicy.Bits >= 128)
         {
             var s = Vector128.Create(scale);
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
@@ -63,16 +64,27 @@ internal static class RmsNorm
     {
         int i = 0;
         float sum = 0;
-        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        if (SimdPolicy.Bits >= 256 && n >= Vector256<float>.Count)
         {
             var acc = Vector256<float>.Zero;
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var v = Vector256.LoadUnsafe(ref x, (nuint)i);
-                acc = Vector256.FusedMultiplyAdd(v, v, acc);
+                acc = SimdPolicy.MultiplyAdd(v, v, acc);
             }
 
             sum = Vector256.Sum(acc);
+        }
+        else if (SimdPolicy.Bits >= 128 && n >= Vector128<float>.Count)
+        {
+            var acc = Vector128<float>.Zero;
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                var v = Vector128.LoadUnsafe(ref x, (nuint)i);
+                acc = SimdPolicy.MultiplyAdd(v, v, acc);
+            }
+
+            sum = Vector128.Sum(acc);
         }
 
         for (; i < n; i++)

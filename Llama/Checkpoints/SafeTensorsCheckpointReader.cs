@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using KernelGen.Configuration;
 using KernelGen.Decoding;
+using KernelGen.IO;
 
 namespace KernelGen.Checkpoints;
 

@@ -14,8 +14,6 @@ internal readonly struct LayerKeyPattern : IKeyPattern
 
     public int BlockLength => _pattern.BlockLength;
 
-    public bool IsRolling => _pattern.IsRolling;
-
     public int[] Heads(int kvHead, int headClass) => _pattern.HeadsOf[kvHead][headClass];
 
     public int Segments(int headClass, int query, Span<KeySegment> segments) => _pattern.Segments(headClass, query, segments);

@@ -7,6 +7,7 @@ using System.IO;
 using System.Runtime.CompilerServices;
 using System.Text;
 using KernelGen.Checkpoints;
+using KernelGen.IO;
 
 namespace KernelGen.Tokenization;
 
@@ -16,7 +17,7 @@ namespace KernelGen.Tokenization;
 /// in a prompt and stray bytes in the output behave as they do in C.
 /// </summary>
 /// <remarks>
-/// <para>File (FORMAT-NOTES §2): int32 <c>max_token_length</c>, then exactly <c>vocab_size</c>
+/// <para>File (docs/FORMATS.md §2): int32 <c>max_token_length</c>, then exactly <c>vocab_size</c>
 /// records of float32 <c>score</c>, int32 <c>len</c> and <c>len</c> bytes. The count comes from
 /// the model header, not the file.</para>
 /// <para>Thread safety: an instance is immutable after loading; every method may be called from

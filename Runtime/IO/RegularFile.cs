@@ -3,7 +3,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace KernelGen.Checkpoints;
+namespace KernelGen.IO;
 
 /// <summary>
 /// Opens the files a model is read from — checkpoints, tokenizers, config and index files — as

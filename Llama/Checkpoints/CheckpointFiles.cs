@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
+using KernelGen.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace KernelGen.Checkpoints;

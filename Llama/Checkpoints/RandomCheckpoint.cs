@@ -8,7 +8,7 @@ namespace KernelGen.Checkpoints;
 /// <summary>
 /// Writes a llama2.c legacy checkpoint of any shape filled with seeded random weights: a model to
 /// measure speed on at realistic shapes (no trained checkpoint of that shape needs to exist). The
-/// file is a valid checkpoint: <see cref="LlamaCheckpoint.Load(string)"/> reads it back.
+/// file is a valid checkpoint: <see cref="Llama2cCheckpoint.Load(string)"/> reads it back.
 /// </summary>
 /// <remarks>
 /// Matrices are uniform in ±1/√fan_in (activations keep their scale through the layers), RMSNorm

@@ -134,7 +134,7 @@ public sealed class LlamaWeights
     }
 
     /// <summary>
-    /// Every tensor of a legacy checkpoint in file order (FORMAT-NOTES §1): 11 parameter tensors,
+    /// Every tensor of a legacy checkpoint in file order (docs/FORMATS.md §1): 11 parameter tensors,
     /// the two legacy RoPE tables that run.c skips, and the separate classifier when there is one.
     /// Counted in <see cref="long"/>, checked.
     /// </summary>
