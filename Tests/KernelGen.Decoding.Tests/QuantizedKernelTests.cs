@@ -1,0 +1,115 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using KernelGen.Checkpoints;
+using KernelGen.Quantization;
+using Xunit;
+
+namespace KernelGen.Decoding.Tests;
+
+/// <summary>
+/// Every quantized matrix-vector path (Vector512, Vector256, Vector128, scalar) of every block type
+/// computes W·x for W dequantized by the reference (<see cref="Dequantization"/>), on any machine:
+/// a width the hardware lacks runs in software, with the same arithmetic.
+/// </summary>
+public sealed class QuantizedKernelTests
+{
+    public static TheoryData<GgufTensorType, int> Cases() => new()
+    {
+        { GgufTensorType.Q8_0, 64 }, { GgufTensorType.Q4_0, 96 }, { GgufTensorType.Q5_0, 256 },
+        { GgufTensorType.Q4_K, 256 }, { GgufTensorType.Q5_K, 512 }, { GgufTensorType.Q6_K, 768 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryPath_MatchesTheDequantizedProduct(GgufTensorType type, int columns)
+    {
+        const int Rows = 13;
+        var matrix = RandomMatrix(type, Rows, columns, seed: columns);
+        var random = new Random(7);
+        var x = new float[columns];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        var expected = new double[Rows];
+        var row = new float[columns];
+        for (int r = 0; r < Rows; r++)
+        {
+            matrix.DequantizeRow(r, row);
+            for (int c = 0; c < columns; c++)
+            {
+                expected[r] += (double)row[c] * x[c];
+            }
+        }
+
+        var sums = new float[columns / 32];
+        QuantizedMatrixVector.BlockSums(x, sums);
+        ref byte bytes = ref MemoryMarshal.GetReference(matrix.Bytes);
+        var y512 = new float[Rows];
+        var y256 = new float[Rows];
+        var y128 = new float[Rows];
+        var scalar = new float[Rows];
+        QuantizedMatrixVector.MultiplyRows<Lanes512, Vector512<float>>(type, ref bytes, matrix.RowBytes, columns, ref x[0], ref sums[0], y512, accumulate: false);
+        QuantizedMatrixVector.MultiplyRows<Lanes256, Vector256<float>>(type, ref bytes, matrix.RowBytes, columns, ref x[0], ref sums[0], y256, accumulate: false);
+        QuantizedMatrixVector.MultiplyRows<Lanes128, Vector128<float>>(type, ref bytes, matrix.RowBytes, columns, ref x[0], ref sums[0], y128, accumulate: false);
+        QuantizedMatrixVector.MultiplyScalar(type, matrix.Bytes, matrix.RowBytes, x, scalar, accumulate: false);
+
+        // The public entry point, accumulating into y, over a window of rows.
+        var accumulated = new float[5];
+        Array.Fill(accumulated, 1f);
+        QuantizedMatrixVector.Multiply(matrix, x, sums, accumulated, firstRow: 4, accumulate: true);
+
+        for (int r = 0; r < Rows; r++)
+        {
+            double tolerance = 1e-4 * (1 + Math.Abs(expected[r]));
+            Assert.InRange(y512[r], expected[r] - tolerance, expected[r] + tolerance);
+            Assert.InRange(y256[r], expected[r] - tolerance, expected[r] + tolerance);
+            Assert.InRange(y128[r], expected[r] - tolerance, expected[r] + tolerance);
+            Assert.InRange(scalar[r], expected[r] - tolerance, expected[r] + tolerance);
+            if (r is >= 4 and < 9)
+            {
+                Assert.InRange(accumulated[r - 4], 1 + expected[r] - tolerance, 1 + expected[r] + tolerance);
+            }
+        }
+    }
+
+    [Fact]
+    public void RowsOfPartialBlocks_AreRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new QuantizedMatrix(GgufTensorType.Q4_K, 2, 172, new byte[10]));
+        Assert.Contains("172", error.Message, StringComparison.Ordinal);
+        Assert.Equal(-1, QuantizedBlocks.RowBytes(GgufTensorType.Q8_0, 172));
+        Assert.Equal(6 * 34, QuantizedBlocks.RowBytes(GgufTensorType.Q8_0, 192));
+    }
+
+    /// <summary>Random blocks with finite, moderate float16 scales where each layout keeps them.</summary>
+    internal static QuantizedMatrix RandomMatrix(GgufTensorType type, int rows, int columns, int seed)
+    {
+        var random = new Random(seed);
+        int blockBytes = QuantizedBlocks.BlockBytes(type);
+        var data = new byte[QuantizedBlocks.RowBytes(type, columns) * rows];
+        random.NextBytes(data);
+        for (int offset = 0; offset < data.Length; offset += blockBytes)
+        {
+            var block = data.AsSpan(offset, blockBytes);
+            Half Scale() => (Half)(random.NextDouble() * 0.02 + 0.001);
+            switch (type)
+            {
+                case GgufTensorType.Q6_K:
+                    MemoryMarshal.Write(block[208..], Scale());
+                    break;
+                case GgufTensorType.Q4_K or GgufTensorType.Q5_K:
+                    MemoryMarshal.Write(block, Scale());
+                    MemoryMarshal.Write(block[2..], Scale());
+                    break;
+                default:
+                    MemoryMarshal.Write(block, Scale());
+                    break;
+            }
+        }
+
+        return new QuantizedMatrix(type, rows, columns, data);
+    }
+}
