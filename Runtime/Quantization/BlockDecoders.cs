@@ -19,8 +19,8 @@ internal interface IBlock32Decoder
 }
 
 /// <summary>
-/// A 256-value K-quant super-block (Q4_K, Q5_K, Q6_K): sixteen chunks of 16 integers, each with a
-/// float scale, and for Q4_K/Q5_K a minimum per 32 values.
+/// A 256-value K-quant super-block (Q4_K, Q5_K, Q6_K): four parts of 64 values, each four chunks of
+/// 16 integers with a float scale per chunk, and for Q4_K/Q5_K a minimum per 32 values.
 /// </summary>
 internal interface ISuperBlockDecoder
 {
@@ -31,10 +31,10 @@ internal interface ISuperBlockDecoder
     /// Writes the 16 chunk scales (value = scale·q − min) and returns Σ min_j·Σx_j over the eight
     /// 32-value sub-blocks, given <paramref name="sums"/>, the eight Σx of this super-block's columns.
     /// </summary>
-    static abstract float Prepare(ref byte block, ref float sums, Span<float> scales);
+    static abstract float Prepare(ref byte block, ref float sums, ref float scales);
 
-    /// <summary>The integers of chunk <paramref name="chunk"/> (values 16·chunk .. 16·chunk+15).</summary>
-    static abstract Vector128<sbyte> Chunk(ref byte block, int chunk);
+    /// <summary>The integers of part <paramref name="part"/> (values 64·part .. 64·part+63), 16 per chunk in order.</summary>
+    static abstract void Part(ref byte block, int part, out Vector128<sbyte> c0, out Vector128<sbyte> c1, out Vector128<sbyte> c2, out Vector128<sbyte> c3);
 }
 
 /// <summary>Q8_0 { half d; i8 qs[32]; }: the integers are the bytes.</summary>
@@ -107,14 +107,19 @@ internal readonly struct Q4_KDecoder : ISuperBlockDecoder
 {
     public static int BlockBytes => 144;
 
-    public static float Prepare(ref byte block, ref float sums, Span<float> scales) => KScales.Prepare(ref block, ref sums, scales);
+    public static float Prepare(ref byte block, ref float sums, ref float scales) => KScales.Prepare(ref block, ref sums, ref scales);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<sbyte> Chunk(ref byte block, int chunk)
+    public static void Part(ref byte block, int part, out Vector128<sbyte> c0, out Vector128<sbyte> c1, out Vector128<sbyte> c2, out Vector128<sbyte> c3)
     {
-        // Chunk c: group c/4 of 64 values; c%4 picks bytes 0–15 or 16–31 of the group, low or high nibbles.
-        var qs = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 16 + 32 * (chunk >> 2) + 16 * (chunk & 1)));
-        return ((chunk & 2) == 0 ? qs & Vector128.Create((byte)0x0F) : Vector128.ShiftRightLogical(qs, 4)).AsSByte();
+        ref byte qs = ref Unsafe.Add(ref block, 16 + 32 * part);
+        var q0 = Vector128.LoadUnsafe(ref qs);
+        var q1 = Vector128.LoadUnsafe(ref qs, 16);
+        var nibble = Vector128.Create((byte)0x0F);
+        c0 = (q0 & nibble).AsSByte();
+        c1 = (q1 & nibble).AsSByte();
+        c2 = Vector128.ShiftRightLogical(q0, 4).AsSByte();
+        c3 = Vector128.ShiftRightLogical(q1, 4).AsSByte();
     }
 }
 
@@ -123,17 +128,23 @@ internal readonly struct Q5_KDecoder : ISuperBlockDecoder
 {
     public static int BlockBytes => 176;
 
-    public static float Prepare(ref byte block, ref float sums, Span<float> scales) => KScales.Prepare(ref block, ref sums, scales);
+    public static float Prepare(ref byte block, ref float sums, ref float scales) => KScales.Prepare(ref block, ref sums, ref scales);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<sbyte> Chunk(ref byte block, int chunk)
+    public static void Part(ref byte block, int part, out Vector128<sbyte> c0, out Vector128<sbyte> c1, out Vector128<sbyte> c2, out Vector128<sbyte> c3)
     {
-        int group = chunk >> 2, part = chunk & 1, nibble = (chunk >> 1) & 1;
-        var qs = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 48 + 32 * group + 16 * part));
-        var qh = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 16 + 16 * part));
-        var low = nibble == 0 ? qs & Vector128.Create((byte)0x0F) : Vector128.ShiftRightLogical(qs, 4);
-        var fifth = Vector128.ShiftLeft(Vector128.ShiftRightLogical(qh, 2 * group + nibble) & Vector128<byte>.One, 4);
-        return (low | fifth).AsSByte();
+        ref byte qs = ref Unsafe.Add(ref block, 48 + 32 * part);
+        var q0 = Vector128.LoadUnsafe(ref qs);
+        var q1 = Vector128.LoadUnsafe(ref qs, 16);
+        var h0 = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 16));
+        var h1 = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 32));
+        var nibble = Vector128.Create((byte)0x0F);
+        var one = Vector128<byte>.One;
+        int low = 2 * part, high = 2 * part + 1;
+        c0 = ((q0 & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, low) & one, 4)).AsSByte();
+        c1 = ((q1 & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, low) & one, 4)).AsSByte();
+        c2 = (Vector128.ShiftRightLogical(q0, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, high) & one, 4)).AsSByte();
+        c3 = (Vector128.ShiftRightLogical(q1, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, high) & one, 4)).AsSByte();
     }
 }
 
@@ -145,27 +156,33 @@ internal readonly struct Q6_KDecoder : ISuperBlockDecoder
 {
     public static int BlockBytes => 210;
 
-    public static float Prepare(ref byte block, ref float sums, Span<float> scales)
+    public static float Prepare(ref byte block, ref float sums, ref float scales)
     {
         float d = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 208));
         for (int c = 0; c < 16; c++)
         {
-            scales[c] = d * (sbyte)Unsafe.Add(ref block, 192 + c);
+            Unsafe.Add(ref scales, c) = d * (sbyte)Unsafe.Add(ref block, 192 + c);
         }
 
         return 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<sbyte> Chunk(ref byte block, int chunk)
+    public static void Part(ref byte block, int part, out Vector128<sbyte> c0, out Vector128<sbyte> c1, out Vector128<sbyte> c2, out Vector128<sbyte> c3)
     {
-        // Chunk c: half c/8 (128 values); within it, group g = (c%8)/2 and part (c%2) of 16 values.
-        int half = chunk >> 3, group = (chunk >> 1) & 3, part = chunk & 1;
-        var ql = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32 * (group & 1) + 16 * part));
-        var qh = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half + 16 * part));
-        var low = (group >> 1) == 0 ? ql & Vector128.Create((byte)0x0F) : Vector128.ShiftRightLogical(ql, 4);
-        var high = Vector128.ShiftLeft(Vector128.ShiftRightLogical(qh, 2 * group) & Vector128.Create((byte)3), 4);
-        return ((low | high) - Vector128.Create((byte)32)).AsSByte();
+        // Part p: half p/2 of 128 values; even parts take the low nibbles of ql (groups 0 and 1,
+        // qh bits 0–1 and 2–3), odd parts the high nibbles (groups 2 and 3, qh bits 4–5 and 6–7).
+        int half = part >> 1, shift = 4 * (part & 1);
+        ref byte ql = ref Unsafe.Add(ref block, 64 * half);
+        var h0 = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
+        var h1 = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 144 + 32 * half));
+        var nibble = Vector128.Create((byte)0x0F);
+        var three = Vector128.Create((byte)3);
+        var offset = Vector128.Create((byte)32);
+        c0 = (((Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref ql), shift) & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, shift) & three, 4)) - offset).AsSByte();
+        c1 = (((Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref ql, 16), shift) & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, shift) & three, 4)) - offset).AsSByte();
+        c2 = (((Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref ql, 32), shift) & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, shift + 2) & three, 4)) - offset).AsSByte();
+        c3 = (((Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref ql, 48), shift) & nibble) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, shift + 2) & three, 4)) - offset).AsSByte();
     }
 }
 
@@ -173,18 +190,31 @@ internal readonly struct Q6_KDecoder : ISuperBlockDecoder
 internal static class KScales
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Prepare(ref byte block, ref float sums, Span<float> scales)
+    public static float Prepare(ref byte block, ref float sums, ref float scales)
     {
         float d = (float)Unsafe.ReadUnaligned<Half>(ref block);
         float dmin = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 2));
-        var packed = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref block, 4), 12);
+        ref byte packed = ref Unsafe.Add(ref block, 4);
         float minimum = 0;
         for (int j = 0; j < 8; j++)
         {
-            var (scale, min) = Dequantization.ScaleMin(packed, j);
+            // Dequantization.ScaleMin, on references: sub-blocks 0–3 in the low 6 bits of bytes 0–7,
+            // 4–7 in the nibbles of bytes 8–11 with their top bits in the spare bits of bytes 0–7.
+            int scale, min;
+            if (j < 4)
+            {
+                scale = Unsafe.Add(ref packed, j) & 63;
+                min = Unsafe.Add(ref packed, j + 4) & 63;
+            }
+            else
+            {
+                scale = (Unsafe.Add(ref packed, j + 4) & 0xF) | ((Unsafe.Add(ref packed, j - 4) >> 6) << 4);
+                min = (Unsafe.Add(ref packed, j + 4) >> 4) | ((Unsafe.Add(ref packed, j) >> 6) << 4);
+            }
+
             float s = d * scale;
-            scales[2 * j] = s;
-            scales[2 * j + 1] = s;
+            Unsafe.Add(ref scales, 2 * j) = s;
+            Unsafe.Add(ref scales, 2 * j + 1) = s;
             minimum += dmin * min * Unsafe.Add(ref sums, j);
         }
 

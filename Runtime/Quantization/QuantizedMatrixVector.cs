@@ -158,7 +158,8 @@ public static class QuantizedMatrixVector
         where TLanes : struct, ILanes<TVector>
         where TVector : struct
     {
-        Span<float> scales = stackalloc float[16];
+        Span<float> scaleBuffer = stackalloc float[16];
+        ref float scales = ref MemoryMarshal.GetReference(scaleBuffer);
         for (int r = 0; r < y.Length; r++)
         {
             ref byte block = ref Unsafe.Add(ref rows, (nint)r * rowBytes);
@@ -166,11 +167,17 @@ public static class QuantizedMatrixVector
             float minimum = 0;
             for (int b = 0; b < blocks; b++)
             {
-                minimum += TDecoder.Prepare(ref block, ref Unsafe.Add(ref sums, 8 * b), scales);
+                minimum += TDecoder.Prepare(ref block, ref Unsafe.Add(ref sums, 8 * b), ref scales);
                 ref float xb = ref Unsafe.Add(ref x, 256 * b);
-                for (int c = 0; c < 16; c++)
+                for (int part = 0; part < 4; part++)
                 {
-                    acc = TLanes.MultiplyAdd(TLanes.Dot16(TDecoder.Chunk(ref block, c), ref Unsafe.Add(ref xb, 16 * c)), scales[c], acc);
+                    TDecoder.Part(ref block, part, out var c0, out var c1, out var c2, out var c3);
+                    ref float xp = ref Unsafe.Add(ref xb, 64 * part);
+                    ref float sp = ref Unsafe.Add(ref scales, 4 * part);
+                    acc = TLanes.MultiplyAdd(TLanes.Dot16(c0, ref xp), sp, acc);
+                    acc = TLanes.MultiplyAdd(TLanes.Dot16(c1, ref Unsafe.Add(ref xp, 16)), Unsafe.Add(ref sp, 1), acc);
+                    acc = TLanes.MultiplyAdd(TLanes.Dot16(c2, ref Unsafe.Add(ref xp, 32)), Unsafe.Add(ref sp, 2), acc);
+                    acc = TLanes.MultiplyAdd(TLanes.Dot16(c3, ref Unsafe.Add(ref xp, 48)), Unsafe.Add(ref sp, 3), acc);
                 }
 
                 block = ref Unsafe.Add(ref block, TDecoder.BlockBytes);
