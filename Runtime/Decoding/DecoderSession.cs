@@ -71,7 +71,7 @@ public sealed class DecoderSession
         _gate = new float[shape.HiddenDim];
         _up = new float[shape.HiddenDim];
         _logits = new float[shape.Vocab];
-        _quantized = decoder.Weights.IsQuantized ? new QuantizedProjection(Math.Max(shape.Dim, shape.HiddenDim)) : null;
+        _quantized = decoder.Weights.IsQuantized ? new QuantizedProjection(Math.Max(shape.Dim, shape.HiddenDim), decoder.Settings.QuantizeActivations) : null;
     }
 
     /// <summary>The model's shape.</summary>

@@ -9,6 +9,11 @@ namespace KernelGen.Quantization;
 /// for float32 (the result is bit for bit the single-threaded one). Owns the block-sum scratch, so a
 /// product allocates nothing. One per session; not thread-safe.
 /// </summary>
+/// <remarks>
+/// With <c>quantizeActivations</c>, products with Q8_0, Q4_0 and Q5_0 matrices round x to 8 bits
+/// and run the integer kernels of <see cref="Q8Activations"/> (the error that adds is stated there);
+/// every other type, and every machine without AVX2, keeps float32 activations.
+/// </remarks>
 public sealed unsafe class QuantizedProjection : IParallelJob
 {
     /// <summary>Matrices smaller than this (bytes) run on the calling thread.</summary>
@@ -16,17 +21,23 @@ public sealed unsafe class QuantizedProjection : IParallelJob
 
     private readonly WorkerPool _pool;
     private readonly float[] _sums;
+    private readonly Q8Activations? _q8;
+    private bool _integer;
     private QuantizedMatrix? _matrix;
     private float* _x, _y;
     private int _rowsPerItem;
     private bool _accumulate;
 
     /// <summary>Creates a projection for inputs of up to <paramref name="maxColumns"/> values.</summary>
-    public QuantizedProjection(int maxColumns, WorkerPool? pool = null)
+    /// <param name="maxColumns">The longest input.</param>
+    /// <param name="quantizeActivations">Round x to 8 bits for the types that have integer kernels (see the remarks).</param>
+    /// <param name="pool">The workers; the shared pool when null.</param>
+    public QuantizedProjection(int maxColumns, bool quantizeActivations = false, WorkerPool? pool = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxColumns);
         _pool = pool ?? WorkerPool.Shared;
         _sums = new float[maxColumns / 32 + 1];
+        _q8 = quantizeActivations ? new Q8Activations(maxColumns + 31) : null;
     }
 
     /// <summary>y = W·x, or y += W·x when <paramref name="accumulate"/>.</summary>
@@ -40,11 +51,28 @@ public sealed unsafe class QuantizedProjection : IParallelJob
         }
 
         var sums = _sums.AsSpan(0, x.Length / 32);
-        QuantizedMatrixVector.BlockSums(x, sums);
+        _integer = _q8 is not null && Q8Activations.Supports(matrix.Type);
+        if (_integer)
+        {
+            _q8!.Quantize(x);
+        }
+        else
+        {
+            QuantizedMatrixVector.BlockSums(x, sums);
+        }
+
         int rows = y.Length;
         if (matrix.ByteLength < MinParallelBytes || _pool.Workers == 1 || rows < 8)
         {
-            QuantizedMatrixVector.Multiply(matrix, x, sums, y, 0, accumulate);
+            if (_integer)
+            {
+                _q8!.Multiply(matrix, y, 0, accumulate);
+            }
+            else
+            {
+                QuantizedMatrixVector.Multiply(matrix, x, sums, y, 0, accumulate);
+            }
+
             return;
         }
 
@@ -75,6 +103,12 @@ public sealed unsafe class QuantizedProjection : IParallelJob
         var matrix = _matrix!;
         int first = item * _rowsPerItem;
         int count = Math.Min(_rowsPerItem, matrix.Rows - first);
+        if (_integer)
+        {
+            _q8!.Multiply(matrix, new Span<float>(_y + first, count), first, _accumulate);
+            return;
+        }
+
         QuantizedMatrixVector.Multiply(matrix, new ReadOnlySpan<float>(_x, matrix.Columns), _sums.AsSpan(0, matrix.Columns / 32), new Span<float>(_y + first, count), first, _accumulate);
     }
 }

@@ -113,3 +113,64 @@ public sealed class QuantizedKernelTests
         return new QuantizedMatrix(type, rows, columns, data);
     }
 }
+
+/// <summary>The integer kernels over 8-bit activations compute W·x̃ exactly (int32 sums) for x̃ the rounded activations.</summary>
+public sealed class Q8ActivationTests
+{
+    [Theory]
+    [InlineData(GgufTensorType.Q8_0)]
+    [InlineData(GgufTensorType.Q4_0)]
+    [InlineData(GgufTensorType.Q5_0)]
+    public void IntegerProduct_EqualsTheProductWithRoundedActivations(GgufTensorType type)
+    {
+        if (!Q8Activations.Supports(type))
+        {
+            Assert.False(System.Runtime.Intrinsics.X86.Avx2.IsSupported && KernelGen.Kernels.SimdPolicy.Bits >= 256);
+            return;
+        }
+
+        const int Rows = 9, Columns = 256;
+        var matrix = QuantizedKernelTests.RandomMatrix(type, Rows, Columns, seed: 11);
+        var random = new Random(3);
+        var x = new float[Columns];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 4 - 2);
+        }
+
+        // ggml's rounding of x: per 32 values, d = max|x|/127 (kept as float16), q = round(x·127/max|x|).
+        var rounded = new double[Columns];
+        for (int b = 0; b < Columns / 32; b++)
+        {
+            float max = 0;
+            for (int i = 0; i < 32; i++)
+            {
+                max = Math.Max(max, Math.Abs(x[32 * b + i]));
+            }
+
+            float d = (float)(Half)(max / 127f);
+            for (int i = 0; i < 32; i++)
+            {
+                rounded[32 * b + i] = MathF.Round(x[32 * b + i] * (127f / max), MidpointRounding.ToEven) * (double)d;
+            }
+        }
+
+        var activations = new Q8Activations(Columns);
+        activations.Quantize(x);
+        var y = new float[Rows - 2];
+        Array.Fill(y, 0.5f);
+        activations.Multiply(matrix, y, firstRow: 2, accumulate: true);
+        var row = new float[Columns];
+        for (int r = 2; r < Rows; r++)
+        {
+            matrix.DequantizeRow(r, row);
+            double expected = 0.5;
+            for (int c = 0; c < Columns; c++)
+            {
+                expected += row[c] * rounded[c];
+            }
+
+            Assert.InRange(y[r - 2], expected - 1e-4 * (1 + Math.Abs(expected)), expected + 1e-4 * (1 + Math.Abs(expected)));
+        }
+    }
+}

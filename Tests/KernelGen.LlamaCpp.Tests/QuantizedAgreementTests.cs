@@ -95,7 +95,8 @@ public sealed class QuantizedAgreementTests : IDisposable
     {
         string path = Quantized(fileType, pure, sharedClassifier: fileType.EndsWith("_M", StringComparison.Ordinal));
         var checkpoint = ModelCheckpoint.Load(path);
-        var session = new LlamaDecoder(checkpoint).CreateSession(new GenericAttention(checkpoint.Shape));
+        var session = new LlamaDecoder(checkpoint.Weights, checkpoint.Settings with { QuantizeActivations = false }).CreateSession(new GenericAttention(checkpoint.Shape));
+        var integer = new LlamaDecoder(checkpoint).CreateSession(new GenericAttention(checkpoint.Shape));
 
         // The same weights as float32 (ggml's dequantization, checked bit for bit above), for KernelGen's
         // float decoder and for llama.cpp: what the quantized kernels must reproduce to float rounding.
@@ -110,20 +111,33 @@ public sealed class QuantizedAgreementTests : IDisposable
         var kernels = new Agreement();
         var floatFile = new Agreement();
         var quantizedFile = new Agreement();
+        var integerFile = new Agreement();
         for (int position = 0; position < 64; position++)
         {
             int token = random.Next(Shape.Vocab);
             var ours = session.Forward(token, position).ToArray();
             kernels.Add(ours, reference.Forward(token, position).ToArray());
             floatFile.Add(ours, floatPeer.Forward(token, position).ToArray());
-            quantizedFile.Add(ours, peer.Forward(token, position).ToArray());
+            var theirs = peer.Forward(token, position).ToArray();
+            quantizedFile.Add(ours, theirs);
+            integerFile.Add(integer.Forward(token, position).ToArray(), theirs);
         }
 
-        string report = $"{fileType}: against KernelGen's float32 decoder on the dequantized weights {kernels}; against llama.cpp on them {floatFile}; against llama.cpp on the quantized file {quantizedFile}";
+        string report = $"{fileType}: against KernelGen's float32 decoder on the dequantized weights {kernels}; against llama.cpp on them {floatFile}; against llama.cpp on the quantized file {quantizedFile}; with 8-bit activations {integerFile}";
         _output.WriteLine(report);
         Assert.True(kernels.Worst <= 1e-5f * kernels.Scale && kernels.Agreed == kernels.Decided, report);
         Assert.True(floatFile.Worst <= 1e-4f * floatFile.Scale && floatFile.Agreed >= 0.95 * floatFile.Decided && floatFile.Decided > 0, report);
         Assert.True(quantizedFile.Worst <= QuantizedFileTolerance * quantizedFile.Scale && quantizedFile.Agreed >= 0.85 * quantizedFile.Decided, report);
+
+        // Rounding x as ggml does, KernelGen's integer kernels compute what llama.cpp computes: for Q8_0 to
+        // the order of float sums (measured 5e-7). For Q4_0 and Q5_0 a residual remains on llama.cpp's side
+        // of the comparison (measured 0.9% and 1.1% of the largest logit, against 2.4% and 2.7% with float
+        // activations; the integer kernels themselves are exact, see Q8ActivationTests).
+        if (Q8Activations.Supports(GgufTensorType.Q8_0) && fileType is "MOSTLY_Q8_0" or "MOSTLY_Q4_0" or "MOSTLY_Q5_0")
+        {
+            float bound = fileType == "MOSTLY_Q8_0" ? 1e-5f : 0.02f;
+            Assert.True(integerFile.Worst <= bound * integerFile.Scale && integerFile.Agreed >= 0.95 * integerFile.Decided, report);
+        }
     }
 
     /// <summary>
