@@ -9,10 +9,10 @@ using KernelGen.Kernels;
 namespace KernelGen.Quantization;
 
 /// <summary>
-/// The activation vector rounded to 8 bits per 32 values, as ggml's CPU backend rounds it (Q8_0
-/// blocks: scale = max|x|/127 stored as float16, q = x·127/max|x| rounded to nearest even), and the
-/// integer matrix-vector kernels that read it: Q8_0, Q4_0 and Q5_0 weights times int8 activations,
-/// summed exactly in int32 per block, scaled once per block.
+/// The activation vector rounded to 8 bits, as ggml's CPU backend rounds it — Q8_0 blocks for Q8_0,
+/// Q4_0 and Q5_0 weights (scale = max|x|/127 stored as float16, q = x·127/max|x| rounded to nearest
+/// even), Q8_K super-blocks for the K types (one float32 scale per 256 values) — and the integer
+/// matrix-vector kernels that read it, summed exactly in int32 per block, scaled once per block.
 /// </summary>
 /// <remarks>
 /// <para>Error added: each activation moves by at most half a step, max|x_block|/254, a relative
@@ -28,7 +28,9 @@ public sealed class Q8Activations
 {
     private readonly sbyte[] _values;
     private readonly float[] _scales;
-    private readonly int[] _sums;
+    private readonly int[] _sums;           // Σq per 32 values
+    private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
+    private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
 
     /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
     public Q8Activations(int maxColumns)
@@ -37,6 +39,7 @@ public sealed class Q8Activations
         _values = new sbyte[maxColumns + 32];
         _scales = new float[maxColumns / 32 + 1];
         _sums = new int[maxColumns / 32 + 1];
+        _superScales = new float[maxColumns / 256 + 1];
     }
 
     /// <summary>Values held by the last <see cref="Quantize"/>.</summary>
@@ -44,7 +47,67 @@ public sealed class Q8Activations
 
     /// <summary>True when this machine and the SIMD policy run the integer kernel for <paramref name="type"/>.</summary>
     public static bool Supports(GgufTensorType type) =>
-        Avx2.IsSupported && SimdPolicy.Bits >= 256 && type is GgufTensorType.Q8_0 or GgufTensorType.Q4_0 or GgufTensorType.Q5_0;
+        Avx2.IsSupported && SimdPolicy.Bits >= 256 && QuantizedBlocks.IsQuantized(type);
+
+    /// <summary>True when <paramref name="type"/> takes Q8_K activations (256 values per scale), as ggml pairs them.</summary>
+    public static bool TakesSuperBlocks(GgufTensorType type) => type is GgufTensorType.Q4_K or GgufTensorType.Q5_K or GgufTensorType.Q6_K;
+
+    /// <summary>Rounds <paramref name="x"/> as ggml rounds the activations of a <paramref name="type"/> product (Q8_0, or Q8_K for the K types).</summary>
+    public void QuantizeFor(GgufTensorType type, ReadOnlySpan<float> x)
+    {
+        if (TakesSuperBlocks(type))
+        {
+            QuantizeSuperBlocks(x);
+        }
+        else
+        {
+            Quantize(x);
+        }
+    }
+
+    /// <summary>
+    /// Rounds <paramref name="x"/> (a multiple of 256 values) to Q8_K blocks as ggml's
+    /// <c>quantize_row_q8_K_ref</c> does: per 256 values, m the value of largest magnitude (sign kept),
+    /// q = min(127, round(x·(−127/m))) to nearest even, scale 1/(−127/m) in float32.
+    /// </summary>
+    public void QuantizeSuperBlocks(ReadOnlySpan<float> x)
+    {
+        if (x.Length % 256 != 0 || x.Length > _values.Length - 32)
+        {
+            throw new ArgumentException($"Q8_K activations come in blocks of 256, up to {_values.Length - 32} values; got {x.Length}.", nameof(x));
+        }
+
+        Length = x.Length;
+        _superBlocks = true;
+        for (int b = 0; b < x.Length / 256; b++)
+        {
+            var block = x.Slice(256 * b, 256);
+            float max = 0, largest = 0;
+            foreach (float v in block)
+            {
+                if (Math.Abs(v) > largest)
+                {
+                    largest = Math.Abs(v);
+                    max = v;
+                }
+            }
+
+            float inverse = largest == 0 ? 0 : -127f / max;
+            _superScales[b] = largest == 0 ? 0 : 1 / inverse;
+            for (int j = 0; j < 8; j++)
+            {
+                int sum = 0;
+                for (int i = 0; i < 32; i++)
+                {
+                    int q = Math.Min(127, (int)MathF.Round(inverse * block[32 * j + i], MidpointRounding.ToEven));
+                    _values[256 * b + 32 * j + i] = (sbyte)q;
+                    sum += q;
+                }
+
+                _sums[8 * b + j] = sum;
+            }
+        }
+    }
 
     /// <summary>Rounds <paramref name="x"/> (a multiple of 32 values) to 8-bit blocks.</summary>
     public void Quantize(ReadOnlySpan<float> x)
@@ -55,6 +118,7 @@ public sealed class Q8Activations
         }
 
         Length = x.Length;
+        _superBlocks = false;
         for (int b = 0; b < x.Length / 32; b++)
         {
             var block = x.Slice(32 * b, 32);
@@ -83,7 +147,7 @@ public sealed class Q8Activations
     public void Multiply(QuantizedMatrix matrix, Span<float> y, int firstRow, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(matrix);
-        if (!Supports(matrix.Type) || matrix.Columns != Length || firstRow < 0 || (long)firstRow + y.Length > matrix.Rows)
+        if (!Supports(matrix.Type) || TakesSuperBlocks(matrix.Type) != _superBlocks || matrix.Columns != Length || firstRow < 0 || (long)firstRow + y.Length > matrix.Rows)
         {
             throw new ArgumentException($"No integer product of {matrix} with {Length} quantized activations into rows {firstRow}..{firstRow + y.Length - 1}.", nameof(matrix));
         }
@@ -94,7 +158,107 @@ public sealed class Q8Activations
         {
             case GgufTensorType.Q8_0: Rows<Q8_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q4_0: Rows<Q4_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
-            default: Rows<Q5_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q5_0: Rows<Q5_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_K: RowsK<Q4_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: true); break;
+            case GgufTensorType.Q5_K: RowsK<Q5_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: true); break;
+            default: RowsK<Q6_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: false); break;
+        }
+    }
+
+    /// <summary>
+    /// K super-blocks against Q8_K activations: per 16 values Σu·q (vpmaddubsw), times the chunk's integer
+    /// scale (vpmaddwd), summed in int32 over the super-block and scaled once by d_w·d_x; the Q4_K/Q5_K
+    /// minima through the activations' sums per 32 values. Q6_K's values are signed (u − 32), so they
+    /// take the sign trick instead.
+    /// </summary>
+    private void RowsK<TDecoder>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate, bool minima)
+        where TDecoder : struct, ISuperBlockDecoder
+    {
+        ref sbyte xq = ref MemoryMarshal.GetArrayDataReference(_values);
+        ref float xd = ref MemoryMarshal.GetArrayDataReference(_superScales);
+        ref int xs = ref MemoryMarshal.GetArrayDataReference(_sums);
+        Span<short> scaleBuffer = stackalloc short[16];
+        ref short scales = ref MemoryMarshal.GetReference(scaleBuffer);
+        for (int r = 0; r < y.Length; r++)
+        {
+            ref byte block = ref Unsafe.Add(ref rows, (nint)r * rowBytes);
+            var acc = Vector256<float>.Zero;
+            float minimum = 0;
+            for (int b = 0; b < blocks; b++)
+            {
+                float dx = Unsafe.Add(ref xd, b);
+                float d;
+                if (minima)
+                {
+                    // Q4_K/Q5_K: d, dmin, then 12 bytes of 6-bit scales and minima.
+                    d = (float)Unsafe.ReadUnaligned<Half>(ref block);
+                    float dmin = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 2));
+                    ref byte packed = ref Unsafe.Add(ref block, 4);
+                    int minSum = 0;
+                    for (int j = 0; j < 8; j++)
+                    {
+                        int scale, min;
+                        if (j < 4)
+                        {
+                            scale = Unsafe.Add(ref packed, j) & 63;
+                            min = Unsafe.Add(ref packed, j + 4) & 63;
+                        }
+                        else
+                        {
+                            scale = (Unsafe.Add(ref packed, j + 4) & 0xF) | ((Unsafe.Add(ref packed, j - 4) >> 6) << 4);
+                            min = (Unsafe.Add(ref packed, j + 4) >> 4) | ((Unsafe.Add(ref packed, j) >> 6) << 4);
+                        }
+
+                        Unsafe.Add(ref scales, 2 * j) = (short)scale;
+                        Unsafe.Add(ref scales, 2 * j + 1) = (short)scale;
+                        minSum += min * Unsafe.Add(ref xs, 8 * b + j);
+                    }
+
+                    minimum += dmin * dx * minSum;
+                }
+                else
+                {
+                    d = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 208));
+                    for (int c = 0; c < 16; c++)
+                    {
+                        Unsafe.Add(ref scales, c) = (sbyte)Unsafe.Add(ref block, 192 + c);
+                    }
+                }
+
+                ref sbyte xb = ref Unsafe.Add(ref xq, 256 * b);
+                var sum = Vector256<int>.Zero;
+                for (int part = 0; part < 4; part++)
+                {
+                    TDecoder.Part(ref block, part, out var c0, out var c1, out var c2, out var c3);
+                    var w01 = Vector256.Create(c0, c1);
+                    var w23 = Vector256.Create(c2, c3);
+                    var x01 = Vector256.LoadUnsafe(ref Unsafe.Add(ref xb, 64 * part));
+                    var x23 = Vector256.LoadUnsafe(ref Unsafe.Add(ref xb, 64 * part + 32));
+                    ref short sp = ref Unsafe.Add(ref scales, 4 * part);
+                    var s01 = Vector256.Create(Vector128.Create(sp), Vector128.Create(Unsafe.Add(ref sp, 1)));
+                    var s23 = Vector256.Create(Vector128.Create(Unsafe.Add(ref sp, 2)), Vector128.Create(Unsafe.Add(ref sp, 3)));
+                    Vector256<short> p01, p23;
+                    if (minima)
+                    {
+                        p01 = Avx2.MultiplyAddAdjacent(w01.AsByte(), x01);
+                        p23 = Avx2.MultiplyAddAdjacent(w23.AsByte(), x23);
+                    }
+                    else
+                    {
+                        p01 = Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01));
+                        p23 = Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23));
+                    }
+
+                    sum = Avx2.Add(sum, Avx2.Add(Avx2.MultiplyAddAdjacent(p01, s01), Avx2.MultiplyAddAdjacent(p23, s23)));
+                }
+
+                var scaleVector = Vector256.Create(d * dx);
+                acc = Fma.IsSupported ? Fma.MultiplyAdd(Avx.ConvertToVector256Single(sum), scaleVector, acc) : acc + Avx.ConvertToVector256Single(sum) * scaleVector;
+                block = ref Unsafe.Add(ref block, TDecoder.BlockBytes);
+            }
+
+            float total = Vector128.Sum(acc.GetLower() + acc.GetUpper()) - minimum;
+            y[r] = accumulate ? y[r] + total : total;
         }
     }
 

@@ -10,9 +10,9 @@ namespace KernelGen.Quantization;
 /// product allocates nothing. One per session; not thread-safe.
 /// </summary>
 /// <remarks>
-/// With <c>quantizeActivations</c>, products with Q8_0, Q4_0 and Q5_0 matrices round x to 8 bits
-/// and run the integer kernels of <see cref="Q8Activations"/> (the error that adds is stated there);
-/// every other type, and every machine without AVX2, keeps float32 activations.
+/// With <c>quantizeActivations</c>, products with quantized matrices round x to 8 bits and run the
+/// integer kernels of <see cref="Q8Activations"/> (the error that adds is stated there); F32 matrices,
+/// and every machine without AVX2, keep float32 activations.
 /// </remarks>
 public sealed unsafe class QuantizedProjection : IParallelJob
 {
@@ -54,7 +54,7 @@ public sealed unsafe class QuantizedProjection : IParallelJob
         _integer = _q8 is not null && Q8Activations.Supports(matrix.Type);
         if (_integer)
         {
-            _q8!.Quantize(x);
+            _q8!.QuantizeFor(matrix.Type, x);
         }
         else
         {

@@ -121,6 +121,9 @@ public sealed class Q8ActivationTests
     [InlineData(GgufTensorType.Q8_0)]
     [InlineData(GgufTensorType.Q4_0)]
     [InlineData(GgufTensorType.Q5_0)]
+    [InlineData(GgufTensorType.Q4_K)]
+    [InlineData(GgufTensorType.Q5_K)]
+    [InlineData(GgufTensorType.Q6_K)]
     public void IntegerProduct_EqualsTheProductWithRoundedActivations(GgufTensorType type)
     {
         if (!Q8Activations.Supports(type))
@@ -129,7 +132,7 @@ public sealed class Q8ActivationTests
             return;
         }
 
-        const int Rows = 9, Columns = 256;
+        const int Rows = 9, Columns = 512;
         var matrix = QuantizedKernelTests.RandomMatrix(type, Rows, Columns, seed: 11);
         var random = new Random(3);
         var x = new float[Columns];
@@ -140,7 +143,23 @@ public sealed class Q8ActivationTests
 
         // ggml's rounding of x: per 32 values, d = max|x|/127 (kept as float16), q = round(x·127/max|x|).
         var rounded = new double[Columns];
-        for (int b = 0; b < Columns / 32; b++)
+        for (int b = 0; b < Columns / 256 && Q8Activations.TakesSuperBlocks(type); b++)
+        {
+            // Q8_K: per 256 values, m the value of largest magnitude; q = min(127, round(x·(−127/m))), scale 1/(−127/m).
+            float m = 0;
+            for (int i = 0; i < 256; i++)
+            {
+                m = Math.Abs(x[256 * b + i]) > Math.Abs(m) ? x[256 * b + i] : m;
+            }
+
+            float inverse = -127f / m;
+            for (int i = 0; i < 256; i++)
+            {
+                rounded[256 * b + i] = Math.Min(127, MathF.Round(x[256 * b + i] * inverse, MidpointRounding.ToEven)) * (double)(1 / inverse);
+            }
+        }
+
+        for (int b = 0; b < Columns / 32 && !Q8Activations.TakesSuperBlocks(type); b++)
         {
             float max = 0;
             for (int i = 0; i < 32; i++)
@@ -156,7 +175,7 @@ public sealed class Q8ActivationTests
         }
 
         var activations = new Q8Activations(Columns);
-        activations.Quantize(x);
+        activations.QuantizeFor(type, x);
         var y = new float[Rows - 2];
         Array.Fill(y, 0.5f);
         activations.Multiply(matrix, y, firstRow: 2, accumulate: true);

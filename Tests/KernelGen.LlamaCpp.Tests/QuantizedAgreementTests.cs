@@ -129,14 +129,10 @@ public sealed class QuantizedAgreementTests : IDisposable
         Assert.True(floatFile.Worst <= 1e-4f * floatFile.Scale && floatFile.Agreed >= 0.95 * floatFile.Decided && floatFile.Decided > 0, report);
         Assert.True(quantizedFile.Worst <= QuantizedFileTolerance * quantizedFile.Scale && quantizedFile.Agreed >= 0.85 * quantizedFile.Decided, report);
 
-        // Rounding x as ggml does, KernelGen's integer kernels compute what llama.cpp computes: for Q8_0 to
-        // the order of float sums (measured 5e-7). For Q4_0 and Q5_0 a residual remains on llama.cpp's side
-        // of the comparison (measured 0.9% and 1.1% of the largest logit, against 2.4% and 2.7% with float
-        // activations; the integer kernels themselves are exact, see Q8ActivationTests).
-        if (Q8Activations.Supports(GgufTensorType.Q8_0) && fileType is "MOSTLY_Q8_0" or "MOSTLY_Q4_0" or "MOSTLY_Q5_0")
+        // Rounding x as ggml does, KernelGen's integer kernels compute what llama.cpp computes.
+        if (Q8Activations.Supports(GgufTensorType.Q8_0))
         {
-            float bound = fileType == "MOSTLY_Q8_0" ? 1e-5f : 0.02f;
-            Assert.True(integerFile.Worst <= bound * integerFile.Scale && integerFile.Agreed >= 0.95 * integerFile.Decided, report);
+            Assert.True(integerFile.Worst <= IntegerTolerance(fileType) * integerFile.Scale && integerFile.Agreed >= 0.95 * integerFile.Decided, report);
         }
     }
 
@@ -147,6 +143,13 @@ public sealed class QuantizedAgreementTests : IDisposable
     /// about 4% of the largest (measured 2.4% for Q8_0 and Q4_0, 2.7% Q5_0, 3.5–3.9% for the K types).
     /// </summary>
     private const float QuantizedFileTolerance = 0.05f;
+
+    /// <summary>
+    /// With 8-bit activations rounded as ggml rounds them: Q8_0 agrees to the order of float sums
+    /// (measured 5e-7 of the largest logit); for the others a residual remains on llama.cpp's side of the
+    /// comparison (the integer kernels are exact for the rounded activations, see Q8ActivationTests).
+    /// </summary>
+    private static float IntegerTolerance(string fileType) => fileType == "MOSTLY_Q8_0" ? 1e-5f : 0.025f;
 
     /// <summary>Largest logit difference, largest logit, and top-1 agreement where the second engine's top-2 gap exceeds 1e-3.</summary>
     private sealed class Agreement
