@@ -9,8 +9,9 @@ namespace KernelGen.Bench.Quantized;
 
 /// <summary>
 /// One matrix-vector product alone, per weight type, on one thread: TinyLlama's feed-forward up
-/// projection (5632 rows of 2048 columns) in F32 and in each quantized encoding. The GB/s column is
-/// the matrix's bytes over the time: how close each kernel comes to streaming its weights.
+/// projection (5632 rows of 2048 columns) in F32 and in each quantized encoding, with float32
+/// activations and with activations rounded to 8 bits (the integer kernels; F32 ignores it). The GB/s
+/// column is the matrix's bytes over the time: how close each kernel comes to streaming its weights.
 /// </summary>
 [Config(typeof(DefaultConfig))]
 [MatrixBandwidthColumn]
@@ -24,10 +25,15 @@ public class QuantizedMatrixVectorBenchmarks
 
     private QuantizedMatrix _matrix = null!;
     private float[] _x = null!, _y = null!, _sums = null!;
+    private Q8Activations _activations = null!;
 
     /// <summary>The weight encoding.</summary>
     [Params(GgufTensorType.F32, GgufTensorType.Q8_0, GgufTensorType.Q4_0, GgufTensorType.Q5_0, GgufTensorType.Q4_K, GgufTensorType.Q5_K, GgufTensorType.Q6_K)]
     public GgufTensorType Type { get; set; } = GgufTensorType.Q4_0;
+
+    /// <summary>Round x to 8 bits and run the integer kernel (where this machine has one for the type).</summary>
+    [Params(false, true)]
+    public bool Int8Activations { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -42,12 +48,20 @@ public class QuantizedMatrixVectorBenchmarks
 
         _y = new float[Rows];
         _sums = new float[Columns / 32];
+        _activations = new Q8Activations(Columns);
     }
 
-    /// <summary>y = W·x, with the block sums the K types need.</summary>
+    /// <summary>y = W·x: x rounded, then the integer kernel; or the block sums the K types need, then the float kernel.</summary>
     [Benchmark]
     public float Multiply()
     {
+        if (Int8Activations && Q8Activations.Supports(Type))
+        {
+            _activations.QuantizeFor(Type, _x);
+            _activations.Multiply(_matrix, _y, 0, accumulate: false);
+            return _y[0];
+        }
+
         QuantizedMatrixVector.BlockSums(_x, _sums);
         QuantizedMatrixVector.Multiply(_matrix, _x, _sums, _y);
         return _y[0];
