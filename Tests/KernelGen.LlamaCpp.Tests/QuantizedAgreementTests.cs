@@ -86,7 +86,14 @@ public sealed class QuantizedAgreementTests : IDisposable
         }
 
         Assert.NotEmpty(seen);
+
+        // What the story CLI prints on stderr: every type the model's tensors use, with its count.
         _output.WriteLine($"{fileType}: {checkpoint.Description}");
+        Assert.EndsWith("kept quantized", checkpoint.Description, StringComparison.Ordinal);
+        foreach (var group in file.Tensors.GroupBy(t => t.Type))
+        {
+            Assert.Matches($@"{group.Key} \({group.Count()}( tensors)?\)", checkpoint.Description);
+        }
     }
 
     [Theory]
