@@ -43,7 +43,7 @@ internal readonly struct Q8_0Decoder : IBlock32Decoder
     public static int BlockBytes => 34;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Scale(ref byte block) => (float)Unsafe.ReadUnaligned<Half>(ref block);
+    public static float Scale(ref byte block) => HalfScale.Read(ref block);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Values(ref byte block, out Vector128<sbyte> low, out Vector128<sbyte> high)
@@ -59,7 +59,7 @@ internal readonly struct Q4_0Decoder : IBlock32Decoder
     public static int BlockBytes => 18;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Scale(ref byte block) => (float)Unsafe.ReadUnaligned<Half>(ref block);
+    public static float Scale(ref byte block) => HalfScale.Read(ref block);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Values(ref byte block, out Vector128<sbyte> low, out Vector128<sbyte> high)
@@ -77,7 +77,7 @@ internal readonly struct Q5_0Decoder : IBlock32Decoder
     public static int BlockBytes => 22;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Scale(ref byte block) => (float)Unsafe.ReadUnaligned<Half>(ref block);
+    public static float Scale(ref byte block) => HalfScale.Read(ref block);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Values(ref byte block, out Vector128<sbyte> low, out Vector128<sbyte> high)
@@ -158,7 +158,7 @@ internal readonly struct Q6_KDecoder : ISuperBlockDecoder
 
     public static float Prepare(ref byte block, ref float sums, ref float scales)
     {
-        float d = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 208));
+        float d = HalfScale.Read(ref Unsafe.Add(ref block, 208));
         for (int c = 0; c < 16; c++)
         {
             Unsafe.Add(ref scales, c) = d * (sbyte)Unsafe.Add(ref block, 192 + c);
@@ -192,8 +192,8 @@ internal static class KScales
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Prepare(ref byte block, ref float sums, ref float scales)
     {
-        float d = (float)Unsafe.ReadUnaligned<Half>(ref block);
-        float dmin = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 2));
+        float d = HalfScale.Read(ref block);
+        float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2));
         ref byte packed = ref Unsafe.Add(ref block, 4);
         float minimum = 0;
         for (int j = 0; j < 8; j++)

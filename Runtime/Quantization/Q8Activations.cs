@@ -191,8 +191,8 @@ public sealed class Q8Activations
                 if (minima)
                 {
                     // Q4_K/Q5_K: d, dmin, then 12 bytes of 6-bit scales and minima.
-                    d = (float)Unsafe.ReadUnaligned<Half>(ref block);
-                    float dmin = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 2));
+                    d = HalfScale.Read(ref block);
+                    float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2));
                     ref byte packed = ref Unsafe.Add(ref block, 4);
                     int minSum = 0;
                     for (int j = 0; j < 8; j++)
@@ -218,7 +218,7 @@ public sealed class Q8Activations
                 }
                 else
                 {
-                    d = (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref block, 208));
+                    d = HalfScale.Read(ref Unsafe.Add(ref block, 208));
                     for (int c = 0; c < 16; c++)
                     {
                         Unsafe.Add(ref scales, c) = (sbyte)Unsafe.Add(ref block, 192 + c);
@@ -276,7 +276,7 @@ public sealed class Q8Activations
             for (int b = 0; b < blocks; b++)
             {
                 var x = Vector256.LoadUnsafe(ref Unsafe.Add(ref xq, 32 * b));
-                float scale = (float)Unsafe.ReadUnaligned<Half>(ref block) * Unsafe.Add(ref xd, b);
+                float scale = HalfScale.Read(ref block) * Unsafe.Add(ref xd, b);
                 var dot = TBlock.Dot(ref block, x);
                 acc = Fma.IsSupported ? Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc) : acc + Avx.ConvertToVector256Single(dot) * scale;
                 offsets += scale * (TBlock.Offset * Unsafe.Add(ref xs, b));

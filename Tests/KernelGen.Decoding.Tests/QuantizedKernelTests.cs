@@ -76,6 +76,20 @@ public sealed class QuantizedKernelTests
     }
 
     [Fact]
+    public void HalfScale_WidensEveryFloat16AsHalfDoes()
+    {
+        var bytes = new byte[2];
+        for (int bits = 0; bits < 1 << 16; bits++)
+        {
+            bytes[0] = (byte)bits;
+            bytes[1] = (byte)(bits >> 8);
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+            float actual = HalfScale.Read(ref bytes[0]);
+            Assert.True(float.IsNaN(expected) ? float.IsNaN(actual) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"float16 0x{bits:x4}: {actual} instead of {expected}");
+        }
+    }
+
+    [Fact]
     public void RowsOfPartialBlocks_AreRefused()
     {
         var error = Assert.Throws<ArgumentException>(() => new QuantizedMatrix(GgufTensorType.Q4_K, 2, 172, new byte[10]));
