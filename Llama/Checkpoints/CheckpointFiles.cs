@@ -168,6 +168,11 @@ internal static class CheckpointFiles
         return buffer;
     }
 
+    /// <summary>Reads <paramref name="bytes"/>.Length bytes at <paramref name="offset"/> (quantized tensor data, as stored).</summary>
+    /// <exception cref="CheckpointException">The file ends before the tensor does.</exception>
+    public static void ReadBytes(SafeFileHandle handle, string path, string kind, string tensor, long offset, Span<byte> bytes) =>
+        ReadExactly(handle, bytes, offset, path, kind, tensor);
+
     private static void ReadExactly(SafeFileHandle handle, Span<byte> bytes, long offset, string path, string kind, string tensor)
     {
         int read = 0;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using KernelGen.Decoding;
+using KernelGen.Quantization;
 using KernelGen.Tokenization;
 
 namespace KernelGen.Checkpoints;
@@ -24,7 +25,8 @@ internal static class GgufCheckpointReader
     /// <summary>SentencePiece's visible space, U+2581, which GGUF vocabularies use for ' '.</summary>
     public const string SentencePieceSpace = "\u2581";
 
-    public static ModelCheckpoint Load(string path)
+    /// <summary>Reads the file; quantized matrices stay quantized unless <paramref name="keepQuantized"/> is false (then every tensor is dequantized to float32, the reference the quantized kernels are tested against).</summary>
+    public static ModelCheckpoint Load(string path, bool keepQuantized = true)
     {
         using var file = GgufFile.Open(path);
         var metadata = new GgufMetadata(file);
@@ -83,6 +85,8 @@ internal static class GgufCheckpointReader
 
         bool shared = file.FindTensor("output.weight") is null;
         var tensors = CheckpointRules.Tensors(path, "llama.block_count, llama.feed_forward_length", where, shape, shared, out long floats);
+        var settings = new DecoderSettings { RopeTheta = theta, RmsNormEpsilon = epsilon, RopeLayout = RopeLayout.Interleaved, SlidingWindow = window };
+        string? chatTemplate = metadata.String("tokenizer.chat_template", required: false);
 
         // Every tensor is found and its dimensions checked before the payload is allocated: a small
         // file whose metadata claims a huge model fails here, having allocated nothing for it.
@@ -91,20 +95,23 @@ internal static class GgufCheckpointReader
         {
             for (int layer = 0; layer < (tensor.PerLayer ? layers : 1); layer++)
             {
-                string name = tensor.Gguf(layer);
-                var info = file.FindTensor(name)
-                    ?? throw metadata.Error(name, $"the tensor {name} ({tensor.Llama2CName}) is missing");
-                long[] expected = tensor.IsVector ? [tensor.Columns] : [tensor.Columns, tensor.Rows];
-                if (!info.Dimensions.SequenceEqual(expected))
-                {
-                    throw metadata.Error(name, $"tensor {name} has dimensions {info.DimensionsText}, but the model's shape ({shape}) needs [{string.Join(", ", expected)}]");
-                }
-
-                infos.Add((info, tensor, layer));
+                CheckTensor(file, metadata, shape, tensor, layer);
+                infos.Add((file.FindTensor(tensor.Gguf(layer))!, tensor, layer));
             }
         }
 
         CheckpointRules.CheckContext(path, "llama.context_length", where, shape, floats);
+        if (keepQuantized && file.Tensors.Any(t => QuantizedBlocks.IsQuantized(t.Type)))
+        {
+            var quantizedWeights = ReadQuantized(file, shape, tensors, out var counts);
+            var quantizedTokenizer = ReadTokenizer(file, metadata, vocab, out string? quantizedProblem);
+            string summary = string.Create(CultureInfo.InvariantCulture, $"GGUF v{file.Version}, {file.Tensors.Count} tensors, weights {TypeSummary(counts)}, kept quantized");
+            return new ModelCheckpoint(path, CheckpointFormat.Gguf, quantizedWeights, settings, quantizedTokenizer, quantizedProblem, summary)
+            {
+                ChatTemplate = chatTemplate,
+            };
+        }
+
         var buffer = CheckpointFiles.AllocateAlignedPayload(path, floats, out int start);
         var payload = buffer.AsSpan(start, (int)floats);
         payload.Clear();   // the legacy RoPE tables' slots stay zero: nothing reads them
@@ -115,16 +122,118 @@ internal static class GgufCheckpointReader
             used.Add(info.Type);
         }
 
-        var settings = new DecoderSettings { RopeTheta = theta, RmsNormEpsilon = epsilon, RopeLayout = RopeLayout.Interleaved, SlidingWindow = window };
         var weights = new LlamaWeights(shape, shared, buffer, start);
         var tokenizer = ReadTokenizer(file, metadata, vocab, out string? problem);
         string types = string.Join("/", used.Select(t => t.ToString()).Order(StringComparer.Ordinal));
         string description = string.Create(CultureInfo.InvariantCulture,
-            $"GGUF v{file.Version}, {file.Tensors.Count} tensors ({types}{(used.Any(t => t != GgufTensorType.F32) ? " widened to F32" : "")})");
+            $"GGUF v{file.Version}, {file.Tensors.Count} tensors ({types}{(used.Any(t => t != GgufTensorType.F32) ? (used.Any(QuantizedBlocks.IsQuantized) ? " dequantized to F32" : " widened to F32") : "")})");
         return new ModelCheckpoint(path, CheckpointFormat.Gguf, weights, settings, tokenizer, problem, description)
         {
-            ChatTemplate = metadata.String("tokenizer.chat_template", required: false),
+            ChatTemplate = chatTemplate,
         };
+    }
+
+    /// <summary>Checks that <paramref name="tensor"/>'s layer <paramref name="layer"/> exists with the shape's dimensions.</summary>
+    private static void CheckTensor(GgufFile file, GgufMetadata metadata, ModelShape shape, LlamaTensor tensor, int layer)
+    {
+        string name = tensor.Gguf(layer);
+        var info = file.FindTensor(name)
+            ?? throw metadata.Error(name, $"the tensor {name} ({tensor.Llama2CName}) is missing");
+        long[] expected = tensor.IsVector ? [tensor.Columns] : [tensor.Columns, tensor.Rows];
+        if (!info.Dimensions.SequenceEqual(expected))
+        {
+            throw metadata.Error(name, $"tensor {name} has dimensions {info.DimensionsText}, but the model's shape ({shape}) needs [{string.Join(", ", expected)}]");
+        }
+
+        if (tensor.IsVector && info.Type is not (GgufTensorType.F32 or GgufTensorType.F16 or GgufTensorType.BF16))
+        {
+            throw metadata.Error(name, $"tensor {name} ({tensor.Llama2CName}) is {info.Type}; norm weights must be F32, F16 or BF16");
+        }
+    }
+
+    /// <summary>
+    /// A quantized model: norm weights read as floats, every matrix read into a
+    /// <see cref="QuantizedMatrix"/> in its stored encoding (F16/BF16 matrices widened to F32), so
+    /// memory holds about the file's bytes and no float32 copy of a quantized matrix ever exists.
+    /// </summary>
+    private static LlamaWeights ReadQuantized(GgufFile file, ModelShape shape, List<LlamaTensor> tensors, out SortedDictionary<string, int> counts)
+    {
+        int dim = shape.Dim, layers = shape.Layers;
+        var norms = new float[(2L * layers + 1) * dim];
+        var matrices = new QuantizedMatrix[LlamaWeights.MatrixKinds * layers];
+        QuantizedMatrix? embedding = null, classifier = null;
+        counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var tensor in tensors)
+        {
+            for (int layer = 0; layer < (tensor.PerLayer ? layers : 1); layer++)
+            {
+                var info = file.FindTensor(tensor.Gguf(layer))!;
+                string typeName = info.Type.ToString();
+                counts[typeName] = counts.GetValueOrDefault(typeName) + 1;
+                switch (tensor.Llama2CName)
+                {
+                    case "rms_att_weight": file.ReadTensor(info, norms.AsSpan(layer * dim, dim)); continue;
+                    case "rms_ffn_weight": file.ReadTensor(info, norms.AsSpan((layers + layer) * dim, dim)); continue;
+                    case "rms_final_weight": file.ReadTensor(info, norms.AsSpan(2 * layers * dim, dim)); continue;
+                }
+
+                var matrix = ReadMatrix(file, info, tensor.Rows, tensor.Columns);
+                switch (tensor.Llama2CName)
+                {
+                    case "token_embedding_table": embedding = matrix; break;
+                    case "wcls": classifier = matrix; break;
+                    default: matrices[(int)KindOf(tensor.Llama2CName) * layers + layer] = matrix; break;
+                }
+            }
+        }
+
+        return new LlamaWeights(shape, norms, embedding!, classifier, matrices);
+    }
+
+    /// <summary>One matrix's stored bytes, checked against its block layout; F16/BF16 widened to F32.</summary>
+    private static QuantizedMatrix ReadMatrix(GgufFile file, GgufTensorInfo info, int rows, int columns)
+    {
+        bool widen = info.Type is GgufTensorType.F16 or GgufTensorType.BF16;
+        var matrix = new QuantizedMatrix(widen ? GgufTensorType.F32 : info.Type, rows, columns);
+        if (widen)
+        {
+            file.ReadTensor(info, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(matrix.Bytes));
+            return matrix;
+        }
+
+        if (matrix.ByteLength != info.ByteLength)
+        {
+            throw new CheckpointException(file.FilePath, info.Name, string.Create(CultureInfo.InvariantCulture,
+                $"GGUF file '{file.FilePath}': tensor {info.Name} ({info.Type} {info.DimensionsText}) takes {info.ByteLength} bytes in the file, but [{rows}][{columns}] {info.Type} needs {matrix.ByteLength}."));
+        }
+
+        file.ReadTensorBytes(info, matrix.Bytes);
+        if (!BitConverter.IsLittleEndian && info.Type == GgufTensorType.F32)
+        {
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(matrix.Bytes);
+            System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(words, words);
+        }
+
+        return matrix;
+    }
+
+    private static LlamaMatrix KindOf(string llama2CName) => llama2CName switch
+    {
+        "wq" => LlamaMatrix.Query,
+        "wk" => LlamaMatrix.Key,
+        "wv" => LlamaMatrix.Value,
+        "wo" => LlamaMatrix.Output,
+        "w1" => LlamaMatrix.Gate,
+        "w2" => LlamaMatrix.Down,
+        "w3" => LlamaMatrix.Up,
+        _ => throw new ArgumentOutOfRangeException(nameof(llama2CName), llama2CName, "Not a per-layer matrix."),
+    };
+
+    /// <summary>"Q4_K (169 tensors), Q6_K (25), F32 (61)": the most common type first.</summary>
+    internal static string TypeSummary(IEnumerable<KeyValuePair<string, int>> counts)
+    {
+        var ordered = counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).ToList();
+        return string.Join(", ", ordered.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"{c.Key} ({c.Value}{(i == 0 ? " tensors" : "")})")));
     }
 
     /// <summary>The embedded SentencePiece ("llama") vocabulary, or null with the reason it cannot be used.</summary>

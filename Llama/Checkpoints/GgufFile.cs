@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using KernelGen.Quantization;
 
 namespace KernelGen.Checkpoints;
 
@@ -85,7 +86,7 @@ public sealed class GgufFile : IDisposable
     /// <exception cref="CheckpointException">The file is missing, unreadable, not GGUF, ends early, or describes tensors that do not fit it.</exception>
     public static GgufFile Open(string path) => CheckpointFiles.Open(path, Kind, Read);
 
-    /// <summary>Reads tensor <paramref name="tensor"/> into <paramref name="destination"/> as float32, widening F16 and BF16.</summary>
+    /// <summary>Reads tensor <paramref name="tensor"/> into <paramref name="destination"/> as float32, widening F16 and BF16 and dequantizing quantized types.</summary>
     /// <exception cref="ArgumentException">The destination's length is not the tensor's element count.</exception>
     /// <exception cref="CheckpointException">The file became shorter since it was opened.</exception>
     public void ReadTensor(GgufTensorInfo tensor, Span<float> destination)
@@ -94,6 +95,20 @@ public sealed class GgufFile : IDisposable
         if (destination.Length != tensor.ElementCount)
         {
             throw new ArgumentException($"Tensor {tensor.Name} holds {tensor.ElementCount} elements; the destination holds {destination.Length}.", nameof(destination));
+        }
+
+        if (QuantizedBlocks.IsQuantized(tensor.Type))
+        {
+            // Dequantized row by row (ggml's reference arithmetic), through one row's bytes.
+            int columns = (int)tensor.Dimensions[0];
+            var row = new byte[QuantizedBlocks.RowBytes(tensor.Type, columns)];
+            for (long r = 0; r < tensor.ElementCount / columns; r++)
+            {
+                ReadTensorBytes(tensor, row, r * row.Length);
+                Dequantization.DequantizeRow(tensor.Type, row, destination.Slice((int)(r * columns), columns));
+            }
+
+            return;
         }
 
         var stored = tensor.Type switch
@@ -105,11 +120,30 @@ public sealed class GgufFile : IDisposable
         CheckpointFiles.ReadFloats(_stream.SafeFileHandle, FilePath, Kind, tensor.Name, tensor.FileOffset, stored, destination);
     }
 
+    /// <summary>
+    /// Reads <paramref name="destination"/>.Length bytes of tensor <paramref name="tensor"/>'s data as
+    /// stored (quantized blocks unchanged), starting <paramref name="offset"/> bytes into it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the tensor.</exception>
+    /// <exception cref="CheckpointException">The file became shorter since it was opened.</exception>
+    public void ReadTensorBytes(GgufTensorInfo tensor, Span<byte> destination, long offset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (offset < 0 || offset > tensor.ByteLength || destination.Length > tensor.ByteLength - offset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Bytes {offset}..{offset + destination.Length - 1} are not inside tensor {tensor.Name} ({tensor.ByteLength} bytes).");
+        }
+
+        CheckpointFiles.ReadBytes(_stream.SafeFileHandle, FilePath, Kind, tensor.Name, tensor.FileOffset + offset, destination);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
 
-    /// <summary>Bytes one element of <paramref name="type"/> takes.</summary>
-    public static int ElementBytes(GgufTensorType type) => type == GgufTensorType.F32 ? 4 : 2;
+    /// <summary>Bytes one element of a float type takes (F32 4, F16 and BF16 2); for a quantized type, see <see cref="QuantizedBlocks"/>.</summary>
+    public static int ElementBytes(GgufTensorType type) => type == GgufTensorType.F32 ? 4 : QuantizedBlocks.IsQuantized(type)
+        ? throw new ArgumentOutOfRangeException(nameof(type), type, $"{type} is block-quantized: {QuantizedBlocks.BlockValues(type)} values take {QuantizedBlocks.BlockBytes(type)} bytes.")
+        : 2;
 
     /// <summary>ggml's name of a tensor type, for messages (quantized types included).</summary>
     public static string TypeName(uint type) => type switch
@@ -220,20 +254,26 @@ public sealed class GgufFile : IDisposable
             }
 
             uint rawType = reader.ReadUInt32();
-            if (rawType is not ((uint)GgufTensorType.F32 or (uint)GgufTensorType.F16 or (uint)GgufTensorType.BF16))
+            if (!QuantizedBlocks.IsSupported((GgufTensorType)rawType))
             {
                 throw new CheckpointException(path, name, string.Create(CultureInfo.InvariantCulture,
-                    $"GGUF file '{path}': tensor {name} is {TypeName(rawType)} (ggml type {rawType}); KernelGen reads F32, F16 and BF16 tensors. Convert the model without quantization (for example with convert_hf_to_gguf.py --outtype f32 or f16)."));
+                    $"GGUF file '{path}': tensor {name} is {TypeName(rawType)} (ggml type {rawType}); KernelGen reads F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K tensors. Requantize the model to one of them (llama-quantize, for example Q4_K_M or Q8_0), or convert it without quantization (convert_hf_to_gguf.py --outtype f16)."));
             }
 
             var type = (GgufTensorType)rawType;
+            if (QuantizedBlocks.RowProblem(type, name, dimensions[0]) is { } problem)
+            {
+                throw reader.Fail(problem);
+            }
             ulong offset = reader.ReadUInt64();
             if (offset % (ulong)alignment != 0)
             {
                 throw reader.Fail($"tensor {name} starts at data offset {offset}, which is not a multiple of the alignment {alignment}");
             }
 
-            infos.Add((name, dimensions, type, offset, MultiplyOrFail(reader, elements, ElementBytes(type), name)));
+            // Bytes: whole blocks per row (checked above), rows = the other dimensions' product.
+            long blocks = elements / QuantizedBlocks.BlockValues(type);
+            infos.Add((name, dimensions, type, offset, MultiplyOrFail(reader, blocks, QuantizedBlocks.BlockBytes(type), name)));
         }
 
         long end = reader.Position;

@@ -19,8 +19,9 @@ namespace KernelGen.Checkpoints;
 /// <see cref="Load(string)"/> recognizes the format: a folder is a Hugging Face safetensors checkpoint
 /// (<c>config.json</c> beside <c>model.safetensors</c> or its shards), a file that starts with
 /// "GGUF" or is named <c>*.gguf</c> is GGUF, a <c>.safetensors</c> file is safetensors with the <c>config.json</c> beside it,
-/// anything else is a llama2.c legacy checkpoint. Every format is read into the same float32
-/// payload (F16 and BF16 widened once, here), so one decoder runs them all.
+/// a file that starts with "ak42" and version 2 is llama2.c's int8 export, anything else is a llama2.c legacy checkpoint. Every format is read into the same float32
+/// payload (F16 and BF16 widened once, here), so one decoder runs them all, except quantized GGUF
+/// files, whose matrices stay in their blocks (<see cref="LlamaWeights.IsQuantized"/>).
 /// </remarks>
 public sealed class ModelCheckpoint
 {
@@ -108,6 +109,11 @@ public sealed class ModelCheckpoint
         if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || StartsWithGgufMagic(path))
         {
             return GgufCheckpointReader.Load(path);
+        }
+
+        if (Llama2CInt8Checkpoint.IsInt8Export(path))
+        {
+            return Llama2CInt8Checkpoint.Load(path);
         }
 
         return FromLlama2C(Llama2cCheckpoint.Load(path));

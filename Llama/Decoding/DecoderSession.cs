@@ -1,7 +1,9 @@
 using System;
 using System.Runtime.CompilerServices;
 using KernelGen.Caching;
+using KernelGen.Checkpoints;
 using KernelGen.Kernels;
+using KernelGen.Quantization;
 using KernelGen.Threading;
 
 namespace KernelGen.Decoding;
@@ -36,6 +38,7 @@ public sealed class DecoderSession
     private readonly float[] _logits;     // [vocab]
     private readonly float _epsilon;      // the model's RMSNorm epsilon
     private readonly ParallelMatrixVector _projection;  // large projections on the pool's threads
+    private readonly QuantizedProjection? _quantized;   // the same for a quantized model's matrices
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
     internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength, WorkerPool? pool = null)
@@ -71,6 +74,7 @@ public sealed class DecoderSession
         _gate = new float[shape.HiddenDim];
         _up = new float[shape.HiddenDim];
         _logits = new float[shape.Vocab];
+        _quantized = decoder.Weights.IsQuantized ? new QuantizedProjection(Math.Max(shape.Dim, shape.HiddenDim), decoder.Settings.QuantizeActivations, pool) : null;
     }
 
     /// <summary>The model's shape.</summary>
@@ -114,29 +118,29 @@ public sealed class DecoderSession
 
         var weights = _decoder.Weights;
         int dim = shape.Dim;
-        weights.TokenEmbedding.Slice(token * dim, dim).CopyTo(_x);
+        weights.CopyEmbedding(token, _x);
 
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             // Attention block.
             RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed, _epsilon);
-            _projection.Multiply(weights.QueryProjection(layer), _normed, _query);
-            _projection.Multiply(weights.KeyProjection(layer), _normed, _key);
-            _projection.Multiply(weights.ValueProjection(layer), _normed, _value);
+            Multiply(weights, LlamaMatrix.Query, layer, _normed, _query);
+            Multiply(weights, LlamaMatrix.Key, layer, _normed, _key);
+            Multiply(weights, LlamaMatrix.Value, layer, _normed, _value);
             _decoder.Rope.Apply(_query, _key, position);
             Kernels.Decode(_cache, layer, position, _query, _key, _value, _attention);
-            _projection.Multiply(weights.OutputProjection(layer), _attention, _x, accumulate: true);
+            Multiply(weights, LlamaMatrix.Output, layer, _attention, _x, accumulate: true);
 
             // Feed-forward block.
             RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed, _epsilon);
-            _projection.Multiply(weights.GateProjection(layer), _normed, _gate);
-            _projection.Multiply(weights.UpProjection(layer), _normed, _up);
+            Multiply(weights, LlamaMatrix.Gate, layer, _normed, _gate);
+            Multiply(weights, LlamaMatrix.Up, layer, _normed, _up);
             SwiGlu.Apply(_gate, _up);
-            _projection.Multiply(weights.DownProjection(layer), _gate, _x, accumulate: true);
+            Multiply(weights, LlamaMatrix.Down, layer, _gate, _x, accumulate: true);
         }
 
         RmsNorm.Apply(_x, weights.FinalNorm, _x, _epsilon);
-        _projection.Multiply(weights.Classifier, _x, _logits);
+        Classify(weights);
         return _logits;
     }
 
@@ -184,7 +188,7 @@ public sealed class DecoderSession
         var weights = _decoder.Weights;
         int last = (tokens.Length - 1) % PrefillBlock;
         RmsNorm.Apply(_block.X.AsSpan(last * shape.Dim, shape.Dim), weights.FinalNorm, _x, _epsilon);
-        _projection.Multiply(weights.Classifier, _x, _logits);
+        Classify(weights);
         return _logits;
     }
 
@@ -196,7 +200,7 @@ public sealed class DecoderSession
         int dim = shape.Dim, kvDim = shape.KvDim, hidden = shape.HiddenDim, count = tokens.Length;
         for (int t = 0; t < count; t++)
         {
-            weights.TokenEmbedding.Slice(tokens[t] * dim, dim).CopyTo(block.X.AsSpan(t * dim, dim));
+            weights.CopyEmbedding(tokens[t], block.X.AsSpan(t * dim, dim));
         }
 
         for (int layer = 0; layer < shape.Layers; layer++)
@@ -207,9 +211,9 @@ public sealed class DecoderSession
             }
 
             // One matrix at a time over the whole block, so it stays in cache across the tokens.
-            Project(weights.QueryProjection(layer), block.Normed, dim, block.Query, dim, count);
-            Project(weights.KeyProjection(layer), block.Normed, dim, block.Key, kvDim, count);
-            Project(weights.ValueProjection(layer), block.Normed, dim, block.Value, kvDim, count);
+            Project(weights, LlamaMatrix.Query, layer, block.Normed, dim, block.Query, dim, count);
+            Project(weights, LlamaMatrix.Key, layer, block.Normed, dim, block.Key, kvDim, count);
+            Project(weights, LlamaMatrix.Value, layer, block.Normed, dim, block.Value, kvDim, count);
             for (int t = 0; t < count; t++)
             {
                 _decoder.Rope.Apply(block.Query.AsSpan(t * dim, dim), block.Key.AsSpan(t * kvDim, kvDim), start + t);
@@ -217,31 +221,57 @@ public sealed class DecoderSession
 
             Kernels.Prefill(_cache, layer, start, count,
                 block.Query.AsSpan(0, count * dim), block.Key.AsSpan(0, count * kvDim), block.Value.AsSpan(0, count * kvDim), block.Attention.AsSpan(0, count * dim));
-            Project(weights.OutputProjection(layer), block.Attention, dim, block.X, dim, count, accumulate: true);
+            Project(weights, LlamaMatrix.Output, layer, block.Attention, dim, block.X, dim, count, accumulate: true);
 
             for (int t = 0; t < count; t++)
             {
                 RmsNorm.Apply(block.X.AsSpan(t * dim, dim), weights.FeedForwardNorm(layer), block.Normed.AsSpan(t * dim, dim), _epsilon);
             }
 
-            Project(weights.GateProjection(layer), block.Normed, dim, block.Gate, hidden, count);
-            Project(weights.UpProjection(layer), block.Normed, dim, block.Up, hidden, count);
+            Project(weights, LlamaMatrix.Gate, layer, block.Normed, dim, block.Gate, hidden, count);
+            Project(weights, LlamaMatrix.Up, layer, block.Normed, dim, block.Up, hidden, count);
             for (int t = 0; t < count; t++)
             {
                 SwiGlu.Apply(block.Gate.AsSpan(t * hidden, hidden), block.Up.AsSpan(t * hidden, hidden));
             }
 
-            Project(weights.DownProjection(layer), block.Gate, hidden, block.X, dim, count, accumulate: true);
+            Project(weights, LlamaMatrix.Down, layer, block.Gate, hidden, block.X, dim, count, accumulate: true);
         }
     }
 
     /// <summary>y[t] = W·x[t] (or +=) for each of the block's tokens.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Project(ReadOnlySpan<float> matrix, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
+    private void Project(LlamaWeights weights, LlamaMatrix matrix, int layer, float[] x, int inputs, float[] y, int outputs, int count, bool accumulate = false)
     {
         for (int t = 0; t < count; t++)
         {
-            _projection.Multiply(matrix, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
+            Multiply(weights, matrix, layer, x.AsSpan(t * inputs, inputs), y.AsSpan(t * outputs, outputs), accumulate);
+        }
+    }
+
+    /// <summary>y = W·x (or +=) for one layer matrix: the float32 kernels, or the quantized ones for a quantized model.</summary>
+    private void Multiply(LlamaWeights weights, LlamaMatrix matrix, int layer, ReadOnlySpan<float> x, Span<float> y, bool accumulate = false)
+    {
+        if (_quantized is null)
+        {
+            _projection.Multiply(weights.Matrix(matrix, layer), x, y, accumulate);
+        }
+        else
+        {
+            _quantized.Multiply(weights.Quantized(matrix, layer)!, x, y, accumulate);
+        }
+    }
+
+    /// <summary>logits = Wcls·x.</summary>
+    private void Classify(LlamaWeights weights)
+    {
+        if (_quantized is null)
+        {
+            _projection.Multiply(weights.Classifier, _x, _logits);
+        }
+        else
+        {
+            _quantized.Multiply(weights.QuantizedClassifier!, _x, _logits);
         }
     }
 }

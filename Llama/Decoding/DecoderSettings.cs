@@ -32,6 +32,14 @@ public sealed record DecoderSettings
     public int SlidingWindow { get; init; }
 
     /// <summary>
+    /// For quantized weights (Q8_0, Q4_0, Q5_0 on AVX2): round each activation vector to 8 bits per 32
+    /// values, as llama.cpp does, and multiply with integer dot products — faster, at a relative error of
+    /// about 2^-8 per activation (<see cref="KernelGen.Quantization.Q8Activations"/>). False keeps float32
+    /// activations: exactly the float arithmetic on the dequantized weights. Float32 weights ignore it.
+    /// </summary>
+    public bool QuantizeActivations { get; init; } = true;
+
+    /// <summary>
     /// The attention pattern of each layer for a model of <paramref name="shape"/>: a
     /// <see cref="AttentionPattern.SlidingWindow"/> on every layer when the window is shorter than the
     /// context, otherwise null (dense everywhere, which a window as long as the context is).

@@ -136,11 +136,20 @@ public sealed class GgufCorruptionTests : IDisposable
     }
 
     [Fact]
-    public void QuantizedTensor()
+    public void UnsupportedQuantizedTensor()
     {
         var bytes = Copy();
-        GgufBytes.WriteUInt32(bytes, GgufBytes.TensorInfo(bytes, "blk.2.attn_v.weight").Type, 2);
-        Refused(bytes, "blk.2.attn_v.weight", "Q4_0");
+        GgufBytes.WriteUInt32(bytes, GgufBytes.TensorInfo(bytes, "blk.2.attn_v.weight").Type, 3);
+        Refused(bytes, "blk.2.attn_v.weight", "Q4_1");
+    }
+
+    [Fact]
+    public void QuantizedRowsNotWholeBlocks()
+    {
+        // stories260K's hidden size 172 is not a multiple of 32: its ffn_down rows cannot be Q8_0 blocks.
+        var bytes = Copy();
+        GgufBytes.WriteUInt32(bytes, GgufBytes.TensorInfo(bytes, "blk.0.ffn_down.weight").Type, 8);
+        Refused(bytes, "blk.0.ffn_down.weight", "rows of 172 values, which is not a multiple of 32");
     }
 
     [Fact]

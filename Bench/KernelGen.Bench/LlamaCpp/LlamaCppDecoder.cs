@@ -32,18 +32,7 @@ public sealed class LlamaCppDecoder : IDisposable
     /// <param name="threads">Threads for decoding and for prompt batches.</param>
     public LlamaCppDecoder(string ggufPath, int contextSize, bool flashAttention = false, int threads = Threads)
     {
-        // llama.cpp logs every load to stderr; keep only its errors. Set once, before the library loads.
-        if (Interlocked.Exchange(ref _logConfigured, 1) == 0)
-        {
-            NativeLibraryConfig.All.WithLogCallback((level, message) =>
-            {
-                if (level == LLamaLogLevel.Error)
-                {
-                    Console.Error.Write("[llama.cpp] " + message);
-                }
-            });
-        }
-
+        ConfigureLogging();
         var parameters = new ModelParams(ggufPath)
         {
             ContextSize = (uint)contextSize,
@@ -59,6 +48,21 @@ public sealed class LlamaCppDecoder : IDisposable
         _weights = LLamaWeights.LoadFromFile(parameters);
         _context = _weights.CreateContext(parameters);
         VocabSize = _context.Vocab.Count;
+    }
+
+    /// <summary>llama.cpp logs every load to stderr; keep only its errors. Set once, before the library loads.</summary>
+    public static void ConfigureLogging()
+    {
+        if (Interlocked.Exchange(ref _logConfigured, 1) == 0)
+        {
+            NativeLibraryConfig.All.WithLogCallback((level, message) =>
+            {
+                if (level == LLamaLogLevel.Error)
+                {
+                    Console.Error.Write("[llama.cpp] " + message);
+                }
+            });
+        }
     }
 
     /// <summary>Tokens in the model's vocabulary.</summary>

@@ -92,7 +92,7 @@ internal static class PeerModels
     }
 
     /// <summary>tok512's 512 pieces, then filler pieces up to Llama's 32000: a vocabulary llama.cpp loads, of the model's size.</summary>
-    private static LlamaTokenizer FillerTokenizer(int vocab)
+    internal static LlamaTokenizer FillerTokenizer(int vocab)
     {
         var tok512 = StoriesModel.Tokenizer;
         var pieces = new byte[vocab][];

@@ -1,0 +1,364 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using KernelGen.Checkpoints;
+using KernelGen.Kernels;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// The activation vector rounded to 8 bits, as ggml's CPU backend rounds it — Q8_0 blocks for Q8_0,
+/// Q4_0 and Q5_0 weights (scale = max|x|/127 stored as float16, q = x·127/max|x| rounded to nearest
+/// even), Q8_K super-blocks for the K types (one float32 scale per 256 values) — and the integer
+/// matrix-vector kernels that read it, summed exactly in int32 per block, scaled once per block.
+/// </summary>
+/// <remarks>
+/// <para>Error added: each activation moves by at most half a step, max|x_block|/254, a relative
+/// error of about 2^-8 of the block's largest value; on the agreement tests' models this moves logits
+/// by up to a few percent of the largest (what llama.cpp's logits differ from float32 by, too).</para>
+/// <para>The products use AVX2's <c>vpmaddubsw</c> (unsigned × signed bytes to int16 pairs) then
+/// <c>vpmaddwd</c> to int32, or AVX-VNNI's <c>vpdpbusd</c> in one instruction; weights offset by 8 or
+/// 16 (Q4_0, Q5_0) enter as unsigned nibbles, the offset removed once per block through Σq_x; signed
+/// Q8_0 weights take ggml's sign trick (|w| times x with w's sign). Without AVX2, or with
+/// <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
+/// </remarks>
+public sealed class Q8Activations
+{
+    private readonly sbyte[] _values;
+    private readonly float[] _scales;
+    private readonly int[] _sums;           // Σq per 32 values
+    private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
+    private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
+
+    /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
+    public Q8Activations(int maxColumns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxColumns);
+        _values = new sbyte[maxColumns + 32];
+        _scales = new float[maxColumns / 32 + 1];
+        _sums = new int[maxColumns / 32 + 1];
+        _superScales = new float[maxColumns / 256 + 1];
+    }
+
+    /// <summary>Values held by the last <see cref="Quantize"/>.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>True when this machine and the SIMD policy run the integer kernel for <paramref name="type"/>.</summary>
+    public static bool Supports(GgufTensorType type) =>
+        Avx2.IsSupported && SimdPolicy.Bits >= 256 && QuantizedBlocks.IsQuantized(type);
+
+    /// <summary>True when <paramref name="type"/> takes Q8_K activations (256 values per scale), as ggml pairs them.</summary>
+    public static bool TakesSuperBlocks(GgufTensorType type) => type is GgufTensorType.Q4_K or GgufTensorType.Q5_K or GgufTensorType.Q6_K;
+
+    /// <summary>Rounds <paramref name="x"/> as ggml rounds the activations of a <paramref name="type"/> product (Q8_0, or Q8_K for the K types).</summary>
+    public void QuantizeFor(GgufTensorType type, ReadOnlySpan<float> x)
+    {
+        if (TakesSuperBlocks(type))
+        {
+            QuantizeSuperBlocks(x);
+        }
+        else
+        {
+            Quantize(x);
+        }
+    }
+
+    /// <summary>
+    /// Rounds <paramref name="x"/> (a multiple of 256 values) to Q8_K blocks as ggml's
+    /// <c>quantize_row_q8_K_ref</c> does: per 256 values, m the value of largest magnitude (sign kept),
+    /// q = min(127, round(x·(−127/m))) to nearest even, scale 1/(−127/m) in float32.
+    /// </summary>
+    public void QuantizeSuperBlocks(ReadOnlySpan<float> x)
+    {
+        if (x.Length % 256 != 0 || x.Length > _values.Length - 32)
+        {
+            throw new ArgumentException($"Q8_K activations come in blocks of 256, up to {_values.Length - 32} values; got {x.Length}.", nameof(x));
+        }
+
+        Length = x.Length;
+        _superBlocks = true;
+        for (int b = 0; b < x.Length / 256; b++)
+        {
+            var block = x.Slice(256 * b, 256);
+            float max = 0, largest = 0;
+            foreach (float v in block)
+            {
+                if (Math.Abs(v) > largest)
+                {
+                    largest = Math.Abs(v);
+                    max = v;
+                }
+            }
+
+            float inverse = largest == 0 ? 0 : -127f / max;
+            _superScales[b] = largest == 0 ? 0 : 1 / inverse;
+            for (int j = 0; j < 8; j++)
+            {
+                int sum = 0;
+                for (int i = 0; i < 32; i++)
+                {
+                    int q = Math.Min(127, (int)MathF.Round(inverse * block[32 * j + i], MidpointRounding.ToEven));
+                    _values[256 * b + 32 * j + i] = (sbyte)q;
+                    sum += q;
+                }
+
+                _sums[8 * b + j] = sum;
+            }
+        }
+    }
+
+    /// <summary>Rounds <paramref name="x"/> (a multiple of 32 values) to 8-bit blocks.</summary>
+    public void Quantize(ReadOnlySpan<float> x)
+    {
+        if (x.Length % 32 != 0 || x.Length > _values.Length - 32)
+        {
+            throw new ArgumentException($"Activations are rounded in blocks of 32, up to {_values.Length - 32} values; got {x.Length}.", nameof(x));
+        }
+
+        Length = x.Length;
+        _superBlocks = false;
+        for (int b = 0; b < x.Length / 32; b++)
+        {
+            var block = x.Slice(32 * b, 32);
+            float max = 0;
+            foreach (float v in block)
+            {
+                max = Math.Max(max, Math.Abs(v));
+            }
+
+            float inverse = max != 0 ? 127f / max : 0f;
+            _scales[b] = (float)(Half)(max / 127f);
+            int sum = 0;
+            for (int i = 0; i < 32; i++)
+            {
+                int q = (int)MathF.Round(block[i] * inverse, MidpointRounding.ToEven);
+                _values[32 * b + i] = (sbyte)q;
+                sum += q;
+            }
+
+            _sums[b] = sum;
+        }
+    }
+
+    /// <summary>Rows <paramref name="firstRow"/>.. of y = W·x̃ (or +=) for x̃ the quantized activations.</summary>
+    /// <exception cref="ArgumentException">The matrix's type has no integer kernel here, or the shapes do not fit.</exception>
+    public void Multiply(QuantizedMatrix matrix, Span<float> y, int firstRow, bool accumulate)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (!Supports(matrix.Type) || TakesSuperBlocks(matrix.Type) != _superBlocks || matrix.Columns != Length || firstRow < 0 || (long)firstRow + y.Length > matrix.Rows)
+        {
+            throw new ArgumentException($"No integer product of {matrix} with {Length} quantized activations into rows {firstRow}..{firstRow + y.Length - 1}.", nameof(matrix));
+        }
+
+        ref byte rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(matrix.Bytes), (nint)firstRow * matrix.RowBytes);
+        int blocks = matrix.Columns / 32;
+        switch (matrix.Type)
+        {
+            case GgufTensorType.Q8_0: Rows<Q8_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_0: Rows<Q4_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q5_0: Rows<Q5_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_K: RowsK<Q4_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: true); break;
+            case GgufTensorType.Q5_K: RowsK<Q5_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: true); break;
+            default: RowsK<Q6_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: false); break;
+        }
+    }
+
+    /// <summary>
+    /// K super-blocks against Q8_K activations: per 16 values Σu·q (vpmaddubsw), times the chunk's integer
+    /// scale (vpmaddwd), summed in int32 over the super-block and scaled once by d_w·d_x; the Q4_K/Q5_K
+    /// minima through the activations' sums per 32 values. Q6_K's values are signed (u − 32), so they
+    /// take the sign trick instead.
+    /// </summary>
+    private void RowsK<TDecoder>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate, bool minima)
+        where TDecoder : struct, ISuperBlockDecoder
+    {
+        ref sbyte xq = ref MemoryMarshal.GetArrayDataReference(_values);
+        ref float xd = ref MemoryMarshal.GetArrayDataReference(_superScales);
+        ref int xs = ref MemoryMarshal.GetArrayDataReference(_sums);
+        Span<short> scaleBuffer = stackalloc short[16];
+        ref short scales = ref MemoryMarshal.GetReference(scaleBuffer);
+        for (int r = 0; r < y.Length; r++)
+        {
+            ref byte block = ref Unsafe.Add(ref rows, (nint)r * rowBytes);
+            var acc = Vector256<float>.Zero;
+            float minimum = 0;
+            for (int b = 0; b < blocks; b++)
+            {
+                float dx = Unsafe.Add(ref xd, b);
+                float d;
+                if (minima)
+                {
+                    // Q4_K/Q5_K: d, dmin, then 12 bytes of 6-bit scales and minima.
+                    d = HalfScale.Read(ref block);
+                    float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2));
+                    ref byte packed = ref Unsafe.Add(ref block, 4);
+                    int minSum = 0;
+                    for (int j = 0; j < 8; j++)
+                    {
+                        int scale, min;
+                        if (j < 4)
+                        {
+                            scale = Unsafe.Add(ref packed, j) & 63;
+                            min = Unsafe.Add(ref packed, j + 4) & 63;
+                        }
+                        else
+                        {
+                            scale = (Unsafe.Add(ref packed, j + 4) & 0xF) | ((Unsafe.Add(ref packed, j - 4) >> 6) << 4);
+                            min = (Unsafe.Add(ref packed, j + 4) >> 4) | ((Unsafe.Add(ref packed, j) >> 6) << 4);
+                        }
+
+                        Unsafe.Add(ref scales, 2 * j) = (short)scale;
+                        Unsafe.Add(ref scales, 2 * j + 1) = (short)scale;
+                        minSum += min * Unsafe.Add(ref xs, 8 * b + j);
+                    }
+
+                    minimum += dmin * dx * minSum;
+                }
+                else
+                {
+                    d = HalfScale.Read(ref Unsafe.Add(ref block, 208));
+                    for (int c = 0; c < 16; c++)
+                    {
+                        Unsafe.Add(ref scales, c) = (sbyte)Unsafe.Add(ref block, 192 + c);
+                    }
+                }
+
+                ref sbyte xb = ref Unsafe.Add(ref xq, 256 * b);
+                var sum = Vector256<int>.Zero;
+                for (int part = 0; part < 4; part++)
+                {
+                    TDecoder.Part(ref block, part, out var c0, out var c1, out var c2, out var c3);
+                    var w01 = Vector256.Create(c0, c1);
+                    var w23 = Vector256.Create(c2, c3);
+                    var x01 = Vector256.LoadUnsafe(ref Unsafe.Add(ref xb, 64 * part));
+                    var x23 = Vector256.LoadUnsafe(ref Unsafe.Add(ref xb, 64 * part + 32));
+                    ref short sp = ref Unsafe.Add(ref scales, 4 * part);
+                    var s01 = Vector256.Create(Vector128.Create(sp), Vector128.Create(Unsafe.Add(ref sp, 1)));
+                    var s23 = Vector256.Create(Vector128.Create(Unsafe.Add(ref sp, 2)), Vector128.Create(Unsafe.Add(ref sp, 3)));
+                    Vector256<short> p01, p23;
+                    if (minima)
+                    {
+                        p01 = Avx2.MultiplyAddAdjacent(w01.AsByte(), x01);
+                        p23 = Avx2.MultiplyAddAdjacent(w23.AsByte(), x23);
+                    }
+                    else
+                    {
+                        p01 = Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01));
+                        p23 = Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23));
+                    }
+
+                    sum = Avx2.Add(sum, Avx2.Add(Avx2.MultiplyAddAdjacent(p01, s01), Avx2.MultiplyAddAdjacent(p23, s23)));
+                }
+
+                var scaleVector = Vector256.Create(d * dx);
+                acc = Fma.IsSupported ? Fma.MultiplyAdd(Avx.ConvertToVector256Single(sum), scaleVector, acc) : acc + Avx.ConvertToVector256Single(sum) * scaleVector;
+                block = ref Unsafe.Add(ref block, TDecoder.BlockBytes);
+            }
+
+            float total = Vector128.Sum(acc.GetLower() + acc.GetUpper()) - minimum;
+            y[r] = accumulate ? y[r] + total : total;
+        }
+    }
+
+    private void Rows<TBlock>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
+        where TBlock : struct, IIntegerBlock
+    {
+        ref sbyte xq = ref MemoryMarshal.GetArrayDataReference(_values);
+        ref float xd = ref MemoryMarshal.GetArrayDataReference(_scales);
+        ref int xs = ref MemoryMarshal.GetArrayDataReference(_sums);
+        for (int r = 0; r < y.Length; r++)
+        {
+            ref byte block = ref Unsafe.Add(ref rows, (nint)r * rowBytes);
+            var acc = Vector256<float>.Zero;
+            float offsets = 0;
+            for (int b = 0; b < blocks; b++)
+            {
+                var x = Vector256.LoadUnsafe(ref Unsafe.Add(ref xq, 32 * b));
+                float scale = HalfScale.Read(ref block) * Unsafe.Add(ref xd, b);
+                var dot = TBlock.Dot(ref block, x);
+                acc = Fma.IsSupported ? Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc) : acc + Avx.ConvertToVector256Single(dot) * scale;
+                offsets += scale * (TBlock.Offset * Unsafe.Add(ref xs, b));
+                block = ref Unsafe.Add(ref block, TBlock.BlockBytes);
+            }
+
+            float sum = Vector128.Sum(acc.GetLower() + acc.GetUpper()) - offsets;
+            y[r] = accumulate ? y[r] + sum : sum;
+        }
+    }
+
+    /// <summary>Eight int32 lanes of Σ u·s over four byte pairs each: VNNI's one instruction, or AVX2's two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> DotBytes(Vector256<byte> unsigned, Vector256<sbyte> signed)
+    {
+        if (AvxVnni.IsSupported)
+        {
+            return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, unsigned, signed);
+        }
+
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(unsigned, signed), Vector256.Create((short)1));
+    }
+}
+
+/// <summary>A 32-value block's integers against 32 int8 activations.</summary>
+internal interface IIntegerBlock
+{
+    /// <summary>Bytes per block.</summary>
+    static abstract int BlockBytes { get; }
+
+    /// <summary>What the block's unsigned integers are offset by (q = u − offset); 0 for signed Q8_0.</summary>
+    static abstract int Offset { get; }
+
+    /// <summary>Σ u·x in int32 lanes (partial sums, 8 lanes).</summary>
+    static abstract Vector256<int> Dot(ref byte block, Vector256<sbyte> x);
+}
+
+/// <summary>Q8_0: signed weights, so |w| times x carrying w's sign (ggml's trick for vpmaddubsw's unsigned operand).</summary>
+internal readonly struct Q8_0Bytes : IIntegerBlock
+{
+    public static int BlockBytes => 34;
+
+    public static int Offset => 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x)
+    {
+        var w = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 2)).AsSByte();
+        return Q8Activations.DotBytes(Avx2.Abs(w), Avx2.Sign(x, w));
+    }
+}
+
+/// <summary>Q4_0: the 32 nibbles as unsigned bytes (low nibbles values 0–15, high nibbles 16–31), offset 8.</summary>
+internal readonly struct Q4_0Bytes : IIntegerBlock
+{
+    public static int BlockBytes => 18;
+
+    public static int Offset => 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x)
+    {
+        var qs = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 2));
+        var nibble = Vector128.Create((byte)0x0F);
+        var u = Vector256.Create(qs & nibble, Vector128.ShiftRightLogical(qs, 4));
+        return Q8Activations.DotBytes(u, x);
+    }
+}
+
+/// <summary>Q5_0: nibbles with the fifth bit of qh, as unsigned bytes, offset 16.</summary>
+internal readonly struct Q5_0Bytes : IIntegerBlock
+{
+    public static int BlockBytes => 22;
+
+    public static int Offset => 16;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x)
+    {
+        Q5_0Decoder.Values(ref block, out var low, out var high);
+        // The float decoder's values are u − 16; add the 16 back to get the unsigned bytes.
+        var sixteen = Vector128.Create((sbyte)16);
+        return Q8Activations.DotBytes(Vector256.Create((low + sixteen).AsByte(), (high + sixteen).AsByte()), x);
+    }
+}

@@ -1,0 +1,114 @@
+using System;
+using KernelGen.Threading;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// <see cref="QuantizedMatrixVector"/> on every core for matrices large enough to pay for it, rows
+/// split into blocks that workers claim, as <see cref="KernelGen.Decoding.ParallelMatrixVector"/> does
+/// for float32 (the result is bit for bit the single-threaded one). Owns the block-sum scratch, so a
+/// product allocates nothing. One per session; not thread-safe.
+/// </summary>
+/// <remarks>
+/// With <c>quantizeActivations</c>, products with quantized matrices round x to 8 bits and run the
+/// integer kernels of <see cref="Q8Activations"/> (the error that adds is stated there); F32 matrices,
+/// and every machine without AVX2, keep float32 activations.
+/// </remarks>
+public sealed unsafe class QuantizedProjection : IParallelJob
+{
+    /// <summary>Matrices smaller than this (bytes) run on the calling thread.</summary>
+    public const long MinParallelBytes = 1 << 20;
+
+    private readonly WorkerPool _pool;
+    private readonly float[] _sums;
+    private readonly Q8Activations? _q8;
+    private bool _integer;
+    private QuantizedMatrix? _matrix;
+    private float* _x, _y;
+    private int _rowsPerItem;
+    private bool _accumulate;
+
+    /// <summary>Creates a projection for inputs of up to <paramref name="maxColumns"/> values.</summary>
+    /// <param name="maxColumns">The longest input.</param>
+    /// <param name="quantizeActivations">Round x to 8 bits for the types that have integer kernels (see the remarks).</param>
+    /// <param name="pool">The workers; the shared pool when null.</param>
+    public QuantizedProjection(int maxColumns, bool quantizeActivations = false, WorkerPool? pool = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxColumns);
+        _pool = pool ?? WorkerPool.Shared;
+        _sums = new float[maxColumns / 32 + 1];
+        _q8 = quantizeActivations ? new Q8Activations(maxColumns + 31) : null;
+    }
+
+    /// <summary>y = W·x, or y += W·x when <paramref name="accumulate"/>.</summary>
+    /// <exception cref="ArgumentException">x or y do not fit the matrix.</exception>
+    public void Multiply(QuantizedMatrix matrix, ReadOnlySpan<float> x, Span<float> y, bool accumulate = false)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        if (x.Length != matrix.Columns || y.Length != matrix.Rows || x.Length / 32 > _sums.Length)
+        {
+            throw new ArgumentException($"A {matrix} product takes x of {matrix.Columns} and y of {matrix.Rows} values (this projection up to {_sums.Length * 32} columns); got {x.Length} and {y.Length}.", nameof(x));
+        }
+
+        var sums = _sums.AsSpan(0, x.Length / 32);
+        _integer = _q8 is not null && Q8Activations.Supports(matrix.Type);
+        if (_integer)
+        {
+            _q8!.QuantizeFor(matrix.Type, x);
+        }
+        else
+        {
+            QuantizedMatrixVector.BlockSums(x, sums);
+        }
+
+        int rows = y.Length;
+        if (matrix.ByteLength < MinParallelBytes || _pool.Workers == 1 || rows < 8)
+        {
+            if (_integer)
+            {
+                _q8!.Multiply(matrix, y, 0, accumulate);
+            }
+            else
+            {
+                QuantizedMatrixVector.Multiply(matrix, x, sums, y, 0, accumulate);
+            }
+
+            return;
+        }
+
+        int items = Math.Min(rows / 4, 4 * _pool.Workers);
+        _rowsPerItem = (rows / items + 3) / 4 * 4;
+        items = (rows + _rowsPerItem - 1) / _rowsPerItem;
+        fixed (float* xPointer = x, yPointer = y)
+        {
+            _matrix = matrix;
+            _x = xPointer;
+            _y = yPointer;
+            _accumulate = accumulate;
+            try
+            {
+                _pool.Run(this, items);
+            }
+            finally
+            {
+                _matrix = null;
+                _x = _y = null;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    void IParallelJob.Execute(int item, int worker)
+    {
+        var matrix = _matrix!;
+        int first = item * _rowsPerItem;
+        int count = Math.Min(_rowsPerItem, matrix.Rows - first);
+        if (_integer)
+        {
+            _q8!.Multiply(matrix, new Span<float>(_y + first, count), first, _accumulate);
+            return;
+        }
+
+        QuantizedMatrixVector.Multiply(matrix, new ReadOnlySpan<float>(_x, matrix.Columns), _sums.AsSpan(0, matrix.Columns / 32), new Span<float>(_y + first, count), first, _accumulate);
+    }
+}
