@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using KernelGen.Decoding;
+using KernelGen.IO;
 
 namespace KernelGen.Checkpoints;
 
@@ -38,7 +39,7 @@ public static class Llama2CInt8Checkpoint
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            using var stream = RegularFile.Open(path, problem => new IOException(problem), bufferSize: 1);   // never blocks on a FIFO
             Span<byte> start = stackalloc byte[8];
             return stream.ReadAtLeast(start, 8, throwOnEndOfStream: false) == 8
                 && BinaryPrimitives.ReadUInt32LittleEndian(start) == CheckpointHeader.VersionedExportMagic
