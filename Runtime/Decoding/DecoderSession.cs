@@ -36,7 +36,7 @@ public sealed class DecoderSession
     private readonly ParallelMatrixVector _projection = new();  // large projections on every core
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
-    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength)
+    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength, KvCacheFormat? kvCache = null)
     {
         ArgumentNullException.ThrowIfNull(kernels);
         var shape = decoder.Shape;
@@ -58,7 +58,7 @@ public sealed class DecoderSession
         _epsilon = decoder.Settings.RmsNormEpsilon;
         Kernels = kernels;
         ContextLength = contextLength;
-        _cache = kernels.CreateCache(contextLength);
+        _cache = kernels.CreateCache(contextLength, kvCache);
         _x = new float[shape.Dim];
         _normed = new float[shape.Dim];
         _query = new float[shape.Dim];
@@ -72,6 +72,12 @@ public sealed class DecoderSession
 
     /// <summary>The model's shape.</summary>
     public ModelShape Shape => _decoder.Shape;
+
+    /// <summary>How the session's KV cache stores keys and values.</summary>
+    public KvCacheFormat CacheFormat => _cache.Format;
+
+    /// <summary>Bytes the session's KV cache holds (keys, values and int8 scales, every layer).</summary>
+    public long CacheBytes => _cache.Bytes;
 
     /// <summary>The attention kernels this session runs.</summary>
     public AttentionKernels Kernels { get; }

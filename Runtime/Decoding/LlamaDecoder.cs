@@ -52,6 +52,7 @@ public sealed class LlamaDecoder
     /// </summary>
     /// <param name="kernels">The attention kernels to run; their shape must match the model's attention geometry. The session owns them from now on.</param>
     /// <param name="contextLength">Positions the session holds; defaults to the model's <c>seq_len</c>.</param>
-    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null) =>
-        new(this, kernels, contextLength ?? Shape.MaxSeqLen);
+    /// <param name="kvCache">How the KV cache stores keys and values; defaults to the kernels' <see cref="AttentionKernels.DefaultCacheFormat"/> (f32 unless compiled otherwise).</param>
+    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null, KvCacheFormat? kvCache = null) =>
+        new(this, kernels, contextLength ?? Shape.MaxSeqLen, kvCache);
 }

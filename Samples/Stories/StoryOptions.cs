@@ -41,6 +41,9 @@ public sealed record StoryOptions
     /// <summary>Process the prompt through the kernels' prefill path in blocks (same output).</summary>
     public bool Prefill { get; init; }
 
+    /// <summary>How the KV cache stores keys and values (<c>--kv-cache</c>); null for the kernels' default (f32).</summary>
+    public KvCacheFormat? KvCache { get; init; }
+
     /// <summary>True when <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -66,6 +69,8 @@ public sealed record StoryOptions
           -s, --seed N             random seed, a positive integer (default: from the clock)
           -k, --kernels KIND       generated | generic | reference (default generated; generic when no
                                    compiled model class fits the checkpoint)
+              --kv-cache FORMAT    f32 | bf16 | f16 | q8: how the KV cache stores keys and values
+                                   (default f32, the run.c-exact story; the others read fewer bytes)
               --prefill            run the prompt through the kernels' prefill path in blocks
                                    (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
@@ -190,6 +195,15 @@ public sealed record StoryOptions
                     }
 
                     options = options with { Seed = seed };
+                    break;
+                case "--kv-cache":
+                    if (!KernelGen.Caching.KvCacheFormats.TryParse(value, out var format))
+                    {
+                        error = $"{name} must be f32, bf16, f16 or q8, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { KvCache = format };
                     break;
                 case "-k" or "--kernels":
                     KernelChoice? kernels = value switch
