@@ -105,6 +105,7 @@ internal static class ResultsReport
             "Engine", "llama.cpp");
         yield return new SparseSection();
         yield return new OnnxPeerSection();
+        yield return new KvCacheSection();
     }
 
     private static string FindRepositoryRoot()
