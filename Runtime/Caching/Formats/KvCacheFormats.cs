@@ -19,7 +19,14 @@ public static class KvCacheFormats
     };
 
     /// <summary>True when rows carry a float scale (int8).</summary>
-    public static bool IsScaled(KvCacheFormat format) => ElementBytes(format) > 0 && format == KvCacheFormat.Int8;
+    public static bool IsScaled(KvCacheFormat format) => format switch
+    {
+        KvCacheFormat.Float32 => KvFloat32.Scaled,
+        KvCacheFormat.BFloat16 => KvBFloat16.Scaled,
+        KvCacheFormat.Float16 => KvFloat16.Scaled,
+        KvCacheFormat.Int8 => KvInt8.Scaled,
+        _ => throw Unknown(format),
+    };
 
     /// <summary>
     /// Bytes one position of one KV head costs for its key and value together: 2 · head_dim · element
