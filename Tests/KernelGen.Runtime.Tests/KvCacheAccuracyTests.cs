@@ -10,7 +10,8 @@ namespace KernelGen.Runtime.Tests;
 
 /// <summary>
 /// What a compressed cache costs in accuracy: decode through a compressed cache against the fp32
-/// reference on the same random data, inside a bound derived from the rounded numbers themselves.
+/// reference on the same random data (decode and prefill), inside a bound derived from the rounded
+/// numbers themselves.
 /// </summary>
 /// <remarks>
 /// <para>The bound, per query head: rounding moves key j by k'_j − k_j, so score j moves by
@@ -99,6 +100,82 @@ public class KvCacheAccuracyTests(ITestOutputHelper log)
         log.WriteLine($"{format} ({kind} kernels), GQA 8/4 heads, head_dim 128, 300 decode steps, data uniform in [-2, 2]:");
         log.WriteLine($"  largest |error| {worst:E3}; largest relative (to the head's max |output|) {worstRelative:E3}; mean relative {sumRelative / calls:E3}");
         log.WriteLine($"  largest share of the rounding bound used: {worstShare:P1}");
+    }
+
+    [Theory]
+    [InlineData(KvCacheFormat.BFloat16, "generated")]
+    [InlineData(KvCacheFormat.Float16, "generic")]
+    [InlineData(KvCacheFormat.Int8, "generated")]
+    [InlineData(KvCacheFormat.Int8, "generic")]
+    public void Prefill_AgainstFp32Reference_StaysInsideTheRoundingBound(KvCacheFormat format, string kind)
+    {
+        var kernels = KernelSets.Create(nameof(MqaHeadDim64), kind);
+        var shape = kernels.Shape;
+        var reference = new ReferenceAttention(shape);
+        var cache = kernels.CreateCache(format: format);
+        var referenceCache = reference.CreateCache(format: KvCacheFormat.Float32);
+        var random = new Random(32);
+        int d = shape.HeadDim, count = 250;
+        var q = Fill(random, count * shape.Dim);
+        var k = Fill(random, count * shape.KvDim);
+        var v = Fill(random, count * shape.KvDim);
+        var actual = new float[count * shape.Dim];
+        var expected = new float[count * shape.Dim];
+        kernels.Prefill(cache, 0, 0, count, q, k, v, actual);
+        reference.Prefill(referenceCache, 0, 0, count, q, k, v, expected);
+
+        // The stored rows, read back once: [position][kvHead·d].
+        var storedKeys = new float[count * shape.KvDim];
+        var storedValues = new float[count * shape.KvDim];
+        for (int j = 0; j < count; j++)
+        {
+            for (int kvHead = 0; kvHead < shape.KvHeads; kvHead++)
+            {
+                cache.ReadKey(0, kvHead, j, storedKeys.AsSpan(j * shape.KvDim + kvHead * d, d));
+                cache.ReadValue(0, kvHead, j, storedValues.AsSpan(j * shape.KvDim + kvHead * d, d));
+            }
+        }
+
+        double worstRelative = 0, worstShare = 0;
+        for (int i = 0; i < count; i++)
+        {
+            for (int head = 0; head < shape.Heads; head++)
+            {
+                int kvHead = head / shape.GroupSize;
+                double minShift = double.MaxValue, maxShift = double.MinValue, maxValue = 0, valueError = 0, maxOriginal = 0;
+                for (int j = 0; j <= i; j++)
+                {
+                    double shift = 0;
+                    for (int x = 0; x < d; x++)
+                    {
+                        int at = j * shape.KvDim + kvHead * d + x;
+                        shift += (double)q[i * shape.Dim + head * d + x] * (storedKeys[at] - k[at]);
+                        maxValue = Math.Max(maxValue, Math.Abs(storedValues[at]));
+                        maxOriginal = Math.Max(maxOriginal, Math.Abs(v[at]));
+                        valueError = Math.Max(valueError, Math.Abs(storedValues[at] - v[at]));
+                    }
+
+                    shift /= Math.Sqrt(d);
+                    minShift = Math.Min(minShift, shift);
+                    maxShift = Math.Max(maxShift, shift);
+                }
+
+                double bound = (Math.Exp(maxShift - minShift) - 1) * maxValue + valueError + 1e-4 * maxOriginal;
+                double error = 0, scale = 0;
+                for (int x = 0; x < d; x++)
+                {
+                    int at = i * shape.Dim + head * d + x;
+                    error = Math.Max(error, Math.Abs(actual[at] - expected[at]));
+                    scale = Math.Max(scale, Math.Abs(expected[at]));
+                }
+
+                Assert.True(error <= bound, $"{format} {kind}: query {i}, head {head}: error {error:E3} > bound {bound:E3}");
+                worstRelative = Math.Max(worstRelative, error / scale);
+                worstShare = Math.Max(worstShare, error / bound);
+            }
+        }
+
+        log.WriteLine($"{format} ({kind} kernels), MQA 8/1 heads, head_dim 64, one prefill of {count} tokens: largest relative error {worstRelative:E3}, largest share of the bound {worstShare:P1}");
     }
 
     /// <summary>
