@@ -68,4 +68,13 @@ public sealed class TransformerModelAttribute : Attribute
     /// </example>
     /// </remarks>
     public string? ConfigFile { get; set; }
+
+    /// <summary>
+    /// How the KV cache stores keys and values: <see cref="KvCacheFormat.Float32"/> (the default),
+    /// <see cref="KvCacheFormat.BFloat16"/>, <see cref="KvCacheFormat.Float16"/> or
+    /// <see cref="KvCacheFormat.Int8"/>. The generated kernels' <c>CreateCache</c> makes caches of
+    /// this format and the header states it; the kernels still accept a cache of any format made
+    /// with <c>CreateCache(format: ...)</c>, each read through the same unrolled microkernels.
+    /// </summary>
+    public KvCacheFormat KvCache { get; set; }
 }

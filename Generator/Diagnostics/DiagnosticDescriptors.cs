@@ -78,6 +78,11 @@ internal static class DiagnosticDescriptors
         "'{0}' has type parameters; kernels are specialized to one shape, so the model class cannot be generic",
         DeclarationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor UnknownKvCacheFormat = new(
+        "KG0013", "KvCache is not a KV cache format",
+        "KvCache = {0} is not a KvCacheFormat; use Float32, BFloat16, Float16 or Int8",
+        DeclarationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor GenericFallback = new(
         "KG0900", "Shape runs on the generic kernels",
         "'{0}' is valid but is not specialized: {1}; its CreateKernels() returns the runtime's generic kernels",

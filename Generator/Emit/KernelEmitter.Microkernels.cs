@@ -15,7 +15,9 @@ internal static partial class KernelEmitter
     /// one SIMD path, shared by every model of the compilation with this head_dim. Scores take 2 query
     /// rows × 4 keys at a time (8 accumulators: each loaded vector feeds several FMAs, and registers
     /// hold them all); accumulation takes 2 rows × up to 4 vectors of head_dim at a time against
-    /// every key of the block.
+    /// every key of the block. Keys and values are loaded through the cache format's widening loads
+    /// (<c>TFormat.Load512</c> ...), so one source serves every format and the JIT compiles a copy per
+    /// format; for f32 those are plain loads.
     /// </summary>
     public static string EmitMicrokernels(MicrokernelPlan plan)
     {
@@ -33,6 +35,7 @@ internal static partial class KernelEmitter
             w.Lines("""
                 using System.Runtime.CompilerServices;
                 using System.Runtime.Intrinsics;
+                using KernelGen.Caching;
                 using KernelGen.Kernels;
                 using KernelGen.Kernels.Engine;
                 """);
@@ -111,8 +114,10 @@ internal static partial class KernelEmitter
         string d = Invariant($"{plan.HeadDim}");
         w.Line("/// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>");
         EmitFullyOptimized(w);
-        using (w.Block("public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)"))
+        w.Line("public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)");
+        using (w.Block("    where TFormat : struct, IKvCacheFormat"))
         {
+            w.Line("int rowBytes = " + d + " * TFormat.ElementBytes;");
             w.Line("int r = 0;");
             using (w.Block("for (; r + 2 <= rows; r += 2)"))
             {
@@ -139,10 +144,10 @@ internal static partial class KernelEmitter
         w.Line("int c = 0;");
         using (w.Block("for (; c + 4 <= cols; c += 4)"))
         {
-            w.Line("ref float k0 = ref Unsafe.Add(ref k, c * " + d + ");");
-            w.Line("ref float k1 = ref Unsafe.Add(ref k0, " + d + ");");
-            w.Line("ref float k2 = ref Unsafe.Add(ref k1, " + d + ");");
-            w.Line("ref float k3 = ref Unsafe.Add(ref k2, " + d + ");");
+            w.Line("ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);");
+            w.Line("ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);");
+            w.Line("ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);");
+            w.Line("ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);");
             foreach (int floats in walk.Widths)
             {
                 string type = TypeOf(floats);
@@ -193,10 +198,10 @@ internal static partial class KernelEmitter
         w.Line();
         using (w.Block("for (; c < cols; c++)"))
         {
-            w.Line("ref float kc = ref Unsafe.Add(ref k, c * " + d + ");");
+            w.Line("ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);");
             for (int r = 0; r < rows; r++)
             {
-                w.Line(Invariant($"Unsafe.Add(ref s{r}, c) = Dot(ref q{r}, ref kc);"));
+                w.Line(Invariant($"Unsafe.Add(ref s{r}, c) = Dot<TFormat>(ref q{r}, ref kc);"));
             }
         }
     }
@@ -211,7 +216,7 @@ internal static partial class KernelEmitter
                 {
                     for (int c = 0; c < 4; c++)
                     {
-                        w.Line(ScoreSum(1, r, c) + " += " + ElementAt("q" + Invariant($"{r}"), offset) + " * " + ElementAt("k" + Invariant($"{c}"), offset) + ";");
+                        w.Line(ScoreSum(1, r, c) + " += " + ElementAt("q" + Invariant($"{r}"), offset) + " * " + CacheElementAt("k" + Invariant($"{c}"), offset) + ";");
                     }
                 }
 
@@ -226,7 +231,7 @@ internal static partial class KernelEmitter
 
             for (int c = 0; c < 4; c++)
             {
-                w.Line(KeyChunk(floats) + " = " + LoadAt(type, "k" + Invariant($"{c}"), offset) + ";");
+                w.Line(KeyChunk(floats) + " = " + CacheLoadAt(type, "k" + Invariant($"{c}"), offset) + ";");
                 for (int r = 0; r < rows; r++)
                 {
                     string acc = ScoreSum(floats, r, c);
@@ -240,9 +245,11 @@ internal static partial class KernelEmitter
     {
         w.Line("/// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>");
         EmitFullyOptimized(w);
-        using (w.Block("public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)"))
+        w.Line("public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)");
+        using (w.Block("    where TFormat : struct, IKvCacheFormat"))
         {
             string d = Invariant($"{plan.HeadDim}");
+            w.Line("int rowBytes = " + d + " * TFormat.ElementBytes;");
             w.Line("int r = 0;");
             using (w.Block("for (; r + 2 <= rows; r += 2)"))
             {
@@ -307,8 +314,8 @@ internal static partial class KernelEmitter
                 w.Line(TypeOf(floats) + " " + ValueChunk(floats) + ";");
             }
 
-            w.Line("ref float vc = ref v;");
-            using (w.Block("for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, " + Invariant($"{plan.HeadDim}") + "))"))
+            w.Line("ref byte vc = ref v;");
+            using (w.Block("for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))"))
             {
                 for (int r = 0; r < rows; r++)
                 {
@@ -330,14 +337,14 @@ internal static partial class KernelEmitter
                     {
                         for (int r = 0; r < rows; r++)
                         {
-                            w.Line(OutputChunk(1, r, j) + Invariant($" += weight{r} * ") + ElementAt("vc", offset) + ";");
+                            w.Line(OutputChunk(1, r, j) + Invariant($" += weight{r} * ") + CacheElementAt("vc", offset) + ";");
                         }
 
                         continue;
                     }
 
                     string type = TypeName(floats);
-                    w.Line(ValueChunk(floats) + " = " + LoadAt(type, "vc", offset) + ";");
+                    w.Line(ValueChunk(floats) + " = " + CacheLoadAt(type, "vc", offset) + ";");
                     for (int r = 0; r < rows; r++)
                     {
                         string acc = OutputChunk(floats, r, j);
@@ -364,13 +371,15 @@ internal static partial class KernelEmitter
         string d = Invariant($"{plan.HeadDim}");
         w.Line("/// <summary>Scores, one pair at a time (the scalar fallback).</summary>");
         EmitFullyOptimized(w);
-        using (w.Block("public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)"))
+        w.Line("public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)");
+        using (w.Block("    where TFormat : struct, IKvCacheFormat"))
         {
+            w.Line("int rowBytes = " + d + " * TFormat.ElementBytes;");
             using (w.Block("for (int r = 0; r < rows; r++)"))
             {
                 using (w.Block("for (int c = 0; c < cols; c++)"))
                 {
-                    w.Line("Unsafe.Add(ref s, r * sStride + c) = Dot(ref Unsafe.Add(ref q, r * " + d + "), ref Unsafe.Add(ref k, c * " + d + "));");
+                    w.Line("Unsafe.Add(ref s, r * sStride + c) = Dot<TFormat>(ref Unsafe.Add(ref q, r * " + d + "), ref Unsafe.Add(ref k, c * rowBytes));");
                 }
             }
         }
@@ -378,16 +387,19 @@ internal static partial class KernelEmitter
         w.Line();
         w.Line("/// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>");
         EmitFullyOptimized(w);
-        using (w.Block("public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)"))
+        w.Line("public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)");
+        using (w.Block("    where TFormat : struct, IKvCacheFormat"))
         {
+            w.Line("int rowBytes = " + d + " * TFormat.ElementBytes;");
             using (w.Block("for (int r = 0; r < rows; r++)"))
             {
                 using (w.Block("for (int c = 0; c < cols; c++)"))
                 {
                     w.Line("float weight = Unsafe.Add(ref p, r * pStride + c);");
+                    w.Line("ref byte vc = ref Unsafe.Add(ref v, c * rowBytes);");
                     using (w.Block("for (int i = 0; i < " + d + "; i++)"))
                     {
-                        w.Line("Unsafe.Add(ref o, r * " + d + " + i) += weight * Unsafe.Add(ref v, c * " + d + " + i);");
+                        w.Line("Unsafe.Add(ref o, r * " + d + " + i) += weight * TFormat.Load(ref vc, i);");
                     }
                 }
             }
@@ -398,12 +410,13 @@ internal static partial class KernelEmitter
     {
         w.Line("/// <summary>One dot product: on the scalar fallback a long head is a constant-bound loop.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("private static float Dot(ref float a, ref float b)"))
+        w.Line("private static float Dot<TFormat>(ref float a, ref byte b)");
+        using (w.Block("    where TFormat : struct, IKvCacheFormat"))
         {
             w.Line("float sum = 0;");
             using (w.Block("for (int i = 0; i < " + Invariant($"{plan.HeadDim}") + "; i++)"))
             {
-                w.Line("sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);");
+                w.Line("sum += Unsafe.Add(ref a, i) * TFormat.Load(ref b, i);");
             }
 
             w.Line("return sum;");
@@ -452,5 +465,12 @@ internal static partial class KernelEmitter
 
     private static string ElementAt(string source, string offset) =>
         offset == "0" ? source : "Unsafe.Add(ref " + source + ", " + offset + ")";
+
+    /// <summary>A vector of a cache row (a key or value), widened from the cache's format: "TFormat.Load256(ref k0, 8)".</summary>
+    private static string CacheLoadAt(string type, string source, string offset) =>
+        "TFormat.Load" + type.Substring("Vector".Length) + "(ref " + source + ", " + NativeOffset(offset) + ")";
+
+    /// <summary>One number of a cache row, widened: "TFormat.Load(ref k0, 5)".</summary>
+    private static string CacheElementAt(string source, string offset) => "TFormat.Load(ref " + source + ", " + offset + ")";
 
 }

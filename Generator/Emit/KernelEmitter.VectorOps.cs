@@ -16,9 +16,10 @@ internal static partial class KernelEmitter
 
     private static void EmitDot(SourceWriter w, SimdPath path)
     {
-        w.Line("/// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>");
+        w.Line("/// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block("private static float Dot(ref float a, ref float b)"))
+        w.Line("private static float Dot<TFormat>(ref float a, ref byte b)");
+        using (w.Block("    where TFormat : struct, IKvCacheFormat"))
         {
             var sums = new List<string>();
             foreach (var group in path.Chunks.GroupBy(c => c.Floats))
@@ -27,10 +28,10 @@ internal static partial class KernelEmitter
                 string? type = chunks[0].VectorType;
                 if (type is null)
                 {
-                    w.Line("float scalars = " + Element("a", chunks[0].Offset) + " * " + Element("b", chunks[0].Offset) + ";");
+                    w.Line("float scalars = " + Element("a", chunks[0].Offset) + " * " + CacheElement("b", chunks[0].Offset) + ";");
                     foreach (var chunk in chunks.Skip(1))
                     {
-                        w.Line("scalars += " + Element("a", chunk.Offset) + " * " + Element("b", chunk.Offset) + ";");
+                        w.Line("scalars += " + Element("a", chunk.Offset) + " * " + CacheElement("b", chunk.Offset) + ";");
                     }
 
                     sums.Add("scalars");
@@ -42,7 +43,7 @@ internal static partial class KernelEmitter
                 string prefix = "dot" + (chunks[0].Floats * 32).ToString(CultureInfo.InvariantCulture) + "_";
                 for (int i = 0; i < chunks.Count; i++)
                 {
-                    string product = Load(type, "a", chunks[i].Offset) + " * " + Load(type, "b", chunks[i].Offset);
+                    string product = Load(type, "a", chunks[i].Offset) + " * " + CacheLoad(type, "b", chunks[i].Offset);
                     string acc = prefix + (i % accumulators).ToString(CultureInfo.InvariantCulture);
                     if (i < accumulators)
                     {
@@ -50,7 +51,7 @@ internal static partial class KernelEmitter
                     }
                     else
                     {
-                        w.Line(acc + " = " + MultiplyAddExpression(Load(type, "a", chunks[i].Offset), Load(type, "b", chunks[i].Offset), acc) + ";");
+                        w.Line(acc + " = " + MultiplyAddExpression(Load(type, "a", chunks[i].Offset), CacheLoad(type, "b", chunks[i].Offset), acc) + ";");
                     }
                 }
 
@@ -140,6 +141,12 @@ internal static partial class KernelEmitter
 
         return false;
     }
+
+    private static string CacheLoad(string type, string source, int offset) =>
+        "TFormat.Load" + type.Substring("Vector".Length) + "(ref " + source + ", " + offset.ToString(CultureInfo.InvariantCulture) + ")";
+
+    private static string CacheElement(string source, int offset) =>
+        "TFormat.Load(ref " + source + ", " + offset.ToString(CultureInfo.InvariantCulture) + ")";
 
     private static string Element(string source, int offset) =>
         offset == 0 ? source : "Unsafe.Add(ref " + source + ", " + offset.ToString(CultureInfo.InvariantCulture) + ")";

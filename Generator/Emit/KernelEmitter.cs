@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using KernelGen.Generator.Planning;
+using KernelGen.Generator.Model;
 
 namespace KernelGen.Generator.Emit;
 
@@ -68,6 +69,11 @@ internal static partial class KernelEmitter
             w.Line("//   " + (pattern.Layers.Count == spec.Layers ? "all layers" : LayerList(pattern)).PadRight(10) + " " + pattern.Summary);
         }
 
+        if (spec.KvCache != KvCacheFormat.Float32)
+        {
+            w.Line("//   kv cache   " + CacheFormatSummary(spec.KvCache));
+        }
+
         if (spec.Fallback is not null)
         {
             w.Line("//   kernels    the runtime's generic kernels: " + spec.Fallback);
@@ -89,6 +95,18 @@ internal static partial class KernelEmitter
         w.Line("#nullable enable");
         w.Line();
     }
+
+    /// <summary>The header's line on a compressed cache: what one number costs and how it is read.</summary>
+    private static string CacheFormatSummary(KvCacheFormat format) => format switch
+    {
+        KvCacheFormat.BFloat16 => "BFloat16 (CreateCache's default): 2 bytes a number, widened in registers by a 16-bit shift",
+        KvCacheFormat.Float16 => "Float16 (CreateCache's default): 2 bytes a number, widened in registers by integer arithmetic and one multiply",
+        _ => "Int8 (CreateCache's default): 1 byte a number and a float scale per position per KV head, widened in registers; scales applied per key",
+    };
+
+    /// <summary>The kernels' default cache format as a trailing constructor argument; nothing for Float32, the runtime's default.</summary>
+    private static string CacheFormatArgument(ModelSpec spec) =>
+        spec.KvCache == KvCacheFormat.Float32 ? "" : ", global::KernelGen.KvCacheFormat." + spec.KvCache;
 
     private static void EmitModelClass(SourceWriter w, KernelPlan plan)
     {
@@ -114,7 +132,7 @@ internal static partial class KernelEmitter
             w.Line(GeneratedCode);
             w.Line(spec.Fallback is null
                 ? "public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Generated." + KernelClassName(plan) + "();"
-                : "public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Kernels.GenericAttention(Shape, LayerPatterns);");
+                : "public static global::KernelGen.Kernels.AttentionKernels CreateKernels() => new global::KernelGen.Kernels.GenericAttention(Shape, LayerPatterns" + CacheFormatArgument(spec) + ");");
             w.Line();
             w.Line("/// <summary>Tells the runtime's registry that these kernels exist, so a checkpoint of this shape finds them.</summary>");
             w.Line(GeneratedCode);
@@ -177,7 +195,7 @@ internal static partial class KernelEmitter
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         w.Line("file sealed class " + KernelClassName(plan) + "()");
-        w.Line("    : AttentionKernels(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns)");
+        w.Line("    : AttentionKernels(" + model + ".Shape, \"generated (" + spec.ClassName + ")\", " + model + ".LayerPatterns" + CacheFormatArgument(spec) + ")");
         using (w.Block())
         {
             Constant(w, "int QueryTile", Invariant($"{plan.QueryTile}"), "positions per prefill tile");

@@ -27,6 +27,9 @@ internal sealed record ModelSpec(
     EquatableArray<PatternSpec> Patterns,
     EquatableArray<int> LayerPatterns)
 {
+    /// <summary>The KV cache format the kernels' <c>CreateCache</c> uses (<c>[TransformerModel(KvCache = ...)]</c>).</summary>
+    public KvCacheFormat KvCache { get; init; }
+
     public int HeadDim => Dim / Heads;
 
     public int GroupSize => Heads / KvHeads;

@@ -73,6 +73,12 @@ internal static class ModelBuilder
             }
         }
 
+        int kvCache = Get("KvCache");
+        if (kvCache < (int)KvCacheFormat.Float32 || kvCache > (int)KvCacheFormat.Int8)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownKvCacheFormat, ArgumentLocation("KvCache"), kvCache.ToString(CultureInfo.InvariantCulture)));
+        }
+
         if (diagnostics.Count > 0 || !GeneratorBudgets.CheckLayers(layers, config is { } withFile ? AdditionalFiles.LineLocation(withFile.File, withFile.Values.LineOf("num_hidden_layers")) : ArgumentLocation("Layers"), config, diagnostics))
         {
             return new ParseResult(null, diagnostics.ToEquatableArray());
@@ -94,7 +100,10 @@ internal static class ModelBuilder
         }
 
         var spec = new ModelSpec(declaration.Namespace, declaration.ClassName, dim, layers, heads, kvHeads, hiddenDim, vocab, maxSeqLen, fallback,
-            patterns.ToEquatableArray(), layerPatterns.ToEquatableArray());
+            patterns.ToEquatableArray(), layerPatterns.ToEquatableArray())
+        {
+            KvCache = (KvCacheFormat)kvCache,
+        };
         return new ParseResult(spec, diagnostics.ToEquatableArray(), PatternSources: sources.ToEquatableArray());
     }
 

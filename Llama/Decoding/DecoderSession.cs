@@ -41,7 +41,7 @@ public sealed class DecoderSession
     private readonly QuantizedProjection? _quantized;   // the same for a quantized model's matrices
     private PrefillBuffers? _block;       // [PrefillBlock][...] activations, allocated by the first Prefill
 
-    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength, WorkerPool? pool = null)
+    internal DecoderSession(LlamaDecoder decoder, AttentionKernels kernels, int contextLength, WorkerPool? pool = null, KvCacheFormat? kvCache = null)
     {
         ArgumentNullException.ThrowIfNull(kernels);
         var shape = decoder.Shape;
@@ -64,7 +64,7 @@ public sealed class DecoderSession
         _epsilon = decoder.Settings.RmsNormEpsilon;
         Kernels = kernels;
         ContextLength = contextLength;
-        _cache = kernels.CreateCache(contextLength);
+        _cache = kernels.CreateCache(contextLength, kvCache);
         _x = new float[shape.Dim];
         _normed = new float[shape.Dim];
         _query = new float[shape.Dim];
@@ -79,6 +79,12 @@ public sealed class DecoderSession
 
     /// <summary>The model's shape.</summary>
     public ModelShape Shape => _decoder.Shape;
+
+    /// <summary>How the session's KV cache stores keys and values.</summary>
+    public KvCacheFormat CacheFormat => _cache.Format;
+
+    /// <summary>Bytes the session's KV cache holds (keys, values and int8 scales, every layer).</summary>
+    public long CacheBytes => _cache.Bytes;
 
     /// <summary>The attention kernels this session runs.</summary>
     public AttentionKernels Kernels { get; }

@@ -57,6 +57,7 @@ public sealed class LlamaDecoder
     /// The threads large projections run on; null for <see cref="WorkerPool.ForNewKernels"/> (by default one per
     /// processor). Give the kernels the same pool (<see cref="KernelSelection.Create"/>) to set the thread count of the whole model.
     /// </param>
-    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null, WorkerPool? pool = null) =>
-        new(this, kernels, contextLength ?? Shape.MaxSeqLen, pool);
+    /// <param name="kvCache">How the KV cache stores keys and values; defaults to the kernels' <see cref="AttentionKernels.DefaultCacheFormat"/> (f32 unless compiled otherwise).</param>
+    public DecoderSession CreateSession(AttentionKernels kernels, int? contextLength = null, WorkerPool? pool = null, KvCacheFormat? kvCache = null) =>
+        new(this, kernels, contextLength ?? Shape.MaxSeqLen, pool, kvCache);
 }

@@ -10,26 +10,30 @@ namespace KernelGen.Caching;
 /// </summary>
 /// <remarks>
 /// Layout: per layer, one array of keys and one of values, each
-/// <c>[KvHeads][Capacity][HeadDim]</c>, head_dim contiguous. One KV head's keys therefore stream
+/// <c>[KvHeads][Capacity][HeadDim]</c> numbers in the cache's <see cref="Format"/> (4, 2 or 1
+/// bytes each), head_dim contiguous; an int8 cache adds <c>[KvHeads][Capacity]</c> float scales
+/// for keys and for values. One KV head's keys therefore stream
 /// from memory in position order, which is what a decode step reads: with grouped or multi-query
 /// attention each of those bytes serves every query head of its group (Shazeer 2019).
 /// All memory is allocated here, once; kernels never allocate.
 /// </remarks>
 public sealed class KvCache
 {
-    private readonly float[][] _keys;
-    private readonly float[][] _values;
+    private readonly byte[][] _keys;
+    private readonly byte[][] _values;
+    private readonly float[][] _keyScales;
+    private readonly float[][] _valueScales;
     private readonly KvCacheLayout[] _layouts;
     private readonly int[] _lengths;
 
     /// <summary>A cache whose every layer is dense and holds <paramref name="maxSeqLen"/> positions.</summary>
-    public KvCache(int layers, int kvHeads, int headDim, int maxSeqLen)
-        : this(kvHeads, headDim, Repeat(KvCacheLayout.Dense(maxSeqLen), layers))
+    public KvCache(int layers, int kvHeads, int headDim, int maxSeqLen, KvCacheFormat format = KvCacheFormat.Float32)
+        : this(kvHeads, headDim, Repeat(KvCacheLayout.Dense(maxSeqLen), layers), format)
     {
     }
 
-    /// <summary>A cache with one layout per layer (dense or rolling).</summary>
-    public KvCache(int kvHeads, int headDim, IReadOnlyList<KvCacheLayout> layouts)
+    /// <summary>A cache with one layout per layer (dense or rolling), storing numbers as <paramref name="format"/> says.</summary>
+    public KvCache(int kvHeads, int headDim, IReadOnlyList<KvCacheLayout> layouts, KvCacheFormat format = KvCacheFormat.Float32)
     {
         ArgumentNullException.ThrowIfNull(layouts);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kvHeads);
@@ -41,25 +45,42 @@ public sealed class KvCache
 
         KvHeads = kvHeads;
         HeadDim = headDim;
+        Format = format;
+        ElementBytes = KvCacheFormats.ElementBytes(format);
+        bool scaled = KvCacheFormats.IsScaled(format);
         _layouts = new KvCacheLayout[layouts.Count];
-        _keys = new float[layouts.Count][];
-        _values = new float[layouts.Count][];
+        _keys = new byte[layouts.Count][];
+        _values = new byte[layouts.Count][];
+        _keyScales = new float[layouts.Count][];
+        _valueScales = new float[layouts.Count][];
         _lengths = new int[layouts.Count];
         for (int layer = 0; layer < layouts.Count; layer++)
         {
             var layout = layouts[layer];
-            long floats = (long)kvHeads * layout.Capacity * headDim;
-            if (floats > Array.MaxLength)
+            long numbers = (long)kvHeads * layout.Capacity * headDim;
+            if (numbers * ElementBytes > Array.MaxLength)
             {
                 throw new ArgumentOutOfRangeException(nameof(layouts),
-                    $"Layer {layer}: {kvHeads} KV heads x {layout.Capacity} positions x head_dim {headDim} = {floats} floats is more than one array can hold.");
+                    $"Layer {layer}: {kvHeads} KV heads x {layout.Capacity} positions x head_dim {headDim} = {numbers} numbers of {ElementBytes} bytes is more than one array can hold.");
             }
 
             _layouts[layer] = layout;
-            _keys[layer] = new float[floats];
-            _values[layer] = new float[floats];
+            _keys[layer] = new byte[numbers * ElementBytes];
+            _values[layer] = new byte[numbers * ElementBytes];
+
+            // Unscaled formats share one empty array: kernels take a reference to it and never read it.
+            _keyScales[layer] = scaled ? new float[(long)kvHeads * layout.Capacity] : NoScales;
+            _valueScales[layer] = scaled ? new float[(long)kvHeads * layout.Capacity] : NoScales;
         }
     }
+
+    private static readonly float[] NoScales = new float[1];
+
+    /// <summary>How keys and values are stored.</summary>
+    public KvCacheFormat Format { get; }
+
+    /// <summary>Bytes per stored number: 4, 2, 2 or 1.</summary>
+    public int ElementBytes { get; }
 
     /// <summary>Number of layers.</summary>
     public int Layers => _layouts.Length;
@@ -70,15 +91,19 @@ public sealed class KvCache
     /// <summary>Floats per key (and per value).</summary>
     public int HeadDim { get; }
 
-    /// <summary>Bytes held by keys and values together.</summary>
+    /// <summary>Bytes held by keys and values together, their per-position scales included (int8).</summary>
     public long Bytes
     {
         get
         {
             long total = 0;
-            foreach (var keys in _keys)
+            for (int layer = 0; layer < _keys.Length; layer++)
             {
-                total += 2L * keys.Length * sizeof(float);
+                total += _keys[layer].LongLength + _values[layer].LongLength;
+                if (_keyScales[layer] != NoScales)
+                {
+                    total += (_keyScales[layer].LongLength + _valueScales[layer].LongLength) * sizeof(float);
+                }
             }
 
             return total;
@@ -94,21 +119,48 @@ public sealed class KvCache
     /// <summary>Forgets every position in every layer; memory is kept for reuse.</summary>
     public void Reset() => Array.Clear(_lengths);
 
-    /// <summary>One KV head's keys, <c>[Capacity][HeadDim]</c>.</summary>
-    public Span<float> Keys(int layer, int kvHead) => Slice(_keys[layer], layer, kvHead);
+    /// <summary>One KV head's keys, <c>[Capacity][HeadDim]</c>; a <see cref="KvCacheFormat.Float32"/> cache only (others: <see cref="ReadKey"/>).</summary>
+    public Span<float> Keys(int layer, int kvHead) => MemoryMarshal.Cast<byte, float>(Slice(_keys[layer], layer, kvHead, nameof(Keys)));
 
-    /// <summary>One KV head's values, <c>[Capacity][HeadDim]</c>.</summary>
-    public Span<float> Values(int layer, int kvHead) => Slice(_values[layer], layer, kvHead);
+    /// <summary>One KV head's values, <c>[Capacity][HeadDim]</c>; a <see cref="KvCacheFormat.Float32"/> cache only (others: <see cref="ReadValue"/>).</summary>
+    public Span<float> Values(int layer, int kvHead) => MemoryMarshal.Cast<byte, float>(Slice(_values[layer], layer, kvHead, nameof(Values)));
 
-    /// <summary>The first key of <paramref name="kvHead"/>, for kernels that index by slot without bounds checks.</summary>
+    /// <summary>The first key of <paramref name="kvHead"/> in a <see cref="KvCacheFormat.Float32"/> cache, for kernels that index by slot without bounds checks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref float KeysRef(int layer, int kvHead) =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keys[layer]), (nint)kvHead * _layouts[layer].Capacity * HeadDim);
+    public ref float KeysRef(int layer, int kvHead) => ref Unsafe.As<byte, float>(ref KeyBytesRef(layer, kvHead));
 
-    /// <summary>The first value of <paramref name="kvHead"/>, for kernels that index by slot without bounds checks.</summary>
+    /// <summary>The first value of <paramref name="kvHead"/> in a <see cref="KvCacheFormat.Float32"/> cache, for kernels that index by slot without bounds checks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref float ValuesRef(int layer, int kvHead) =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values[layer]), (nint)kvHead * _layouts[layer].Capacity * HeadDim);
+    public ref float ValuesRef(int layer, int kvHead) => ref Unsafe.As<byte, float>(ref ValueBytesRef(layer, kvHead));
+
+    /// <summary>The first byte of <paramref name="kvHead"/>'s keys, <c>[Capacity][HeadDim]</c> numbers of <see cref="ElementBytes"/>, in any format.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref byte KeyBytesRef(int layer, int kvHead) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keys[layer]), (nint)kvHead * _layouts[layer].Capacity * HeadDim * ElementBytes);
+
+    /// <summary>The first byte of <paramref name="kvHead"/>'s values, in any format.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref byte ValueBytesRef(int layer, int kvHead) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values[layer]), (nint)kvHead * _layouts[layer].Capacity * HeadDim * ElementBytes);
+
+    /// <summary>
+    /// The first key scale of <paramref name="kvHead"/>, <c>[Capacity]</c>, in a scaled (int8) cache;
+    /// in any other a reference kernels may hold but never read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref float KeyScalesRef(int layer, int kvHead) => ref ScalesRef(_keyScales[layer], layer, kvHead);
+
+    /// <summary>The first value scale of <paramref name="kvHead"/>; see <see cref="KeyScalesRef"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref float ValueScalesRef(int layer, int kvHead) => ref ScalesRef(_valueScales[layer], layer, kvHead);
+
+    /// <summary>The key in <paramref name="slot"/> of <paramref name="kvHead"/>, widened (and scaled) back to float: what the kernels compute with.</summary>
+    public void ReadKey(int layer, int kvHead, int slot, Span<float> target) =>
+        Read(_keys[layer], _keyScales[layer], layer, kvHead, slot, target);
+
+    /// <summary>The value in <paramref name="slot"/> of <paramref name="kvHead"/>, widened (and scaled) back to float.</summary>
+    public void ReadValue(int layer, int kvHead, int slot, Span<float> target) =>
+        Read(_values[layer], _valueScales[layer], layer, kvHead, slot, target);
 
     /// <summary>
     /// Stores the keys and values of <paramref name="count"/> consecutive tokens starting at
@@ -126,15 +178,29 @@ public sealed class KvCache
         }
 
         var layout = _layouts[layer];
+        int rowBytes = HeadDim * ElementBytes;
         for (int t = 0; t < count; t++)
         {
             int slot = layout.SlotOf(start + t);
             for (int head = 0; head < KvHeads; head++)
             {
                 int source = t * kvDim + head * HeadDim;
-                int target = (head * layout.Capacity + slot) * HeadDim;
-                keys.Slice(source, HeadDim).CopyTo(_keys[layer].AsSpan(target, HeadDim));
-                values.Slice(source, HeadDim).CopyTo(_values[layer].AsSpan(target, HeadDim));
+                int row = head * layout.Capacity + slot;
+                if (Format == KvCacheFormat.Float32)
+                {
+                    keys.Slice(source, HeadDim).CopyTo(MemoryMarshal.Cast<byte, float>(_keys[layer].AsSpan(row * rowBytes, rowBytes)));
+                    values.Slice(source, HeadDim).CopyTo(MemoryMarshal.Cast<byte, float>(_values[layer].AsSpan(row * rowBytes, rowBytes)));
+                    continue;
+                }
+
+                // Appends quantize as they write: the cache never holds a float copy.
+                float keyScale = KvCacheFormats.Encode(Format, keys.Slice(source, HeadDim), _keys[layer].AsSpan(row * rowBytes, rowBytes));
+                float valueScale = KvCacheFormats.Encode(Format, values.Slice(source, HeadDim), _values[layer].AsSpan(row * rowBytes, rowBytes));
+                if (_keyScales[layer] != NoScales)
+                {
+                    _keyScales[layer][row] = keyScale;
+                    _valueScales[layer][row] = valueScale;
+                }
             }
         }
 
@@ -181,10 +247,39 @@ public sealed class KvCache
         }
     }
 
-    private Span<float> Slice(float[] array, int layer, int kvHead)
+    private Span<byte> Slice(byte[] array, int layer, int kvHead, string caller)
     {
-        int length = _layouts[layer].Capacity * HeadDim;
+        if (Format != KvCacheFormat.Float32)
+        {
+            throw new InvalidOperationException(
+                $"{caller} gives floats, but this cache stores {Format}; read rows with ReadKey/ReadValue or the byte references.");
+        }
+
+        int length = _layouts[layer].Capacity * HeadDim * ElementBytes;
         return array.AsSpan(kvHead * length, length);
+    }
+
+    private ref float ScalesRef(float[] scales, int layer, int kvHead) =>
+        ref (scales == NoScales
+            ? ref MemoryMarshal.GetArrayDataReference(scales)
+            : ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scales), (nint)kvHead * _layouts[layer].Capacity));
+
+    private void Read(byte[] numbers, float[] scales, int layer, int kvHead, int slot, Span<float> target)
+    {
+        if ((uint)layer >= (uint)Layers || (uint)kvHead >= (uint)KvHeads || (uint)slot >= (uint)_layouts[layer].Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(slot),
+                $"Layer {layer}, KV head {kvHead}, slot {slot} is outside this cache ({Layers} layers x {KvHeads} KV heads x {((uint)layer < (uint)Layers ? _layouts[layer].Capacity : 0)} slots).");
+        }
+
+        if (target.Length < HeadDim)
+        {
+            throw new ArgumentException($"A row needs {HeadDim} floats; the target holds {target.Length}.", nameof(target));
+        }
+
+        int row = kvHead * _layouts[layer].Capacity + slot;
+        float scale = scales == NoScales ? 1f : scales[row];
+        KvCacheFormats.Decode(Format, numbers.AsSpan(row * HeadDim * ElementBytes, HeadDim * ElementBytes), scale, target.Slice(0, HeadDim));
     }
 
     private static KvCacheLayout[] Repeat(KvCacheLayout layout, int layers)

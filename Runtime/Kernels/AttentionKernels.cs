@@ -47,8 +47,12 @@ public abstract class AttentionKernels
     /// <param name="shape">The model shape.</param>
     /// <param name="name">A short name for logs.</param>
     /// <param name="layerPatterns">One attention pattern per layer; null for dense attention everywhere.</param>
-    protected AttentionKernels(ModelShape shape, string name, IReadOnlyList<AttentionPattern>? layerPatterns = null)
+    /// <param name="defaultCacheFormat">The format <see cref="CreateCache"/> uses when none is given.</param>
+    protected AttentionKernels(ModelShape shape, string name, IReadOnlyList<AttentionPattern>? layerPatterns = null,
+        KvCacheFormat defaultCacheFormat = KvCacheFormat.Float32)
     {
+        KvCacheFormats.ElementBytes(defaultCacheFormat);
+        DefaultCacheFormat = defaultCacheFormat;
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentException.ThrowIfNullOrEmpty(name);
         Shape = shape;
@@ -100,11 +104,19 @@ public abstract class AttentionKernels
     }
 
     /// <summary>
+    /// The format <see cref="CreateCache"/> uses when none is given: what generated kernels were
+    /// compiled for (<c>[TransformerModel(KvCache = ...)]</c>), <see cref="KvCacheFormat.Float32"/> otherwise.
+    /// Every kernel set reads a cache of any format.
+    /// </summary>
+    public KvCacheFormat DefaultCacheFormat { get; }
+
+    /// <summary>
     /// Creates an empty KV cache for these kernels. Dense layers hold <paramref name="maxSeqLen"/>
     /// positions (at most the shape's context, which sparse tables are built for); sliding-window
-    /// layers hold their window whatever the length.
+    /// layers hold their window whatever the length. Numbers are stored as <paramref name="format"/>
+    /// says (<see cref="DefaultCacheFormat"/> when null).
     /// </summary>
-    public KvCache CreateCache(int? maxSeqLen = null)
+    public KvCache CreateCache(int? maxSeqLen = null, KvCacheFormat? format = null)
     {
         int length = maxSeqLen ?? Shape.MaxSeqLen;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length, nameof(maxSeqLen));
@@ -115,7 +127,7 @@ public abstract class AttentionKernels
             layouts[layer] = CacheLayout(layer, length);
         }
 
-        return new KvCache(Shape.KvHeads, Shape.HeadDim, layouts);
+        return new KvCache(Shape.KvHeads, Shape.HeadDim, layouts, format ?? DefaultCacheFormat);
     }
 
     /// <summary>

@@ -20,8 +20,11 @@ public sealed class GenericAttention : AttentionKernels
     private readonly RuntimeMicrokernels _micro;
 
     /// <summary>Creates generic kernels for <paramref name="shape"/>, dense or with one pattern per layer.</summary>
-    public GenericAttention(ModelShape shape, IReadOnlyList<AttentionPattern>? layerPatterns = null)
-        : base(shape, "generic", layerPatterns)
+    /// <param name="shape">The model shape.</param>
+    /// <param name="layerPatterns">One attention pattern per layer; null for dense attention everywhere.</param>
+    /// <param name="defaultCacheFormat">The format <see cref="AttentionKernels.CreateCache"/> uses when none is given; every format is read.</param>
+    public GenericAttention(ModelShape shape, IReadOnlyList<AttentionPattern>? layerPatterns = null, KvCacheFormat defaultCacheFormat = KvCacheFormat.Float32)
+        : base(shape, "generic", layerPatterns, defaultCacheFormat)
     {
         _layers = new LayerPattern[shape.Layers];
         int maxSegments = 0;

@@ -9,12 +9,14 @@ namespace KernelGen.Kernels;
 /// The oracle: attention written as plainly as possible, in double precision, one query head and
 /// one key at a time, over the keys <see cref="AttentionPattern.Attends"/> admits — the pattern's
 /// written definition, not the kernels' index arithmetic. Every other kernel set is tested
-/// against it. Never fast, always obvious.
+/// against it. Never fast, always obvious. A compressed cache is read back row by row through
+/// <see cref="KvCache.ReadKey"/>: the reference attends exactly the numbers the cache holds.
 /// </summary>
 public sealed class ReferenceAttention : AttentionKernels
 {
     private readonly double[] _weights;
     private readonly double[] _sums;
+    private readonly float[] _row;
 
     /// <summary>Creates reference kernels for <paramref name="shape"/>, dense or with one pattern per layer.</summary>
     public ReferenceAttention(ModelShape shape, IReadOnlyList<AttentionPattern>? layerPatterns = null)
@@ -22,6 +24,7 @@ public sealed class ReferenceAttention : AttentionKernels
     {
         _weights = new double[shape.MaxSeqLen];
         _sums = new double[shape.HeadDim];
+        _row = new float[shape.HeadDim];
     }
 
     /// <inheritdoc />
@@ -55,8 +58,7 @@ public sealed class ReferenceAttention : AttentionKernels
         {
             int kvHead = head / Shape.GroupSize;
             var q = query.Slice(head * headDim, headDim);
-            var keys = cache.Keys(layer, kvHead);
-            var values = cache.Values(layer, kvHead);
+            var row = _row.AsSpan();
 
             // Scores s_j = q·k_j / √d, then softmax weights exp(s_j − max) / Σ.
             double max = double.NegativeInfinity;
@@ -73,11 +75,11 @@ public sealed class ReferenceAttention : AttentionKernels
                     throw new InvalidOperationException($"Layer {layer}: key {j} of query {position} is no longer in the cache.");
                 }
 
-                var k = keys.Slice(layout.SlotOf(j) * headDim, headDim);
+                cache.ReadKey(layer, kvHead, layout.SlotOf(j), row);
                 double dot = 0;
                 for (int d = 0; d < headDim; d++)
                 {
-                    dot += (double)q[d] * k[d];
+                    dot += (double)q[d] * row[d];
                 }
 
                 weights[j] = dot * scale;
@@ -100,10 +102,10 @@ public sealed class ReferenceAttention : AttentionKernels
                     continue;
                 }
 
-                var v = values.Slice(layout.SlotOf(j) * headDim, headDim);
+                cache.ReadValue(layer, kvHead, layout.SlotOf(j), row);
                 for (int d = 0; d < headDim; d++)
                 {
-                    sums[d] += weights[j] * v[d];
+                    sums[d] += weights[j] * row[d];
                 }
             }
 

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using KernelGen.Checkpoints;
+using KernelGen.Caching;
 using KernelGen.Decoding;
 using KernelGen.Sampling;
 using KernelGen.Threading;
@@ -141,7 +142,8 @@ public static class StoryApp
         ulong seed = options.Seed ?? ClockSeed();
         var sampler = new Sampler(shape.Vocab, options.Temperature, options.TopP, seed);
         var decoder = new LlamaDecoder(checkpoint);
-        var generator = new TextGenerator(decoder.CreateSession(kernels, pool: pool), tokenizer, sampler) { PrefillPrompt = options.Prefill };
+        var session = decoder.CreateSession(kernels, pool: pool, kvCache: options.KvCache);
+        var generator = new TextGenerator(session, tokenizer, sampler) { PrefillPrompt = options.Prefill };
 
         stderr.WriteLine($"model     {modelPath}: {shape}; classifier {(checkpoint.Weights.SharedClassifier ? "shared with the embedding" : "separate")}");
         if (checkpoint.Format != CheckpointFormat.Llama2C)
@@ -156,6 +158,8 @@ public static class StoryApp
         }
 
         stderr.WriteLine($"kernels   {kernels.Name}: {kernels.Description}");
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"kv cache  {KvCacheFormats.ShortName(session.CacheFormat)}: {session.CacheBytes} bytes ({session.CacheBytes / (1024.0 * 1024.0):F2} MiB) for {session.ContextLength} positions"));
         stderr.WriteLine(options.Temperature == 0
             ? "sampling  greedy (temperature 0)"
             : string.Create(CultureInfo.InvariantCulture, $"sampling  temperature {options.Temperature}, top-p {options.TopP}, seed {seed}"));

@@ -48,6 +48,9 @@ public sealed record StoryOptions
     /// <summary>Threads the model runs on, the calling one included; null for one per processor.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>How the KV cache stores keys and values (<c>--kv-cache</c>); null for the kernels' default (f32).</summary>
+    public KvCacheFormat? KvCache { get; init; }
+
     /// <summary>True when <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -75,6 +78,8 @@ public sealed record StoryOptions
               --threads N          threads to run on, this one included (default: one per processor)
           -k, --kernels KIND       generated | generic | reference (default generated; generic when no
                                    compiled model class fits the checkpoint)
+              --kv-cache FORMAT    f32 | bf16 | f16 | q8: how the KV cache stores keys and values
+                                   (default f32, the run.c-exact story; the others read fewer bytes)
               --prefill            run the prompt through the kernels' prefill path in blocks
                                    (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
@@ -229,6 +234,15 @@ public sealed record StoryOptions
                     }
 
                     options = options with { Seed = seed };
+                    break;
+                case "--kv-cache":
+                    if (!KernelGen.Caching.KvCacheFormats.TryParse(value, out var format))
+                    {
+                        error = $"{name} must be f32, bf16, f16 or q8, not '{value}'.";
+                        return null;
+                    }
+
+                    options = options with { KvCache = format };
                     break;
                 case "-k" or "--kernels":
                     KernelChoice? kernels = value switch

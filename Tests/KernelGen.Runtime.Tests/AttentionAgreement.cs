@@ -7,7 +7,8 @@ namespace KernelGen.Runtime.Tests;
 
 /// <summary>
 /// Runs the same sequence of prefill and decode calls through a kernel set and through the
-/// reference, on separate caches, and compares every output row.
+/// reference, on separate caches, and compares every output row. Both caches have the same
+/// format, so the reference attends exactly the (rounded) numbers the kernels read.
 /// </summary>
 internal sealed class AttentionAgreement
 {
@@ -21,12 +22,12 @@ internal sealed class AttentionAgreement
     private readonly Random _random;
     private int _position;
 
-    public AttentionAgreement(AttentionKernels kernels, int seed, int? maxSeqLen = null)
+    public AttentionAgreement(AttentionKernels kernels, int seed, int? maxSeqLen = null, KvCacheFormat? format = null)
     {
         _kernels = kernels;
         _reference = new ReferenceAttention(kernels.Shape, kernels.LayerPatterns);
-        _cache = kernels.CreateCache(maxSeqLen);
-        _referenceCache = _reference.CreateCache(maxSeqLen);
+        _cache = kernels.CreateCache(maxSeqLen, format);
+        _referenceCache = _reference.CreateCache(maxSeqLen, _cache.Format);
         _random = new Random(seed);
     }
 

@@ -30,7 +30,8 @@ public sealed class LlamaCppDecoder : IDisposable
     /// <param name="contextSize">Positions the KV cache holds.</param>
     /// <param name="flashAttention">Use llama.cpp's flash attention (float16 inside), or plain float32 attention.</param>
     /// <param name="threads">Threads for decoding and for prompt batches.</param>
-    public LlamaCppDecoder(string ggufPath, int contextSize, bool flashAttention = false, int threads = Threads)
+    /// <param name="cacheType">How llama.cpp stores cached keys and values (<c>type_k</c>/<c>type_v</c>); F32 unless a suite compares compressed caches.</param>
+    public LlamaCppDecoder(string ggufPath, int contextSize, bool flashAttention = false, int threads = Threads, GGMLType cacheType = GGMLType.GGML_TYPE_F32)
     {
         ConfigureLogging();
         var parameters = new ModelParams(ggufPath)
@@ -41,8 +42,8 @@ public sealed class LlamaCppDecoder : IDisposable
             GpuLayerCount = 0,
             BatchSize = 512,
             UBatchSize = 512,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
+            TypeK = cacheType,
+            TypeV = cacheType,
             FlashAttention = flashAttention,
         };
         _weights = LLamaWeights.LoadFromFile(parameters);

@@ -10,7 +10,8 @@ namespace KernelGen.Bench.LlamaCpp;
 /// <summary>
 /// The GGUF files both engines decode in the peer benchmark, written by KernelGen's GGUF writer into a
 /// temporary folder (never into the repository): stories260K exported from its llama2.c file, and a
-/// random-weight model of <see cref="Mqa768"/>'s shape. Made on first use; <c>make-model</c> makes them ahead.
+/// random-weight model of <see cref="Mqa768"/>'s shape, and one of <see cref="KvCachePeer4096"/>'s for the
+/// compressed-cache suite. Made on first use; <c>make-model</c> makes them ahead.
 /// </summary>
 internal static class PeerModels
 {
@@ -52,7 +53,25 @@ internal static class PeerModels
         return MqaPath;
     }
 
-    /// <summary><c>make-model [folder]</c>: writes both files and says where.</summary>
+    public static string KvCachePeerPath => Path.Combine(Folder, "mha-4096x1-kv32-ctx16384-f32.gguf");
+
+    /// <summary>The random model of <see cref="KvCachePeer4096"/>'s shape as F32 GGUF, written if missing (about 350 MB).</summary>
+    public static string KvCachePeer()
+    {
+        if (!File.Exists(KvCachePeerPath))
+        {
+            Directory.CreateDirectory(Folder);
+            var shape = KvCachePeer4096.Shape;
+            var weights = new LlamaWeights(shape, sharedClassifier: false, RandomPayload(shape));
+            string partial = KvCachePeerPath + ".partial";
+            GgufWriter.Write(partial, weights, DecoderSettings.Llama2C, FillerTokenizer(shape.Vocab), name: "mha-4096-random");
+            File.Move(partial, KvCachePeerPath, overwrite: true);
+        }
+
+        return KvCachePeerPath;
+    }
+
+    /// <summary><c>make-model [folder]</c>: writes every file and says where.</summary>
     public static int Make(string[] args)
     {
         if (args.Length > 0)
@@ -63,6 +82,7 @@ internal static class PeerModels
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"{Stories()} ({new FileInfo(StoriesPath).Length:N0} bytes)");
         Console.WriteLine($"{Mqa()} ({new FileInfo(MqaPath).Length:N0} bytes), {Mqa768.Shape}");
+        Console.WriteLine($"{KvCachePeer()} ({new FileInfo(KvCachePeerPath).Length:N0} bytes), {KvCachePeer4096.Shape}");
         Console.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
     }

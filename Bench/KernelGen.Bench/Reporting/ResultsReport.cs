@@ -105,6 +105,17 @@ internal static class ResultsReport
             "Engine", "llama.cpp");
         yield return new SparseSection();
         yield return new OnnxPeerSection();
+        yield return new KvCacheSection();
+        yield return new TokenRateSection(
+            "KvCachePeerBenchmarks", "llama.cpp as the peer: compressed KV caches at 16K",
+            new[]
+            {
+                "The same random F32 GGUF (MHA, d_model 4096, 32 heads of 128, one layer, hidden 1024, vocab 512) decoded",
+                "greedily at positions 16352..16367 by KernelGen and by llama.cpp (flash attention), two threads each, with",
+                "matching caches: f16 against type_k/type_v f16; q8 is KernelGen's int8 (a scale per position per KV head)",
+                "against llama.cpp's q8_0 (a scale per 32 numbers). Target: KernelGen ≥ 1.2× llama.cpp.",
+            },
+            "Engine", "llama.cpp");
     }
 
     private static string FindRepositoryRoot()

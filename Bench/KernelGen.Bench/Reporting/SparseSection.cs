@@ -94,7 +94,7 @@ internal sealed class SparseSection : ReportSection
         Environment(decode, document);
     }
 
-    private static string Plot(string folder, string file, string title, string xLabel, string yLabel, List<(string Name, List<(double X, double Y)> Points)> series)
+    internal static string Plot(string folder, string file, string title, string xLabel, string yLabel, List<(string Name, List<(double X, double Y)> Points)> series)
     {
         var plot = new ScottPlot.Plot();
         foreach (var (name, points) in series)

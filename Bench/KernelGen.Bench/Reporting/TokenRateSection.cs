@@ -48,7 +48,7 @@ internal sealed class TokenRateSection : ReportSection
 
         // Parameters are the columns BenchmarkDotNet puts between the job columns and the statistics.
         var first = table.Rows[0];
-        var parameters = first.Keys.Where(k => k == _compareColumn || k == _tokensColumn || k is "KvHeads" or "Context" or "N").ToList();
+        var parameters = first.Keys.Where(k => k == _compareColumn || k == _tokensColumn || k is "KvHeads" or "Context" or "N" or "Format").ToList();
         document.AppendLine();
         document.AppendLine("| " + string.Join(" | ", parameters) + " | µs / token | tokens / s | × " + _baseline + " | allocated |");
         document.AppendLine("|" + string.Concat(parameters.Select(_ => "---|")) + "---:|---:|---:|---:|");

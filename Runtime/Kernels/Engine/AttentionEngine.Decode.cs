@@ -6,20 +6,53 @@ namespace KernelGen.Kernels.Engine;
 
 public sealed partial class AttentionEngine
 {
-    /// <summary>Decode: the token at <paramref name="position"/>, whose key and value are already cached.</summary>
+    /// <summary>Decode: the token at <paramref name="position"/>, whose key and value are already cached, in the cache's format.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Decode<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int position,
+    public void Decode<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int position,
         ReadOnlySpan<float> query, Span<float> output)
         where TMicro : struct, IAttentionMicrokernels
         where TPattern : struct, IKeyPattern
     {
+        switch (cache.Format)
+        {
+            case KvCacheFormat.Float32:
+                Decode<TMicro, TPattern, KvFloat32>(micro, pattern, cache, layer, position, query, output);
+                break;
+            case KvCacheFormat.BFloat16:
+                Decode<TMicro, TPattern, KvBFloat16>(micro, pattern, cache, layer, position, query, output);
+                break;
+            case KvCacheFormat.Float16:
+                Decode<TMicro, TPattern, KvFloat16>(micro, pattern, cache, layer, position, query, output);
+                break;
+            default:
+                Decode<TMicro, TPattern, KvInt8>(micro, pattern, cache, layer, position, query, output);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Decode with the cache's format a type argument: the JIT compiles one copy per (microkernels,
+    /// pattern, format), in which the format's widening loads inline into the microkernels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void Decode<TMicro, TPattern, TFormat>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int position,
+        ReadOnlySpan<float> query, Span<float> output)
+        where TMicro : struct, IAttentionMicrokernels
+        where TPattern : struct, IKeyPattern
+        where TFormat : struct, IKvCacheFormat
+    {
+        if (cache.Format != TFormat.Format)
+        {
+            throw new ArgumentException($"The cache stores {cache.Format}, but this decode reads {TFormat.Format}.", nameof(cache));
+        }
+
         int pairs = pattern.HeadClasses * _shape.KvHeads;
         long work = (long)(position + 1) * _shape.Heads * _shape.HeadDim;
         if (work < ParallelThreshold || _pool.Workers == 1)
         {
             for (int pair = 0; pair < pairs; pair++)
             {
-                DecodePair(micro, pattern, _scratch[0], cache, layer, position, query, output, pair, 0, 1);
+                DecodePair<TMicro, TPattern, TFormat>(micro, pattern, _scratch[0], cache, layer, position, query, output, pair, 0, 1);
             }
 
             return;
@@ -30,7 +63,7 @@ public sealed partial class AttentionEngine
         int parts = pairs >= _pool.Workers ? 1 : _pool.Workers;
         fixed (float* q = query, o = output)
         {
-            var job = DecodeJob<TMicro, TPattern>.ForThisThread;
+            var job = DecodeJob<TMicro, TPattern, TFormat>.ForThisThread;
             job.Set(this, micro, pattern, cache, layer, position, q, query.Length, o, output.Length, parts);
             _pool.Run(job, pairs * parts);
             job.Clear();
@@ -52,10 +85,11 @@ public sealed partial class AttentionEngine
     /// the part's softmax state is kept for <see cref="PartialState.Merge"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DecodePair<TMicro, TPattern>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int position,
+    private void DecodePair<TMicro, TPattern, TFormat>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int position,
         ReadOnlySpan<float> query, Span<float> output, int pair, int part, int parts)
         where TMicro : struct, IAttentionMicrokernels
         where TPattern : struct, IKeyPattern
+        where TFormat : struct, IKvCacheFormat
     {
         int d = micro.HeadDim;
         int kvHead = pair % _shape.KvHeads, headClass = pair / _shape.KvHeads;
@@ -88,8 +122,7 @@ public sealed partial class AttentionEngine
 
         long from = total * part / parts, to = total * (part + 1) / parts, seen = 0;
         var layout = cache.Layout(layer);
-        ref float keys = ref cache.KeysRef(layer, kvHead);
-        ref float values = ref cache.ValuesRef(layer, kvHead);
+        var head = new CacheHead(cache, layer, kvHead);
         Span<SlotRun> runs = stackalloc SlotRun[3];
         for (int i = 0; i < segments && seen < to; i++)
         {
@@ -105,14 +138,14 @@ public sealed partial class AttentionEngine
             if (segment.Step != 1)
             {
                 // Strided keys only occur where every position is kept: slot = position.
-                AttendRun(micro, s, 0, rows, ref keys, ref values, start, (int)take, segment.Step, NoMask);
+                AttendRun<TMicro, TFormat>(micro, s, 0, rows, head, start, (int)take, segment.Step, NoMask);
                 continue;
             }
 
             int pieces = layout.ToSlotRuns(start, (int)take, runs);
             for (int piece = 0; piece < pieces; piece++)
             {
-                AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, NoMask);
+                AttendRun<TMicro, TFormat>(micro, s, 0, rows, head, runs[piece].Slot, runs[piece].Count, 1, NoMask);
             }
         }
 

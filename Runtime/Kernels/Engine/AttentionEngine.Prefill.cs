@@ -6,13 +6,43 @@ namespace KernelGen.Kernels.Engine;
 
 public sealed partial class AttentionEngine
 {
-    /// <summary>Prefill: <paramref name="count"/> tokens from <paramref name="start"/>, whose keys and values are already cached.</summary>
+    /// <summary>Prefill: <paramref name="count"/> tokens from <paramref name="start"/>, whose keys and values are already cached, in the cache's format.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Prefill<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
+    public void Prefill<TMicro, TPattern>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
         ReadOnlySpan<float> query, Span<float> output)
         where TMicro : struct, IAttentionMicrokernels
         where TPattern : struct, IKeyPattern
     {
+        switch (cache.Format)
+        {
+            case KvCacheFormat.Float32:
+                Prefill<TMicro, TPattern, KvFloat32>(micro, pattern, cache, layer, start, count, query, output);
+                break;
+            case KvCacheFormat.BFloat16:
+                Prefill<TMicro, TPattern, KvBFloat16>(micro, pattern, cache, layer, start, count, query, output);
+                break;
+            case KvCacheFormat.Float16:
+                Prefill<TMicro, TPattern, KvFloat16>(micro, pattern, cache, layer, start, count, query, output);
+                break;
+            default:
+                Prefill<TMicro, TPattern, KvInt8>(micro, pattern, cache, layer, start, count, query, output);
+                break;
+        }
+    }
+
+    /// <summary>Prefill with the cache's format a type argument; see <see cref="Decode{TMicro, TPattern, TFormat}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void Prefill<TMicro, TPattern, TFormat>(in TMicro micro, in TPattern pattern, KvCache cache, int layer, int start, int count,
+        ReadOnlySpan<float> query, Span<float> output)
+        where TMicro : struct, IAttentionMicrokernels
+        where TPattern : struct, IKeyPattern
+        where TFormat : struct, IKvCacheFormat
+    {
+        if (cache.Format != TFormat.Format)
+        {
+            throw new ArgumentException($"The cache stores {cache.Format}, but this prefill reads {TFormat.Format}.", nameof(cache));
+        }
+
         // Tiles are aligned to multiples of tileLength, which divides the pattern's block length,
         // so no tile crosses a block boundary and all its rows see the same blocks.
         int tileLength = TileLength(pattern.BlockLength);
@@ -23,7 +53,7 @@ public sealed partial class AttentionEngine
         {
             for (int item = 0; item < tiles * perTile; item++)
             {
-                PrefillItem(micro, pattern, _scratch[0], cache, layer, start, count, query, output, tileLength, firstTile, tiles, item);
+                PrefillItem<TMicro, TPattern, TFormat>(micro, pattern, _scratch[0], cache, layer, start, count, query, output, tileLength, firstTile, tiles, item);
             }
 
             return;
@@ -31,7 +61,7 @@ public sealed partial class AttentionEngine
 
         fixed (float* q = query, o = output)
         {
-            var job = PrefillJob<TMicro, TPattern>.ForThisThread;
+            var job = PrefillJob<TMicro, TPattern, TFormat>.ForThisThread;
             job.Set(this, micro, pattern, cache, layer, start, count, q, query.Length, o, output.Length, tileLength, firstTile, tiles);
             _pool.Run(job, tiles * perTile);
             job.Clear();
@@ -60,10 +90,11 @@ public sealed partial class AttentionEngine
     /// attend more keys, and handing them out first keeps the workers' loads even.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PrefillItem<TMicro, TPattern>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int start, int count,
+    private void PrefillItem<TMicro, TPattern, TFormat>(in TMicro micro, in TPattern pattern, AttentionScratch s, KvCache cache, int layer, int start, int count,
         ReadOnlySpan<float> query, Span<float> output, int tileLength, int firstTile, int tiles, int item)
         where TMicro : struct, IAttentionMicrokernels
         where TPattern : struct, IKeyPattern
+        where TFormat : struct, IKvCacheFormat
     {
         int perTile = pattern.HeadClasses * _shape.KvHeads;
         int tileIndex = firstTile + tiles - 1 - item / perTile;
@@ -88,8 +119,7 @@ public sealed partial class AttentionEngine
 
         Reset(s, rows, d);
         var layout = cache.Layout(layer);
-        ref float keys = ref cache.KeysRef(layer, kvHead);
-        ref float values = ref cache.ValuesRef(layer, kvHead);
+        var head = new CacheHead(cache, layer, kvHead);
         Span<SlotRun> runs = stackalloc SlotRun[3];
         int ranges = pattern.TileRanges(headClass, tile, last, s.Ranges);
         for (int i = 0; i < ranges; i++)
@@ -99,7 +129,7 @@ public sealed partial class AttentionEngine
             for (int piece = 0; piece < pieces; piece++)
             {
                 var mask = new Mask(tile, last, perPosition, runs[piece].Position, range.MinDistance, range.MaxDistance);
-                AttendRun(micro, s, 0, rows, ref keys, ref values, runs[piece].Slot, runs[piece].Count, 1, mask);
+                AttendRun<TMicro, TFormat>(micro, s, 0, rows, head, runs[piece].Slot, runs[piece].Count, 1, mask);
             }
         }
 
@@ -112,7 +142,7 @@ public sealed partial class AttentionEngine
                 int position = tile + p, strided = position / stride;
                 if (strided > 0)
                 {
-                    AttendRun(micro, s, p * perPosition, perPosition, ref keys, ref values, position - strided * stride, strided, stride, NoMask);
+                    AttendRun<TMicro, TFormat>(micro, s, p * perPosition, perPosition, head, position - strided * stride, strided, stride, NoMask);
                 }
             }
         }

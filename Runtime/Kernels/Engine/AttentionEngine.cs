@@ -70,37 +70,56 @@ public sealed partial class AttentionEngine
 
     /// <summary>
     /// Folds a run of keys — <paramref name="count"/> of them from <paramref name="firstSlot"/>,
-    /// <paramref name="step"/> apart — into rows <paramref name="firstRow"/>.. of the scratch.
+    /// <paramref name="step"/> apart — into rows <paramref name="firstRow"/>.. of the scratch. Keys
+    /// and values are in <typeparamref name="TFormat"/>; a scaled format's key scales multiply the
+    /// block's scores and its value scales the block's weights, once per key, not per number.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AttendRun<TMicro>(in TMicro micro, AttentionScratch s, int firstRow, int rows,
-        ref float keys, ref float values, int firstSlot, int count, int step, in Mask mask)
+    private static void AttendRun<TMicro, TFormat>(in TMicro micro, AttentionScratch s, int firstRow, int rows,
+        in CacheHead head, int firstSlot, int count, int step, in Mask mask)
         where TMicro : struct, IAttentionMicrokernels
+        where TFormat : struct, IKvCacheFormat
     {
         int d = micro.HeadDim;
+        int rowBytes = d * TFormat.ElementBytes;
         ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d);
         ref float outputs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Outputs), firstRow * d);
         ref float scores = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Scores), firstRow * KeyBlock);
         for (int block = 0; block < count; block += KeyBlock)
         {
             int n = Math.Min(KeyBlock, count - block);
-            ref float k = ref Unsafe.Add(ref keys, (firstSlot + block) * d);
-            ref float v = ref Unsafe.Add(ref values, (firstSlot + block) * d);
+            ref byte k = ref Unsafe.Add(ref head.Keys, (firstSlot + block) * rowBytes);
+            ref byte v = ref Unsafe.Add(ref head.Values, (firstSlot + block) * rowBytes);
+            ref float keyScales = ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? firstSlot + block : 0);
+            ref float valueScales = ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? firstSlot + block : 0);
             if (step != 1)
             {
-                // Strided keys are gathered so the microkernels see contiguous rows.
+                // Strided keys are gathered (still compressed) so the microkernels see contiguous rows.
                 for (int t = 0; t < n; t++)
                 {
                     int slot = firstSlot + (block + t) * step;
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref keys, slot * d), d).CopyTo(s.GatheredKeys.AsSpan(t * d, d));
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref values, slot * d), d).CopyTo(s.GatheredValues.AsSpan(t * d, d));
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref head.Keys, slot * rowBytes), rowBytes).CopyTo(s.GatheredKeys.AsSpan(t * rowBytes, rowBytes));
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref head.Values, slot * rowBytes), rowBytes).CopyTo(s.GatheredValues.AsSpan(t * rowBytes, rowBytes));
+                    if (TFormat.Scaled)
+                    {
+                        s.GatheredKeyScales[t] = Unsafe.Add(ref head.KeyScales, slot);
+                        s.GatheredValueScales[t] = Unsafe.Add(ref head.ValueScales, slot);
+                    }
                 }
 
                 k = ref MemoryMarshal.GetArrayDataReference(s.GatheredKeys);
                 v = ref MemoryMarshal.GetArrayDataReference(s.GatheredValues);
+                keyScales = ref MemoryMarshal.GetArrayDataReference(s.GatheredKeyScales);
+                valueScales = ref MemoryMarshal.GetArrayDataReference(s.GatheredValueScales);
             }
 
-            micro.Scores(ref queries, rows, ref k, n, ref scores, KeyBlock);
+            micro.Scores<TFormat>(ref queries, rows, ref k, n, ref scores, KeyBlock);
+            if (TFormat.Scaled)
+            {
+                // q·(s_j k_j) = s_j (q·k_j): one multiply per key and row.
+                ScaleColumns(ref scores, rows, n, ref keyScales);
+            }
+
             if (mask.IsActive && mask.Needed(block, n))
             {
                 mask.Apply(ref scores, firstRow, rows, block, n);
@@ -116,8 +135,44 @@ public sealed partial class AttentionEngine
                 }
             }
 
-            micro.Accumulate(ref scores, KeyBlock, rows, ref v, n, ref outputs);
+            if (TFormat.Scaled)
+            {
+                // p_j (s_j v_j) = (p_j s_j) v_j: the sum above already holds the unscaled weights.
+                ScaleColumns(ref scores, rows, n, ref valueScales);
+            }
+
+            micro.Accumulate<TFormat>(ref scores, KeyBlock, rows, ref v, n, ref outputs);
         }
+    }
+
+    /// <summary><c>scores[r, c] *= scales[c]</c> over a block's rows.</summary>
+    private static void ScaleColumns(ref float scores, int rows, int n, ref float scales)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref scores, r * KeyBlock);
+            for (int c = 0; c < n; c++)
+            {
+                Unsafe.Add(ref row, c) *= Unsafe.Add(ref scales, c);
+            }
+        }
+    }
+
+    /// <summary>One KV head of one layer: its keys and values (in the cache's format) and, for int8, their scales.</summary>
+    private readonly ref struct CacheHead
+    {
+        public CacheHead(KvCache cache, int layer, int kvHead)
+        {
+            Keys = ref cache.KeyBytesRef(layer, kvHead);
+            Values = ref cache.ValueBytesRef(layer, kvHead);
+            KeyScales = ref cache.KeyScalesRef(layer, kvHead);
+            ValueScales = ref cache.ValueScalesRef(layer, kvHead);
+        }
+
+        public readonly ref byte Keys;
+        public readonly ref byte Values;
+        public readonly ref float KeyScales;
+        public readonly ref float ValueScales;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

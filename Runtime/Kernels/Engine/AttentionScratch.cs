@@ -10,8 +10,10 @@ internal sealed class AttentionScratch
         Scores = new float[rows * keyBlock];
         Max = new float[rows];
         Sum = new float[rows];
-        GatheredKeys = new float[keyBlock * headDim];
-        GatheredValues = new float[keyBlock * headDim];
+        GatheredKeys = new byte[keyBlock * headDim * sizeof(float)];
+        GatheredValues = new byte[keyBlock * headDim * sizeof(float)];
+        GatheredKeyScales = new float[keyBlock];
+        GatheredValueScales = new float[keyBlock];
         Segments = new KeySegment[maxSegments];
         Ranges = new KeyRange[maxSegments];
     }
@@ -31,11 +33,17 @@ internal sealed class AttentionScratch
     /// <summary>Running sum of exponentials per row.</summary>
     public float[] Sum { get; }
 
-    /// <summary>Strided keys copied together so the microkernels see contiguous rows.</summary>
-    public float[] GatheredKeys { get; }
+    /// <summary>Strided keys copied together, in the cache's format (at most 4 bytes a number), so the microkernels see contiguous rows.</summary>
+    public byte[] GatheredKeys { get; }
 
     /// <summary>Their values.</summary>
-    public float[] GatheredValues { get; }
+    public byte[] GatheredValues { get; }
+
+    /// <summary>The gathered keys' scales (int8).</summary>
+    public float[] GatheredKeyScales { get; }
+
+    /// <summary>The gathered values' scales (int8).</summary>
+    public float[] GatheredValueScales { get; }
 
     public KeySegment[] Segments { get; }
 

@@ -1,3 +1,5 @@
+using KernelGen.Caching;
+
 namespace KernelGen.Kernels.Engine;
 
 /// <summary>
@@ -11,6 +13,8 @@ namespace KernelGen.Kernels.Engine;
 /// against a block of keys (scores), and a tile's probabilities against the block's values
 /// (accumulation). Implementations block them in registers — several rows × several keys or
 /// several rows × several vectors of head_dim — so each load feeds several fused multiply-adds.
+/// Keys and values are read in the cache's own format (the <c>TFormat</c> of each
+/// method): each vector is widened to float in registers as it is loaded, never copied.
 /// </remarks>
 public interface IAttentionMicrokernels
 {
@@ -19,15 +23,19 @@ public interface IAttentionMicrokernels
 
     /// <summary>
     /// <c>s[r·sStride + c] = q_r · k_c</c> for r &lt; <paramref name="rows"/>, c &lt; <paramref name="cols"/>.
-    /// Query rows and key rows are contiguous, head_dim apart.
+    /// Query rows (floats) and key rows (numbers of <typeparamref name="TFormat"/>) are contiguous, head_dim apart.
     /// </summary>
-    void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride);
+    /// <typeparam name="TFormat">How the keys are stored; a scaled format's scales are the caller's.</typeparam>
+    void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+        where TFormat : struct, IKvCacheFormat;
 
     /// <summary>
     /// <c>o_r += Σ_c p[r·pStride + c] · v_c</c> for r &lt; <paramref name="rows"/>, c &lt; <paramref name="cols"/>.
-    /// Value rows and output rows are contiguous, head_dim apart.
+    /// Value rows (numbers of <typeparamref name="TFormat"/>) and output rows (floats) are contiguous, head_dim apart.
     /// </summary>
-    void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o);
+    /// <typeparam name="TFormat">How the values are stored; a scaled format's scales are the caller's.</typeparam>
+    void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+        where TFormat : struct, IKvCacheFormat;
 
     /// <summary><c>x[i] *= factor</c> over one head_dim-wide row.</summary>
     void Scale(ref float x, float factor);

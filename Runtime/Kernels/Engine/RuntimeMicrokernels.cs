@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using KernelGen.Caching;
 
 namespace KernelGen.Kernels.Engine;
 
@@ -22,11 +23,12 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+    public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+        where TFormat : struct, IKvCacheFormat
     {
         if (SimdPolicy.Bits >= 256)
         {
-            Scores256(ref q, rows, ref k, cols, ref s, sStride);
+            Scores256<TFormat>(ref q, rows, ref k, cols, ref s, sStride);
         }
         else
         {
@@ -34,7 +36,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
             {
                 for (int c = 0; c < cols; c++)
                 {
-                    Unsafe.Add(ref s, r * sStride + c) = VectorOps.Dot(ref Unsafe.Add(ref q, r * _headDim), ref Unsafe.Add(ref k, c * _headDim), _headDim);
+                    Unsafe.Add(ref s, r * sStride + c) = CacheVectorOps<TFormat>.Dot(ref Unsafe.Add(ref q, r * _headDim), ref Unsafe.Add(ref k, c * _headDim * TFormat.ElementBytes), _headDim);
                 }
             }
         }
@@ -42,11 +44,12 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+    public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+        where TFormat : struct, IKvCacheFormat
     {
         if (SimdPolicy.Bits >= 256)
         {
-            Accumulate256(ref p, pStride, rows, ref v, cols, ref o);
+            Accumulate256<TFormat>(ref p, pStride, rows, ref v, cols, ref o);
         }
         else
         {
@@ -54,7 +57,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
             {
                 for (int c = 0; c < cols; c++)
                 {
-                    VectorOps.MultiplyAdd(ref Unsafe.Add(ref o, r * _headDim), Unsafe.Add(ref p, r * pStride + c), ref Unsafe.Add(ref v, c * _headDim), _headDim);
+                    CacheVectorOps<TFormat>.MultiplyAdd(ref Unsafe.Add(ref o, r * _headDim), Unsafe.Add(ref p, r * pStride + c), ref Unsafe.Add(ref v, c * _headDim * TFormat.ElementBytes), _headDim);
                 }
             }
         }
@@ -64,9 +67,11 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
     public void Scale(ref float x, float factor) => VectorOps.Scale(ref x, factor, _headDim);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Scores256(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+    private void Scores256<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+        where TFormat : struct, IKvCacheFormat
     {
         int d = _headDim;
+        int rowBytes = d * TFormat.ElementBytes;
         int r = 0;
         for (; r + 2 <= rows; r += 2)
         {
@@ -77,10 +82,10 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
             int c = 0;
             for (; c + 4 <= cols; c += 4)
             {
-                ref float k0 = ref Unsafe.Add(ref k, c * d);
-                ref float k1 = ref Unsafe.Add(ref k0, d);
-                ref float k2 = ref Unsafe.Add(ref k1, d);
-                ref float k3 = ref Unsafe.Add(ref k2, d);
+                ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                 Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
                 Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
                 int i = 0;
@@ -88,16 +93,16 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                 {
                     var x0 = Vector256.LoadUnsafe(ref q0, (nuint)i);
                     var x1 = Vector256.LoadUnsafe(ref q1, (nuint)i);
-                    var y = Vector256.LoadUnsafe(ref k0, (nuint)i);
+                    var y = TFormat.Load256(ref k0, (nuint)i);
                     a00 = SimdPolicy.MultiplyAdd(x0, y, a00);
                     a10 = SimdPolicy.MultiplyAdd(x1, y, a10);
-                    y = Vector256.LoadUnsafe(ref k1, (nuint)i);
+                    y = TFormat.Load256(ref k1, (nuint)i);
                     a01 = SimdPolicy.MultiplyAdd(x0, y, a01);
                     a11 = SimdPolicy.MultiplyAdd(x1, y, a11);
-                    y = Vector256.LoadUnsafe(ref k2, (nuint)i);
+                    y = TFormat.Load256(ref k2, (nuint)i);
                     a02 = SimdPolicy.MultiplyAdd(x0, y, a02);
                     a12 = SimdPolicy.MultiplyAdd(x1, y, a12);
-                    y = Vector256.LoadUnsafe(ref k3, (nuint)i);
+                    y = TFormat.Load256(ref k3, (nuint)i);
                     a03 = SimdPolicy.MultiplyAdd(x0, y, a03);
                     a13 = SimdPolicy.MultiplyAdd(x1, y, a13);
                 }
@@ -107,7 +112,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                 for (; i < d; i++)
                 {
                     float x0 = Unsafe.Add(ref q0, i), x1 = Unsafe.Add(ref q1, i);
-                    var y = Vector128.Create(Unsafe.Add(ref k0, i), Unsafe.Add(ref k1, i), Unsafe.Add(ref k2, i), Unsafe.Add(ref k3, i));
+                    var y = Vector128.Create(TFormat.Load(ref k0, i), TFormat.Load(ref k1, i), TFormat.Load(ref k2, i), TFormat.Load(ref k3, i));
                     sums0 += y * x0;
                     sums1 += y * x1;
                 }
@@ -118,9 +123,9 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
 
             for (; c < cols; c++)
             {
-                ref float kc = ref Unsafe.Add(ref k, c * d);
-                Unsafe.Add(ref s0, c) = VectorOps.Dot(ref q0, ref kc, d);
-                Unsafe.Add(ref s1, c) = VectorOps.Dot(ref q1, ref kc, d);
+                ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                Unsafe.Add(ref s0, c) = CacheVectorOps<TFormat>.Dot(ref q0, ref kc, d);
+                Unsafe.Add(ref s1, c) = CacheVectorOps<TFormat>.Dot(ref q1, ref kc, d);
             }
         }
 
@@ -129,15 +134,17 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
             ref float qr = ref Unsafe.Add(ref q, r * d);
             for (int c = 0; c < cols; c++)
             {
-                Unsafe.Add(ref s, r * sStride + c) = VectorOps.Dot(ref qr, ref Unsafe.Add(ref k, c * d), d);
+                Unsafe.Add(ref s, r * sStride + c) = CacheVectorOps<TFormat>.Dot(ref qr, ref Unsafe.Add(ref k, c * rowBytes), d);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Accumulate256(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+    private void Accumulate256<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+        where TFormat : struct, IKvCacheFormat
     {
         int d = _headDim;
+        int rowBytes = d * TFormat.ElementBytes;
         int r = 0;
         for (; r + 2 <= rows; r += 2)
         {
@@ -156,21 +163,21 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                 var a11 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 8));
                 var a12 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 16));
                 var a13 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 24));
-                ref float vc = ref Unsafe.Add(ref v, i);
-                for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, d))
+                ref byte vc = ref Unsafe.Add(ref v, i * TFormat.ElementBytes);
+                for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                 {
                     var w0 = Vector256.Create(Unsafe.Add(ref p0, c));
                     var w1 = Vector256.Create(Unsafe.Add(ref p1, c));
-                    var y = Vector256.LoadUnsafe(ref vc);
+                    var y = TFormat.Load256(ref vc, 0);
                     a00 = SimdPolicy.MultiplyAdd(w0, y, a00);
                     a10 = SimdPolicy.MultiplyAdd(w1, y, a10);
-                    y = Vector256.LoadUnsafe(ref vc, 8);
+                    y = TFormat.Load256(ref vc, 8);
                     a01 = SimdPolicy.MultiplyAdd(w0, y, a01);
                     a11 = SimdPolicy.MultiplyAdd(w1, y, a11);
-                    y = Vector256.LoadUnsafe(ref vc, 16);
+                    y = TFormat.Load256(ref vc, 16);
                     a02 = SimdPolicy.MultiplyAdd(w0, y, a02);
                     a12 = SimdPolicy.MultiplyAdd(w1, y, a12);
-                    y = Vector256.LoadUnsafe(ref vc, 24);
+                    y = TFormat.Load256(ref vc, 24);
                     a03 = SimdPolicy.MultiplyAdd(w0, y, a03);
                     a13 = SimdPolicy.MultiplyAdd(w1, y, a13);
                 }
@@ -191,7 +198,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                 var a1 = Vector256.LoadUnsafe(ref o1, (nuint)i);
                 for (int c = 0; c < cols; c++)
                 {
-                    var y = Vector256.LoadUnsafe(ref v, (nuint)(c * d + i));
+                    var y = TFormat.Load256(ref Unsafe.Add(ref v, c * rowBytes), (nuint)i);
                     a0 = SimdPolicy.MultiplyAdd(Vector256.Create(Unsafe.Add(ref p0, c)), y, a0);
                     a1 = SimdPolicy.MultiplyAdd(Vector256.Create(Unsafe.Add(ref p1, c)), y, a1);
                 }
@@ -205,7 +212,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
                 float a0 = Unsafe.Add(ref o0, i), a1 = Unsafe.Add(ref o1, i);
                 for (int c = 0; c < cols; c++)
                 {
-                    float y = Unsafe.Add(ref v, c * d + i);
+                    float y = TFormat.Load(ref Unsafe.Add(ref v, c * rowBytes), i);
                     a0 += Unsafe.Add(ref p0, c) * y;
                     a1 += Unsafe.Add(ref p1, c) * y;
                 }
@@ -221,7 +228,7 @@ public readonly struct RuntimeMicrokernels : IAttentionMicrokernels
             ref float or = ref Unsafe.Add(ref o, r * d);
             for (int c = 0; c < cols; c++)
             {
-                VectorOps.MultiplyAdd(ref or, Unsafe.Add(ref pr, c), ref Unsafe.Add(ref v, c * d), d);
+                CacheVectorOps<TFormat>.MultiplyAdd(ref or, Unsafe.Add(ref pr, c), ref Unsafe.Add(ref v, c * rowBytes), d);
             }
         }
     }

@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,8 +21,10 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 128 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -32,124 +35,124 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 128);
-                    ref float k1 = ref Unsafe.Add(ref k0, 128);
-                    ref float k2 = ref Unsafe.Add(ref k1, 128);
-                    ref float k3 = ref Unsafe.Add(ref k2, 128);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector256<float> score00_256 = default, score01_256 = default, score02_256 = default, score03_256 = default, score10_256 = default, score11_256 = default, score12_256 = default, score13_256 = default;
                     Vector256<float> query0_256, query1_256, key_256;
                     for (int i = 0; i < 128; i += 64)
                     {
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 8));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 8));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 8));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 8));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 8));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 8));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 16));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 16));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 16));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 16));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 16));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 16));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 24));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 24));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 24));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 24));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 24));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 24));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 32));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 32));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 32));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 32));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 32));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 32));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 40));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 40));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 40));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 40));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 40));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 40));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 48));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 48));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 48));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 48));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 48));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 48));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 56));
                         query1_256 = Vector256.LoadUnsafe(ref q1, (nuint)(i + 56));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 56));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                         score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 56));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                         score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 56));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                         score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 56));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                     }
@@ -159,9 +162,9 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 128);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
+                    Unsafe.Add(ref s1, c) = Dot<TFormat>(ref q1, ref kc);
                 }
             }
 
@@ -172,85 +175,85 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 128);
-                    ref float k1 = ref Unsafe.Add(ref k0, 128);
-                    ref float k2 = ref Unsafe.Add(ref k1, 128);
-                    ref float k3 = ref Unsafe.Add(ref k2, 128);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector256<float> score00_256 = default, score01_256 = default, score02_256 = default, score03_256 = default;
                     Vector256<float> query0_256, key_256;
                     for (int i = 0; i < 128; i += 64)
                     {
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 8));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 8));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 8));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 8));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 8));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 8));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 16));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 16));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 16));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 16));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 16));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 16));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 24));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 24));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 24));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 24));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 24));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 24));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 32));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 32));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 32));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 32));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 32));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 32));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 40));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 40));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 40));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 40));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 40));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 40));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 48));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 48));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 48));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 48));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 48));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 48));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                         query0_256 = Vector256.LoadUnsafe(ref q0, (nuint)(i + 56));
-                        key_256 = Vector256.LoadUnsafe(ref k0, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k0, (nuint)(i + 56));
                         score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                        key_256 = Vector256.LoadUnsafe(ref k1, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k1, (nuint)(i + 56));
                         score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                        key_256 = Vector256.LoadUnsafe(ref k2, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k2, (nuint)(i + 56));
                         score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                        key_256 = Vector256.LoadUnsafe(ref k3, (nuint)(i + 56));
+                        key_256 = TFormat.Load256(ref k3, (nuint)(i + 56));
                         score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     }
                     Microkernels.Reduce4(score00_256, score01_256, score02_256, score03_256).StoreUnsafe(ref s0, (nuint)c);
@@ -258,16 +261,18 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 128);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
                 }
             }
         }
 
         /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 128 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -287,23 +292,23 @@ namespace KernelGen.Generated
                         var out03_256 = Vector256.LoadUnsafe(ref o0, (nuint)(i + 24));
                         var out13_256 = Vector256.LoadUnsafe(ref o1, (nuint)(i + 24));
                         Vector256<float> value_256;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 128))
+                        ref byte vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                         {
                             float weight0 = Unsafe.Add(ref p0, c);
                             float weight1 = Unsafe.Add(ref p1, c);
                             var weight0_256 = Vector256.Create(weight0);
                             var weight1_256 = Vector256.Create(weight1);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i));
                             out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
                             out10_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out10_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 8));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 8));
                             out01_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out01_256);
                             out11_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out11_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 16));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 16));
                             out02_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out02_256);
                             out12_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out12_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 24));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 24));
                             out03_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out03_256);
                             out13_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out13_256);
                         }
@@ -335,26 +340,26 @@ namespace KernelGen.Generated
                         var out06_256 = Vector256.LoadUnsafe(ref o0, (nuint)(i + 48));
                         var out07_256 = Vector256.LoadUnsafe(ref o0, (nuint)(i + 56));
                         Vector256<float> value_256;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 128))
+                        ref byte vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                         {
                             float weight0 = Unsafe.Add(ref p0, c);
                             var weight0_256 = Vector256.Create(weight0);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i));
                             out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 8));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 8));
                             out01_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out01_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 16));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 16));
                             out02_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out02_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 24));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 24));
                             out03_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out03_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 32));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 32));
                             out04_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out04_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 40));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 40));
                             out05_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out05_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 48));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 48));
                             out06_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out06_256);
-                            value_256 = Vector256.LoadUnsafe(ref vc, (nuint)(i + 56));
+                            value_256 = TFormat.Load256(ref vc, (nuint)(i + 56));
                             out07_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out07_256);
                         }
                         out00_256.StoreUnsafe(ref o0, (nuint)(i));
@@ -393,26 +398,27 @@ namespace KernelGen.Generated
             (Vector256.LoadUnsafe(ref x, 120) * s256).StoreUnsafe(ref x, 120);
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
-            var dot256_1 = Vector256.LoadUnsafe(ref a, 8) * Vector256.LoadUnsafe(ref b, 8);
-            var dot256_2 = Vector256.LoadUnsafe(ref a, 16) * Vector256.LoadUnsafe(ref b, 16);
-            var dot256_3 = Vector256.LoadUnsafe(ref a, 24) * Vector256.LoadUnsafe(ref b, 24);
-            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 32), Vector256.LoadUnsafe(ref b, 32), dot256_0);
-            dot256_1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 40), Vector256.LoadUnsafe(ref b, 40), dot256_1);
-            dot256_2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 48), Vector256.LoadUnsafe(ref b, 48), dot256_2);
-            dot256_3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 56), Vector256.LoadUnsafe(ref b, 56), dot256_3);
-            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 64), Vector256.LoadUnsafe(ref b, 64), dot256_0);
-            dot256_1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 72), Vector256.LoadUnsafe(ref b, 72), dot256_1);
-            dot256_2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 80), Vector256.LoadUnsafe(ref b, 80), dot256_2);
-            dot256_3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 88), Vector256.LoadUnsafe(ref b, 88), dot256_3);
-            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 96), Vector256.LoadUnsafe(ref b, 96), dot256_0);
-            dot256_1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 104), Vector256.LoadUnsafe(ref b, 104), dot256_1);
-            dot256_2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 112), Vector256.LoadUnsafe(ref b, 112), dot256_2);
-            dot256_3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 120), Vector256.LoadUnsafe(ref b, 120), dot256_3);
+            var dot256_0 = Vector256.LoadUnsafe(ref a) * TFormat.Load256(ref b, 0);
+            var dot256_1 = Vector256.LoadUnsafe(ref a, 8) * TFormat.Load256(ref b, 8);
+            var dot256_2 = Vector256.LoadUnsafe(ref a, 16) * TFormat.Load256(ref b, 16);
+            var dot256_3 = Vector256.LoadUnsafe(ref a, 24) * TFormat.Load256(ref b, 24);
+            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 32), TFormat.Load256(ref b, 32), dot256_0);
+            dot256_1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 40), TFormat.Load256(ref b, 40), dot256_1);
+            dot256_2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 48), TFormat.Load256(ref b, 48), dot256_2);
+            dot256_3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 56), TFormat.Load256(ref b, 56), dot256_3);
+            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 64), TFormat.Load256(ref b, 64), dot256_0);
+            dot256_1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 72), TFormat.Load256(ref b, 72), dot256_1);
+            dot256_2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 80), TFormat.Load256(ref b, 80), dot256_2);
+            dot256_3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 88), TFormat.Load256(ref b, 88), dot256_3);
+            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 96), TFormat.Load256(ref b, 96), dot256_0);
+            dot256_1 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 104), TFormat.Load256(ref b, 104), dot256_1);
+            dot256_2 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 112), TFormat.Load256(ref b, 112), dot256_2);
+            dot256_3 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 120), TFormat.Load256(ref b, 120), dot256_3);
             return Vector256.Sum((dot256_0 + dot256_1) + (dot256_2 + dot256_3));
         }
     }

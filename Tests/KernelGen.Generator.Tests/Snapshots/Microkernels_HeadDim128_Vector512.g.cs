@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,8 +21,10 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 128 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -32,122 +35,122 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 128);
-                    ref float k1 = ref Unsafe.Add(ref k0, 128);
-                    ref float k2 = ref Unsafe.Add(ref k1, 128);
-                    ref float k3 = ref Unsafe.Add(ref k2, 128);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector512<float> score00_512 = default, score01_512 = default, score02_512 = default, score03_512 = default, score10_512 = default, score11_512 = default, score12_512 = default, score13_512 = default;
                     Vector512<float> query0_512, query1_512, key_512;
                     query0_512 = Vector512.LoadUnsafe(ref q0);
                     query1_512 = Vector512.LoadUnsafe(ref q1);
-                    key_512 = Vector512.LoadUnsafe(ref k0);
+                    key_512 = TFormat.Load512(ref k0, 0);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1);
+                    key_512 = TFormat.Load512(ref k1, 0);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2);
+                    key_512 = TFormat.Load512(ref k2, 0);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3);
+                    key_512 = TFormat.Load512(ref k3, 0);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 16);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 16);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 16);
+                    key_512 = TFormat.Load512(ref k0, 16);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 16);
+                    key_512 = TFormat.Load512(ref k1, 16);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 16);
+                    key_512 = TFormat.Load512(ref k2, 16);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 16);
+                    key_512 = TFormat.Load512(ref k3, 16);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 32);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 32);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 32);
+                    key_512 = TFormat.Load512(ref k0, 32);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 32);
+                    key_512 = TFormat.Load512(ref k1, 32);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 32);
+                    key_512 = TFormat.Load512(ref k2, 32);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 32);
+                    key_512 = TFormat.Load512(ref k3, 32);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 48);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 48);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 48);
+                    key_512 = TFormat.Load512(ref k0, 48);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 48);
+                    key_512 = TFormat.Load512(ref k1, 48);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 48);
+                    key_512 = TFormat.Load512(ref k2, 48);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 48);
+                    key_512 = TFormat.Load512(ref k3, 48);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 64);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 64);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 64);
+                    key_512 = TFormat.Load512(ref k0, 64);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 64);
+                    key_512 = TFormat.Load512(ref k1, 64);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 64);
+                    key_512 = TFormat.Load512(ref k2, 64);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 64);
+                    key_512 = TFormat.Load512(ref k3, 64);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 80);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 80);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 80);
+                    key_512 = TFormat.Load512(ref k0, 80);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 80);
+                    key_512 = TFormat.Load512(ref k1, 80);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 80);
+                    key_512 = TFormat.Load512(ref k2, 80);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 80);
+                    key_512 = TFormat.Load512(ref k3, 80);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 96);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 96);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 96);
+                    key_512 = TFormat.Load512(ref k0, 96);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 96);
+                    key_512 = TFormat.Load512(ref k1, 96);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 96);
+                    key_512 = TFormat.Load512(ref k2, 96);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 96);
+                    key_512 = TFormat.Load512(ref k3, 96);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 112);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 112);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 112);
+                    key_512 = TFormat.Load512(ref k0, 112);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 112);
+                    key_512 = TFormat.Load512(ref k1, 112);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 112);
+                    key_512 = TFormat.Load512(ref k2, 112);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 112);
+                    key_512 = TFormat.Load512(ref k3, 112);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     Microkernels.Reduce4(score00_512, score01_512, score02_512, score03_512).StoreUnsafe(ref s0, (nuint)c);
@@ -156,9 +159,9 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 128);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
+                    Unsafe.Add(ref s1, c) = Dot<TFormat>(ref q1, ref kc);
                 }
             }
 
@@ -169,99 +172,101 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 128);
-                    ref float k1 = ref Unsafe.Add(ref k0, 128);
-                    ref float k2 = ref Unsafe.Add(ref k1, 128);
-                    ref float k3 = ref Unsafe.Add(ref k2, 128);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector512<float> score00_512 = default, score01_512 = default, score02_512 = default, score03_512 = default;
                     Vector512<float> query0_512, key_512;
                     query0_512 = Vector512.LoadUnsafe(ref q0);
-                    key_512 = Vector512.LoadUnsafe(ref k0);
+                    key_512 = TFormat.Load512(ref k0, 0);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1);
+                    key_512 = TFormat.Load512(ref k1, 0);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2);
+                    key_512 = TFormat.Load512(ref k2, 0);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3);
+                    key_512 = TFormat.Load512(ref k3, 0);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 16);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 16);
+                    key_512 = TFormat.Load512(ref k0, 16);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 16);
+                    key_512 = TFormat.Load512(ref k1, 16);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 16);
+                    key_512 = TFormat.Load512(ref k2, 16);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 16);
+                    key_512 = TFormat.Load512(ref k3, 16);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 32);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 32);
+                    key_512 = TFormat.Load512(ref k0, 32);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 32);
+                    key_512 = TFormat.Load512(ref k1, 32);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 32);
+                    key_512 = TFormat.Load512(ref k2, 32);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 32);
+                    key_512 = TFormat.Load512(ref k3, 32);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 48);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 48);
+                    key_512 = TFormat.Load512(ref k0, 48);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 48);
+                    key_512 = TFormat.Load512(ref k1, 48);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 48);
+                    key_512 = TFormat.Load512(ref k2, 48);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 48);
+                    key_512 = TFormat.Load512(ref k3, 48);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 64);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 64);
+                    key_512 = TFormat.Load512(ref k0, 64);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 64);
+                    key_512 = TFormat.Load512(ref k1, 64);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 64);
+                    key_512 = TFormat.Load512(ref k2, 64);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 64);
+                    key_512 = TFormat.Load512(ref k3, 64);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 80);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 80);
+                    key_512 = TFormat.Load512(ref k0, 80);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 80);
+                    key_512 = TFormat.Load512(ref k1, 80);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 80);
+                    key_512 = TFormat.Load512(ref k2, 80);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 80);
+                    key_512 = TFormat.Load512(ref k3, 80);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 96);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 96);
+                    key_512 = TFormat.Load512(ref k0, 96);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 96);
+                    key_512 = TFormat.Load512(ref k1, 96);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 96);
+                    key_512 = TFormat.Load512(ref k2, 96);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 96);
+                    key_512 = TFormat.Load512(ref k3, 96);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 112);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 112);
+                    key_512 = TFormat.Load512(ref k0, 112);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 112);
+                    key_512 = TFormat.Load512(ref k1, 112);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 112);
+                    key_512 = TFormat.Load512(ref k2, 112);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 112);
+                    key_512 = TFormat.Load512(ref k3, 112);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     Microkernels.Reduce4(score00_512, score01_512, score02_512, score03_512).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 128);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
                 }
             }
         }
 
         /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 128 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -279,23 +284,23 @@ namespace KernelGen.Generated
                     var out03_512 = Vector512.LoadUnsafe(ref o0, 48);
                     var out13_512 = Vector512.LoadUnsafe(ref o1, 48);
                     Vector512<float> value_512;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 128))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         float weight1 = Unsafe.Add(ref p1, c);
                         var weight0_512 = Vector512.Create(weight0);
                         var weight1_512 = Vector512.Create(weight1);
-                        value_512 = Vector512.LoadUnsafe(ref vc);
+                        value_512 = TFormat.Load512(ref vc, 0);
                         out00_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out00_512);
                         out10_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out10_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 16);
+                        value_512 = TFormat.Load512(ref vc, 16);
                         out01_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out01_512);
                         out11_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out11_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 32);
+                        value_512 = TFormat.Load512(ref vc, 32);
                         out02_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out02_512);
                         out12_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out12_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 48);
+                        value_512 = TFormat.Load512(ref vc, 48);
                         out03_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out03_512);
                         out13_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out13_512);
                     }
@@ -318,23 +323,23 @@ namespace KernelGen.Generated
                     var out03_512 = Vector512.LoadUnsafe(ref o0, 112);
                     var out13_512 = Vector512.LoadUnsafe(ref o1, 112);
                     Vector512<float> value_512;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 128))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         float weight1 = Unsafe.Add(ref p1, c);
                         var weight0_512 = Vector512.Create(weight0);
                         var weight1_512 = Vector512.Create(weight1);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 64);
+                        value_512 = TFormat.Load512(ref vc, 64);
                         out00_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out00_512);
                         out10_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out10_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 80);
+                        value_512 = TFormat.Load512(ref vc, 80);
                         out01_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out01_512);
                         out11_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out11_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 96);
+                        value_512 = TFormat.Load512(ref vc, 96);
                         out02_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out02_512);
                         out12_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out12_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 112);
+                        value_512 = TFormat.Load512(ref vc, 112);
                         out03_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out03_512);
                         out13_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out13_512);
                     }
@@ -363,26 +368,26 @@ namespace KernelGen.Generated
                     var out06_512 = Vector512.LoadUnsafe(ref o0, 96);
                     var out07_512 = Vector512.LoadUnsafe(ref o0, 112);
                     Vector512<float> value_512;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 128))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         var weight0_512 = Vector512.Create(weight0);
-                        value_512 = Vector512.LoadUnsafe(ref vc);
+                        value_512 = TFormat.Load512(ref vc, 0);
                         out00_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out00_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 16);
+                        value_512 = TFormat.Load512(ref vc, 16);
                         out01_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out01_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 32);
+                        value_512 = TFormat.Load512(ref vc, 32);
                         out02_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out02_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 48);
+                        value_512 = TFormat.Load512(ref vc, 48);
                         out03_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out03_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 64);
+                        value_512 = TFormat.Load512(ref vc, 64);
                         out04_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out04_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 80);
+                        value_512 = TFormat.Load512(ref vc, 80);
                         out05_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out05_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 96);
+                        value_512 = TFormat.Load512(ref vc, 96);
                         out06_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out06_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 112);
+                        value_512 = TFormat.Load512(ref vc, 112);
                         out07_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out07_512);
                     }
                     out00_512.StoreUnsafe(ref o0);
@@ -412,18 +417,19 @@ namespace KernelGen.Generated
             (Vector512.LoadUnsafe(ref x, 112) * s512).StoreUnsafe(ref x, 112);
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            var dot512_0 = Vector512.LoadUnsafe(ref a) * Vector512.LoadUnsafe(ref b);
-            var dot512_1 = Vector512.LoadUnsafe(ref a, 16) * Vector512.LoadUnsafe(ref b, 16);
-            var dot512_2 = Vector512.LoadUnsafe(ref a, 32) * Vector512.LoadUnsafe(ref b, 32);
-            var dot512_3 = Vector512.LoadUnsafe(ref a, 48) * Vector512.LoadUnsafe(ref b, 48);
-            dot512_0 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 64), Vector512.LoadUnsafe(ref b, 64), dot512_0);
-            dot512_1 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 80), Vector512.LoadUnsafe(ref b, 80), dot512_1);
-            dot512_2 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 96), Vector512.LoadUnsafe(ref b, 96), dot512_2);
-            dot512_3 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 112), Vector512.LoadUnsafe(ref b, 112), dot512_3);
+            var dot512_0 = Vector512.LoadUnsafe(ref a) * TFormat.Load512(ref b, 0);
+            var dot512_1 = Vector512.LoadUnsafe(ref a, 16) * TFormat.Load512(ref b, 16);
+            var dot512_2 = Vector512.LoadUnsafe(ref a, 32) * TFormat.Load512(ref b, 32);
+            var dot512_3 = Vector512.LoadUnsafe(ref a, 48) * TFormat.Load512(ref b, 48);
+            dot512_0 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 64), TFormat.Load512(ref b, 64), dot512_0);
+            dot512_1 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 80), TFormat.Load512(ref b, 80), dot512_1);
+            dot512_2 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 96), TFormat.Load512(ref b, 96), dot512_2);
+            dot512_3 = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref a, 112), TFormat.Load512(ref b, 112), dot512_3);
             return Vector512.Sum((dot512_0 + dot512_1) + (dot512_2 + dot512_3));
         }
     }

@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,29 +21,34 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 40 * TFormat.ElementBytes;
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < cols; c++)
                 {
-                    Unsafe.Add(ref s, r * sStride + c) = Dot(ref Unsafe.Add(ref q, r * 40), ref Unsafe.Add(ref k, c * 40));
+                    Unsafe.Add(ref s, r * sStride + c) = Dot<TFormat>(ref Unsafe.Add(ref q, r * 40), ref Unsafe.Add(ref k, c * rowBytes));
                 }
             }
         }
 
         /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 40 * TFormat.ElementBytes;
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < cols; c++)
                 {
                     float weight = Unsafe.Add(ref p, r * pStride + c);
+                    ref byte vc = ref Unsafe.Add(ref v, c * rowBytes);
                     for (int i = 0; i < 40; i++)
                     {
-                        Unsafe.Add(ref o, r * 40 + i) += weight * Unsafe.Add(ref v, c * 40 + i);
+                        Unsafe.Add(ref o, r * 40 + i) += weight * TFormat.Load(ref vc, i);
                     }
                 }
             }
@@ -96,12 +102,13 @@ namespace KernelGen.Generated
 
         /// <summary>One dot product: on the scalar fallback a long head is a constant-bound loop.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
             float sum = 0;
             for (int i = 0; i < 40; i++)
             {
-                sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+                sum += Unsafe.Add(ref a, i) * TFormat.Load(ref b, i);
             }
             return sum;
         }

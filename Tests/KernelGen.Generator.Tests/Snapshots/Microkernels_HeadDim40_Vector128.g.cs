@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,8 +21,10 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 40 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -32,40 +35,40 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 40);
-                    ref float k1 = ref Unsafe.Add(ref k0, 40);
-                    ref float k2 = ref Unsafe.Add(ref k1, 40);
-                    ref float k3 = ref Unsafe.Add(ref k2, 40);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default, score10_128 = default, score11_128 = default, score12_128 = default, score13_128 = default;
                     Vector128<float> query0_128, query1_128, key_128;
                     for (int i = 0; i < 40; i += 8)
                     {
                         query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
                         query1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i));
-                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k0, (nuint)(i));
                         score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
                         score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
-                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k1, (nuint)(i));
                         score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
                         score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
-                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k2, (nuint)(i));
                         score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
                         score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
-                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k3, (nuint)(i));
                         score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                         score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
                         query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
                         query1_128 = Vector128.LoadUnsafe(ref q1, (nuint)(i + 4));
-                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k0, (nuint)(i + 4));
                         score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
                         score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
-                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k1, (nuint)(i + 4));
                         score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
                         score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
-                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k2, (nuint)(i + 4));
                         score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
                         score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
-                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k3, (nuint)(i + 4));
                         score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                         score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
                     }
@@ -75,9 +78,9 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 40);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
+                    Unsafe.Add(ref s1, c) = Dot<TFormat>(ref q1, ref kc);
                 }
             }
 
@@ -88,31 +91,31 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 40);
-                    ref float k1 = ref Unsafe.Add(ref k0, 40);
-                    ref float k2 = ref Unsafe.Add(ref k1, 40);
-                    ref float k3 = ref Unsafe.Add(ref k2, 40);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default;
                     Vector128<float> query0_128, key_128;
                     for (int i = 0; i < 40; i += 8)
                     {
                         query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i));
-                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k0, (nuint)(i));
                         score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
-                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k1, (nuint)(i));
                         score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
-                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k2, (nuint)(i));
                         score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
-                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i));
+                        key_128 = TFormat.Load128(ref k3, (nuint)(i));
                         score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                         query0_128 = Vector128.LoadUnsafe(ref q0, (nuint)(i + 4));
-                        key_128 = Vector128.LoadUnsafe(ref k0, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k0, (nuint)(i + 4));
                         score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
-                        key_128 = Vector128.LoadUnsafe(ref k1, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k1, (nuint)(i + 4));
                         score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
-                        key_128 = Vector128.LoadUnsafe(ref k2, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k2, (nuint)(i + 4));
                         score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
-                        key_128 = Vector128.LoadUnsafe(ref k3, (nuint)(i + 4));
+                        key_128 = TFormat.Load128(ref k3, (nuint)(i + 4));
                         score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                     }
                     Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
@@ -120,16 +123,18 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 40);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
                 }
             }
         }
 
         /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 40 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -145,17 +150,17 @@ namespace KernelGen.Generated
                         var out01_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 4));
                         var out11_128 = Vector128.LoadUnsafe(ref o1, (nuint)(i + 4));
                         Vector128<float> value_128;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
+                        ref byte vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                         {
                             float weight0 = Unsafe.Add(ref p0, c);
                             float weight1 = Unsafe.Add(ref p1, c);
                             var weight0_128 = Vector128.Create(weight0);
                             var weight1_128 = Vector128.Create(weight1);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i));
                             out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
                             out10_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out10_128);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i + 4));
                             out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
                             out11_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out11_128);
                         }
@@ -180,20 +185,20 @@ namespace KernelGen.Generated
                         var out03_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 12));
                         var out04_128 = Vector128.LoadUnsafe(ref o0, (nuint)(i + 16));
                         Vector128<float> value_128;
-                        ref float vc = ref v;
-                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
+                        ref byte vc = ref v;
+                        for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                         {
                             float weight0 = Unsafe.Add(ref p0, c);
                             var weight0_128 = Vector128.Create(weight0);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i));
                             out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 4));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i + 4));
                             out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 8));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i + 8));
                             out02_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out02_128);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 12));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i + 12));
                             out03_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out03_128);
-                            value_128 = Vector128.LoadUnsafe(ref vc, (nuint)(i + 16));
+                            value_128 = TFormat.Load128(ref vc, (nuint)(i + 16));
                             out04_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out04_128);
                         }
                         out00_128.StoreUnsafe(ref o0, (nuint)(i));
@@ -223,20 +228,21 @@ namespace KernelGen.Generated
             (Vector128.LoadUnsafe(ref x, 36) * s128).StoreUnsafe(ref x, 36);
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
-            var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
-            var dot128_2 = Vector128.LoadUnsafe(ref a, 8) * Vector128.LoadUnsafe(ref b, 8);
-            var dot128_3 = Vector128.LoadUnsafe(ref a, 12) * Vector128.LoadUnsafe(ref b, 12);
-            dot128_0 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), dot128_0);
-            dot128_1 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 20), Vector128.LoadUnsafe(ref b, 20), dot128_1);
-            dot128_2 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 24), Vector128.LoadUnsafe(ref b, 24), dot128_2);
-            dot128_3 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 28), Vector128.LoadUnsafe(ref b, 28), dot128_3);
-            dot128_0 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 32), Vector128.LoadUnsafe(ref b, 32), dot128_0);
-            dot128_1 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 36), Vector128.LoadUnsafe(ref b, 36), dot128_1);
+            var dot128_0 = Vector128.LoadUnsafe(ref a) * TFormat.Load128(ref b, 0);
+            var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * TFormat.Load128(ref b, 4);
+            var dot128_2 = Vector128.LoadUnsafe(ref a, 8) * TFormat.Load128(ref b, 8);
+            var dot128_3 = Vector128.LoadUnsafe(ref a, 12) * TFormat.Load128(ref b, 12);
+            dot128_0 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 16), TFormat.Load128(ref b, 16), dot128_0);
+            dot128_1 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 20), TFormat.Load128(ref b, 20), dot128_1);
+            dot128_2 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 24), TFormat.Load128(ref b, 24), dot128_2);
+            dot128_3 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 28), TFormat.Load128(ref b, 28), dot128_3);
+            dot128_0 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 32), TFormat.Load128(ref b, 32), dot128_0);
+            dot128_1 = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref a, 36), TFormat.Load128(ref b, 36), dot128_1);
             return Vector128.Sum((dot128_0 + dot128_1) + (dot128_2 + dot128_3));
         }
     }

@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,8 +21,10 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 40 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -32,80 +35,80 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 40);
-                    ref float k1 = ref Unsafe.Add(ref k0, 40);
-                    ref float k2 = ref Unsafe.Add(ref k1, 40);
-                    ref float k3 = ref Unsafe.Add(ref k2, 40);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector256<float> score00_256 = default, score01_256 = default, score02_256 = default, score03_256 = default, score10_256 = default, score11_256 = default, score12_256 = default, score13_256 = default;
                     Vector256<float> query0_256, query1_256, key_256;
                     query0_256 = Vector256.LoadUnsafe(ref q0);
                     query1_256 = Vector256.LoadUnsafe(ref q1);
-                    key_256 = Vector256.LoadUnsafe(ref k0);
+                    key_256 = TFormat.Load256(ref k0, 0);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                     score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1);
+                    key_256 = TFormat.Load256(ref k1, 0);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                     score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2);
+                    key_256 = TFormat.Load256(ref k2, 0);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                     score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3);
+                    key_256 = TFormat.Load256(ref k3, 0);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 8);
                     query1_256 = Vector256.LoadUnsafe(ref q1, 8);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 8);
+                    key_256 = TFormat.Load256(ref k0, 8);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                     score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 8);
+                    key_256 = TFormat.Load256(ref k1, 8);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                     score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 8);
+                    key_256 = TFormat.Load256(ref k2, 8);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                     score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 8);
+                    key_256 = TFormat.Load256(ref k3, 8);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 16);
                     query1_256 = Vector256.LoadUnsafe(ref q1, 16);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 16);
+                    key_256 = TFormat.Load256(ref k0, 16);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                     score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 16);
+                    key_256 = TFormat.Load256(ref k1, 16);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                     score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 16);
+                    key_256 = TFormat.Load256(ref k2, 16);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                     score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 16);
+                    key_256 = TFormat.Load256(ref k3, 16);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 24);
                     query1_256 = Vector256.LoadUnsafe(ref q1, 24);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 24);
+                    key_256 = TFormat.Load256(ref k0, 24);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                     score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 24);
+                    key_256 = TFormat.Load256(ref k1, 24);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                     score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 24);
+                    key_256 = TFormat.Load256(ref k2, 24);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                     score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 24);
+                    key_256 = TFormat.Load256(ref k3, 24);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 32);
                     query1_256 = Vector256.LoadUnsafe(ref q1, 32);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 32);
+                    key_256 = TFormat.Load256(ref k0, 32);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
                     score10_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score10_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 32);
+                    key_256 = TFormat.Load256(ref k1, 32);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
                     score11_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score11_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 32);
+                    key_256 = TFormat.Load256(ref k2, 32);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
                     score12_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score12_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 32);
+                    key_256 = TFormat.Load256(ref k3, 32);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     score13_256 = SimdPolicy.MultiplyAdd(query1_256, key_256, score13_256);
                     Microkernels.Reduce4(score00_256, score01_256, score02_256, score03_256).StoreUnsafe(ref s0, (nuint)c);
@@ -114,9 +117,9 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 40);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
+                    Unsafe.Add(ref s1, c) = Dot<TFormat>(ref q1, ref kc);
                 }
             }
 
@@ -127,72 +130,74 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 40);
-                    ref float k1 = ref Unsafe.Add(ref k0, 40);
-                    ref float k2 = ref Unsafe.Add(ref k1, 40);
-                    ref float k3 = ref Unsafe.Add(ref k2, 40);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector256<float> score00_256 = default, score01_256 = default, score02_256 = default, score03_256 = default;
                     Vector256<float> query0_256, key_256;
                     query0_256 = Vector256.LoadUnsafe(ref q0);
-                    key_256 = Vector256.LoadUnsafe(ref k0);
+                    key_256 = TFormat.Load256(ref k0, 0);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1);
+                    key_256 = TFormat.Load256(ref k1, 0);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2);
+                    key_256 = TFormat.Load256(ref k2, 0);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3);
+                    key_256 = TFormat.Load256(ref k3, 0);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 8);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 8);
+                    key_256 = TFormat.Load256(ref k0, 8);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 8);
+                    key_256 = TFormat.Load256(ref k1, 8);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 8);
+                    key_256 = TFormat.Load256(ref k2, 8);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 8);
+                    key_256 = TFormat.Load256(ref k3, 8);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 16);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 16);
+                    key_256 = TFormat.Load256(ref k0, 16);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 16);
+                    key_256 = TFormat.Load256(ref k1, 16);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 16);
+                    key_256 = TFormat.Load256(ref k2, 16);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 16);
+                    key_256 = TFormat.Load256(ref k3, 16);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 24);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 24);
+                    key_256 = TFormat.Load256(ref k0, 24);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 24);
+                    key_256 = TFormat.Load256(ref k1, 24);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 24);
+                    key_256 = TFormat.Load256(ref k2, 24);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 24);
+                    key_256 = TFormat.Load256(ref k3, 24);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     query0_256 = Vector256.LoadUnsafe(ref q0, 32);
-                    key_256 = Vector256.LoadUnsafe(ref k0, 32);
+                    key_256 = TFormat.Load256(ref k0, 32);
                     score00_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score00_256);
-                    key_256 = Vector256.LoadUnsafe(ref k1, 32);
+                    key_256 = TFormat.Load256(ref k1, 32);
                     score01_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score01_256);
-                    key_256 = Vector256.LoadUnsafe(ref k2, 32);
+                    key_256 = TFormat.Load256(ref k2, 32);
                     score02_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score02_256);
-                    key_256 = Vector256.LoadUnsafe(ref k3, 32);
+                    key_256 = TFormat.Load256(ref k3, 32);
                     score03_256 = SimdPolicy.MultiplyAdd(query0_256, key_256, score03_256);
                     Microkernels.Reduce4(score00_256, score01_256, score02_256, score03_256).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 40);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
                 }
             }
         }
 
         /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 40 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -210,23 +215,23 @@ namespace KernelGen.Generated
                     var out03_256 = Vector256.LoadUnsafe(ref o0, 24);
                     var out13_256 = Vector256.LoadUnsafe(ref o1, 24);
                     Vector256<float> value_256;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         float weight1 = Unsafe.Add(ref p1, c);
                         var weight0_256 = Vector256.Create(weight0);
                         var weight1_256 = Vector256.Create(weight1);
-                        value_256 = Vector256.LoadUnsafe(ref vc);
+                        value_256 = TFormat.Load256(ref vc, 0);
                         out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
                         out10_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out10_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 8);
+                        value_256 = TFormat.Load256(ref vc, 8);
                         out01_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out01_256);
                         out11_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out11_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 16);
+                        value_256 = TFormat.Load256(ref vc, 16);
                         out02_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out02_256);
                         out12_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out12_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 24);
+                        value_256 = TFormat.Load256(ref vc, 24);
                         out03_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out03_256);
                         out13_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out13_256);
                     }
@@ -243,14 +248,14 @@ namespace KernelGen.Generated
                     var out00_256 = Vector256.LoadUnsafe(ref o0, 32);
                     var out10_256 = Vector256.LoadUnsafe(ref o1, 32);
                     Vector256<float> value_256;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         float weight1 = Unsafe.Add(ref p1, c);
                         var weight0_256 = Vector256.Create(weight0);
                         var weight1_256 = Vector256.Create(weight1);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 32);
+                        value_256 = TFormat.Load256(ref vc, 32);
                         out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
                         out10_256 = SimdPolicy.MultiplyAdd(weight1_256, value_256, out10_256);
                     }
@@ -270,20 +275,20 @@ namespace KernelGen.Generated
                     var out03_256 = Vector256.LoadUnsafe(ref o0, 24);
                     var out04_256 = Vector256.LoadUnsafe(ref o0, 32);
                     Vector256<float> value_256;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 40))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         var weight0_256 = Vector256.Create(weight0);
-                        value_256 = Vector256.LoadUnsafe(ref vc);
+                        value_256 = TFormat.Load256(ref vc, 0);
                         out00_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out00_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 8);
+                        value_256 = TFormat.Load256(ref vc, 8);
                         out01_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out01_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 16);
+                        value_256 = TFormat.Load256(ref vc, 16);
                         out02_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out02_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 24);
+                        value_256 = TFormat.Load256(ref vc, 24);
                         out03_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out03_256);
-                        value_256 = Vector256.LoadUnsafe(ref vc, 32);
+                        value_256 = TFormat.Load256(ref vc, 32);
                         out04_256 = SimdPolicy.MultiplyAdd(weight0_256, value_256, out04_256);
                     }
                     out00_256.StoreUnsafe(ref o0);
@@ -307,15 +312,16 @@ namespace KernelGen.Generated
             (Vector256.LoadUnsafe(ref x, 32) * s256).StoreUnsafe(ref x, 32);
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            var dot256_0 = Vector256.LoadUnsafe(ref a) * Vector256.LoadUnsafe(ref b);
-            var dot256_1 = Vector256.LoadUnsafe(ref a, 8) * Vector256.LoadUnsafe(ref b, 8);
-            var dot256_2 = Vector256.LoadUnsafe(ref a, 16) * Vector256.LoadUnsafe(ref b, 16);
-            var dot256_3 = Vector256.LoadUnsafe(ref a, 24) * Vector256.LoadUnsafe(ref b, 24);
-            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 32), Vector256.LoadUnsafe(ref b, 32), dot256_0);
+            var dot256_0 = Vector256.LoadUnsafe(ref a) * TFormat.Load256(ref b, 0);
+            var dot256_1 = Vector256.LoadUnsafe(ref a, 8) * TFormat.Load256(ref b, 8);
+            var dot256_2 = Vector256.LoadUnsafe(ref a, 16) * TFormat.Load256(ref b, 16);
+            var dot256_3 = Vector256.LoadUnsafe(ref a, 24) * TFormat.Load256(ref b, 24);
+            dot256_0 = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref a, 32), TFormat.Load256(ref b, 32), dot256_0);
             return Vector256.Sum((dot256_0 + dot256_1) + (dot256_2 + dot256_3));
         }
     }

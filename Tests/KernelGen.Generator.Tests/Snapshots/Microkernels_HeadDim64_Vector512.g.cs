@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,8 +21,10 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 64 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -32,66 +35,66 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 64);
-                    ref float k1 = ref Unsafe.Add(ref k0, 64);
-                    ref float k2 = ref Unsafe.Add(ref k1, 64);
-                    ref float k3 = ref Unsafe.Add(ref k2, 64);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector512<float> score00_512 = default, score01_512 = default, score02_512 = default, score03_512 = default, score10_512 = default, score11_512 = default, score12_512 = default, score13_512 = default;
                     Vector512<float> query0_512, query1_512, key_512;
                     query0_512 = Vector512.LoadUnsafe(ref q0);
                     query1_512 = Vector512.LoadUnsafe(ref q1);
-                    key_512 = Vector512.LoadUnsafe(ref k0);
+                    key_512 = TFormat.Load512(ref k0, 0);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1);
+                    key_512 = TFormat.Load512(ref k1, 0);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2);
+                    key_512 = TFormat.Load512(ref k2, 0);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3);
+                    key_512 = TFormat.Load512(ref k3, 0);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 16);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 16);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 16);
+                    key_512 = TFormat.Load512(ref k0, 16);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 16);
+                    key_512 = TFormat.Load512(ref k1, 16);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 16);
+                    key_512 = TFormat.Load512(ref k2, 16);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 16);
+                    key_512 = TFormat.Load512(ref k3, 16);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 32);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 32);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 32);
+                    key_512 = TFormat.Load512(ref k0, 32);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 32);
+                    key_512 = TFormat.Load512(ref k1, 32);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 32);
+                    key_512 = TFormat.Load512(ref k2, 32);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 32);
+                    key_512 = TFormat.Load512(ref k3, 32);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 48);
                     query1_512 = Vector512.LoadUnsafe(ref q1, 48);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 48);
+                    key_512 = TFormat.Load512(ref k0, 48);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
                     score10_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score10_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 48);
+                    key_512 = TFormat.Load512(ref k1, 48);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
                     score11_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score11_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 48);
+                    key_512 = TFormat.Load512(ref k2, 48);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
                     score12_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score12_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 48);
+                    key_512 = TFormat.Load512(ref k3, 48);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     score13_512 = SimdPolicy.MultiplyAdd(query1_512, key_512, score13_512);
                     Microkernels.Reduce4(score00_512, score01_512, score02_512, score03_512).StoreUnsafe(ref s0, (nuint)c);
@@ -100,9 +103,9 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 64);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
+                    Unsafe.Add(ref s1, c) = Dot<TFormat>(ref q1, ref kc);
                 }
             }
 
@@ -113,63 +116,65 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 64);
-                    ref float k1 = ref Unsafe.Add(ref k0, 64);
-                    ref float k2 = ref Unsafe.Add(ref k1, 64);
-                    ref float k3 = ref Unsafe.Add(ref k2, 64);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector512<float> score00_512 = default, score01_512 = default, score02_512 = default, score03_512 = default;
                     Vector512<float> query0_512, key_512;
                     query0_512 = Vector512.LoadUnsafe(ref q0);
-                    key_512 = Vector512.LoadUnsafe(ref k0);
+                    key_512 = TFormat.Load512(ref k0, 0);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1);
+                    key_512 = TFormat.Load512(ref k1, 0);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2);
+                    key_512 = TFormat.Load512(ref k2, 0);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3);
+                    key_512 = TFormat.Load512(ref k3, 0);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 16);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 16);
+                    key_512 = TFormat.Load512(ref k0, 16);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 16);
+                    key_512 = TFormat.Load512(ref k1, 16);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 16);
+                    key_512 = TFormat.Load512(ref k2, 16);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 16);
+                    key_512 = TFormat.Load512(ref k3, 16);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 32);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 32);
+                    key_512 = TFormat.Load512(ref k0, 32);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 32);
+                    key_512 = TFormat.Load512(ref k1, 32);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 32);
+                    key_512 = TFormat.Load512(ref k2, 32);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 32);
+                    key_512 = TFormat.Load512(ref k3, 32);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     query0_512 = Vector512.LoadUnsafe(ref q0, 48);
-                    key_512 = Vector512.LoadUnsafe(ref k0, 48);
+                    key_512 = TFormat.Load512(ref k0, 48);
                     score00_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score00_512);
-                    key_512 = Vector512.LoadUnsafe(ref k1, 48);
+                    key_512 = TFormat.Load512(ref k1, 48);
                     score01_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score01_512);
-                    key_512 = Vector512.LoadUnsafe(ref k2, 48);
+                    key_512 = TFormat.Load512(ref k2, 48);
                     score02_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score02_512);
-                    key_512 = Vector512.LoadUnsafe(ref k3, 48);
+                    key_512 = TFormat.Load512(ref k3, 48);
                     score03_512 = SimdPolicy.MultiplyAdd(query0_512, key_512, score03_512);
                     Microkernels.Reduce4(score00_512, score01_512, score02_512, score03_512).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 64);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
                 }
             }
         }
 
         /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 64 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -187,23 +192,23 @@ namespace KernelGen.Generated
                     var out03_512 = Vector512.LoadUnsafe(ref o0, 48);
                     var out13_512 = Vector512.LoadUnsafe(ref o1, 48);
                     Vector512<float> value_512;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         float weight1 = Unsafe.Add(ref p1, c);
                         var weight0_512 = Vector512.Create(weight0);
                         var weight1_512 = Vector512.Create(weight1);
-                        value_512 = Vector512.LoadUnsafe(ref vc);
+                        value_512 = TFormat.Load512(ref vc, 0);
                         out00_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out00_512);
                         out10_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out10_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 16);
+                        value_512 = TFormat.Load512(ref vc, 16);
                         out01_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out01_512);
                         out11_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out11_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 32);
+                        value_512 = TFormat.Load512(ref vc, 32);
                         out02_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out02_512);
                         out12_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out12_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 48);
+                        value_512 = TFormat.Load512(ref vc, 48);
                         out03_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out03_512);
                         out13_512 = SimdPolicy.MultiplyAdd(weight1_512, value_512, out13_512);
                     }
@@ -228,18 +233,18 @@ namespace KernelGen.Generated
                     var out02_512 = Vector512.LoadUnsafe(ref o0, 32);
                     var out03_512 = Vector512.LoadUnsafe(ref o0, 48);
                     Vector512<float> value_512;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 64))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         var weight0_512 = Vector512.Create(weight0);
-                        value_512 = Vector512.LoadUnsafe(ref vc);
+                        value_512 = TFormat.Load512(ref vc, 0);
                         out00_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out00_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 16);
+                        value_512 = TFormat.Load512(ref vc, 16);
                         out01_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out01_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 32);
+                        value_512 = TFormat.Load512(ref vc, 32);
                         out02_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out02_512);
-                        value_512 = Vector512.LoadUnsafe(ref vc, 48);
+                        value_512 = TFormat.Load512(ref vc, 48);
                         out03_512 = SimdPolicy.MultiplyAdd(weight0_512, value_512, out03_512);
                     }
                     out00_512.StoreUnsafe(ref o0);
@@ -261,14 +266,15 @@ namespace KernelGen.Generated
             (Vector512.LoadUnsafe(ref x, 48) * s512).StoreUnsafe(ref x, 48);
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            var dot512_0 = Vector512.LoadUnsafe(ref a) * Vector512.LoadUnsafe(ref b);
-            var dot512_1 = Vector512.LoadUnsafe(ref a, 16) * Vector512.LoadUnsafe(ref b, 16);
-            var dot512_2 = Vector512.LoadUnsafe(ref a, 32) * Vector512.LoadUnsafe(ref b, 32);
-            var dot512_3 = Vector512.LoadUnsafe(ref a, 48) * Vector512.LoadUnsafe(ref b, 48);
+            var dot512_0 = Vector512.LoadUnsafe(ref a) * TFormat.Load512(ref b, 0);
+            var dot512_1 = Vector512.LoadUnsafe(ref a, 16) * TFormat.Load512(ref b, 16);
+            var dot512_2 = Vector512.LoadUnsafe(ref a, 32) * TFormat.Load512(ref b, 32);
+            var dot512_3 = Vector512.LoadUnsafe(ref a, 48) * TFormat.Load512(ref b, 48);
             return Vector512.Sum((dot512_0 + dot512_1) + (dot512_2 + dot512_3));
         }
     }

@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,29 +21,34 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, one pair at a time (the scalar fallback).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 8 * TFormat.ElementBytes;
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < cols; c++)
                 {
-                    Unsafe.Add(ref s, r * sStride + c) = Dot(ref Unsafe.Add(ref q, r * 8), ref Unsafe.Add(ref k, c * 8));
+                    Unsafe.Add(ref s, r * sStride + c) = Dot<TFormat>(ref Unsafe.Add(ref q, r * 8), ref Unsafe.Add(ref k, c * rowBytes));
                 }
             }
         }
 
         /// <summary>Accumulation, one row and one value at a time (the scalar fallback).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 8 * TFormat.ElementBytes;
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < cols; c++)
                 {
                     float weight = Unsafe.Add(ref p, r * pStride + c);
+                    ref byte vc = ref Unsafe.Add(ref v, c * rowBytes);
                     for (int i = 0; i < 8; i++)
                     {
-                        Unsafe.Add(ref o, r * 8 + i) += weight * Unsafe.Add(ref v, c * 8 + i);
+                        Unsafe.Add(ref o, r * 8 + i) += weight * TFormat.Load(ref vc, i);
                     }
                 }
             }
@@ -62,18 +68,19 @@ namespace KernelGen.Generated
             Unsafe.Add(ref x, 7) *= s;
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            float scalars = a * b;
-            scalars += Unsafe.Add(ref a, 1) * Unsafe.Add(ref b, 1);
-            scalars += Unsafe.Add(ref a, 2) * Unsafe.Add(ref b, 2);
-            scalars += Unsafe.Add(ref a, 3) * Unsafe.Add(ref b, 3);
-            scalars += Unsafe.Add(ref a, 4) * Unsafe.Add(ref b, 4);
-            scalars += Unsafe.Add(ref a, 5) * Unsafe.Add(ref b, 5);
-            scalars += Unsafe.Add(ref a, 6) * Unsafe.Add(ref b, 6);
-            scalars += Unsafe.Add(ref a, 7) * Unsafe.Add(ref b, 7);
+            float scalars = a * TFormat.Load(ref b, 0);
+            scalars += Unsafe.Add(ref a, 1) * TFormat.Load(ref b, 1);
+            scalars += Unsafe.Add(ref a, 2) * TFormat.Load(ref b, 2);
+            scalars += Unsafe.Add(ref a, 3) * TFormat.Load(ref b, 3);
+            scalars += Unsafe.Add(ref a, 4) * TFormat.Load(ref b, 4);
+            scalars += Unsafe.Add(ref a, 5) * TFormat.Load(ref b, 5);
+            scalars += Unsafe.Add(ref a, 6) * TFormat.Load(ref b, 6);
+            scalars += Unsafe.Add(ref a, 7) * TFormat.Load(ref b, 7);
             return scalars;
         }
     }

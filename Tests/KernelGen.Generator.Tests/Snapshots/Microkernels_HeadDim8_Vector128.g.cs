@@ -9,6 +9,7 @@ namespace KernelGen.Generated
 {
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
+    using KernelGen.Caching;
     using KernelGen.Kernels;
     using KernelGen.Kernels.Engine;
 
@@ -20,8 +21,10 @@ namespace KernelGen.Generated
 
         /// <summary>Scores, 2 query rows × 4 keys per block; a last odd row 1 × 4; last keys one by one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Scores(ref float q, int rows, ref float k, int cols, ref float s, int sStride)
+        public void Scores<TFormat>(ref float q, int rows, ref byte k, int cols, ref float s, int sStride)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 8 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -32,38 +35,38 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 8);
-                    ref float k1 = ref Unsafe.Add(ref k0, 8);
-                    ref float k2 = ref Unsafe.Add(ref k1, 8);
-                    ref float k3 = ref Unsafe.Add(ref k2, 8);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default, score10_128 = default, score11_128 = default, score12_128 = default, score13_128 = default;
                     Vector128<float> query0_128, query1_128, key_128;
                     query0_128 = Vector128.LoadUnsafe(ref q0);
                     query1_128 = Vector128.LoadUnsafe(ref q1);
-                    key_128 = Vector128.LoadUnsafe(ref k0);
+                    key_128 = TFormat.Load128(ref k0, 0);
                     score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
                     score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
-                    key_128 = Vector128.LoadUnsafe(ref k1);
+                    key_128 = TFormat.Load128(ref k1, 0);
                     score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
                     score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
-                    key_128 = Vector128.LoadUnsafe(ref k2);
+                    key_128 = TFormat.Load128(ref k2, 0);
                     score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
                     score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
-                    key_128 = Vector128.LoadUnsafe(ref k3);
+                    key_128 = TFormat.Load128(ref k3, 0);
                     score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                     score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
                     query0_128 = Vector128.LoadUnsafe(ref q0, 4);
                     query1_128 = Vector128.LoadUnsafe(ref q1, 4);
-                    key_128 = Vector128.LoadUnsafe(ref k0, 4);
+                    key_128 = TFormat.Load128(ref k0, 4);
                     score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
                     score10_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score10_128);
-                    key_128 = Vector128.LoadUnsafe(ref k1, 4);
+                    key_128 = TFormat.Load128(ref k1, 4);
                     score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
                     score11_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score11_128);
-                    key_128 = Vector128.LoadUnsafe(ref k2, 4);
+                    key_128 = TFormat.Load128(ref k2, 4);
                     score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
                     score12_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score12_128);
-                    key_128 = Vector128.LoadUnsafe(ref k3, 4);
+                    key_128 = TFormat.Load128(ref k3, 4);
                     score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                     score13_128 = SimdPolicy.MultiplyAdd(query1_128, key_128, score13_128);
                     Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
@@ -72,9 +75,9 @@ namespace KernelGen.Generated
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 8);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
-                    Unsafe.Add(ref s1, c) = Dot(ref q1, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
+                    Unsafe.Add(ref s1, c) = Dot<TFormat>(ref q1, ref kc);
                 }
             }
 
@@ -85,45 +88,47 @@ namespace KernelGen.Generated
                 int c = 0;
                 for (; c + 4 <= cols; c += 4)
                 {
-                    ref float k0 = ref Unsafe.Add(ref k, c * 8);
-                    ref float k1 = ref Unsafe.Add(ref k0, 8);
-                    ref float k2 = ref Unsafe.Add(ref k1, 8);
-                    ref float k3 = ref Unsafe.Add(ref k2, 8);
+                    ref byte k0 = ref Unsafe.Add(ref k, c * rowBytes);
+                    ref byte k1 = ref Unsafe.Add(ref k0, rowBytes);
+                    ref byte k2 = ref Unsafe.Add(ref k1, rowBytes);
+                    ref byte k3 = ref Unsafe.Add(ref k2, rowBytes);
                     Vector128<float> score00_128 = default, score01_128 = default, score02_128 = default, score03_128 = default;
                     Vector128<float> query0_128, key_128;
                     query0_128 = Vector128.LoadUnsafe(ref q0);
-                    key_128 = Vector128.LoadUnsafe(ref k0);
+                    key_128 = TFormat.Load128(ref k0, 0);
                     score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
-                    key_128 = Vector128.LoadUnsafe(ref k1);
+                    key_128 = TFormat.Load128(ref k1, 0);
                     score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
-                    key_128 = Vector128.LoadUnsafe(ref k2);
+                    key_128 = TFormat.Load128(ref k2, 0);
                     score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
-                    key_128 = Vector128.LoadUnsafe(ref k3);
+                    key_128 = TFormat.Load128(ref k3, 0);
                     score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                     query0_128 = Vector128.LoadUnsafe(ref q0, 4);
-                    key_128 = Vector128.LoadUnsafe(ref k0, 4);
+                    key_128 = TFormat.Load128(ref k0, 4);
                     score00_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score00_128);
-                    key_128 = Vector128.LoadUnsafe(ref k1, 4);
+                    key_128 = TFormat.Load128(ref k1, 4);
                     score01_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score01_128);
-                    key_128 = Vector128.LoadUnsafe(ref k2, 4);
+                    key_128 = TFormat.Load128(ref k2, 4);
                     score02_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score02_128);
-                    key_128 = Vector128.LoadUnsafe(ref k3, 4);
+                    key_128 = TFormat.Load128(ref k3, 4);
                     score03_128 = SimdPolicy.MultiplyAdd(query0_128, key_128, score03_128);
                     Microkernels.Reduce4(score00_128, score01_128, score02_128, score03_128).StoreUnsafe(ref s0, (nuint)c);
                 }
 
                 for (; c < cols; c++)
                 {
-                    ref float kc = ref Unsafe.Add(ref k, c * 8);
-                    Unsafe.Add(ref s0, c) = Dot(ref q0, ref kc);
+                    ref byte kc = ref Unsafe.Add(ref k, c * rowBytes);
+                    Unsafe.Add(ref s0, c) = Dot<TFormat>(ref q0, ref kc);
                 }
             }
         }
 
         /// <summary>Accumulation, 2 rows × up to 4 vectors of head_dim per pass over the block's values; a last odd row alone.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Accumulate(ref float p, int pStride, int rows, ref float v, int cols, ref float o)
+        public void Accumulate<TFormat>(ref float p, int pStride, int rows, ref byte v, int cols, ref float o)
+            where TFormat : struct, IKvCacheFormat
         {
+            int rowBytes = 8 * TFormat.ElementBytes;
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
@@ -137,17 +142,17 @@ namespace KernelGen.Generated
                     var out01_128 = Vector128.LoadUnsafe(ref o0, 4);
                     var out11_128 = Vector128.LoadUnsafe(ref o1, 4);
                     Vector128<float> value_128;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         float weight1 = Unsafe.Add(ref p1, c);
                         var weight0_128 = Vector128.Create(weight0);
                         var weight1_128 = Vector128.Create(weight1);
-                        value_128 = Vector128.LoadUnsafe(ref vc);
+                        value_128 = TFormat.Load128(ref vc, 0);
                         out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
                         out10_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out10_128);
-                        value_128 = Vector128.LoadUnsafe(ref vc, 4);
+                        value_128 = TFormat.Load128(ref vc, 4);
                         out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
                         out11_128 = SimdPolicy.MultiplyAdd(weight1_128, value_128, out11_128);
                     }
@@ -166,14 +171,14 @@ namespace KernelGen.Generated
                     var out00_128 = Vector128.LoadUnsafe(ref o0);
                     var out01_128 = Vector128.LoadUnsafe(ref o0, 4);
                     Vector128<float> value_128;
-                    ref float vc = ref v;
-                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, 8))
+                    ref byte vc = ref v;
+                    for (int c = 0; c < cols; c++, vc = ref Unsafe.Add(ref vc, rowBytes))
                     {
                         float weight0 = Unsafe.Add(ref p0, c);
                         var weight0_128 = Vector128.Create(weight0);
-                        value_128 = Vector128.LoadUnsafe(ref vc);
+                        value_128 = TFormat.Load128(ref vc, 0);
                         out00_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out00_128);
-                        value_128 = Vector128.LoadUnsafe(ref vc, 4);
+                        value_128 = TFormat.Load128(ref vc, 4);
                         out01_128 = SimdPolicy.MultiplyAdd(weight0_128, value_128, out01_128);
                     }
                     out00_128.StoreUnsafe(ref o0);
@@ -191,12 +196,13 @@ namespace KernelGen.Generated
             (Vector128.LoadUnsafe(ref x, 4) * s128).StoreUnsafe(ref x, 4);
         }
 
-        /// <summary>One dot product of head_dim floats, for keys left over after the 4-key blocks.</summary>
+        /// <summary>One dot product of head_dim numbers (a query row, a key in the cache's format), for keys left over after the 4-key blocks.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Dot(ref float a, ref float b)
+        private static float Dot<TFormat>(ref float a, ref byte b)
+            where TFormat : struct, IKvCacheFormat
         {
-            var dot128_0 = Vector128.LoadUnsafe(ref a) * Vector128.LoadUnsafe(ref b);
-            var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * Vector128.LoadUnsafe(ref b, 4);
+            var dot128_0 = Vector128.LoadUnsafe(ref a) * TFormat.Load128(ref b, 0);
+            var dot128_1 = Vector128.LoadUnsafe(ref a, 4) * TFormat.Load128(ref b, 4);
             return Vector128.Sum(dot128_0 + dot128_1);
         }
     }
