@@ -282,7 +282,7 @@ public sealed record StoryOptions
     private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal)
     {
         "-m", "--model", "-z", "--tokenizer", "-n", "--steps", "--n-predict", "-t", "--temperature", "--temp",
-        "-p", "--top-p", "-s", "--seed", "-k", "--kernels", "--threads",
+        "-p", "--top-p", "-s", "--seed", "-k", "--kernels", "--threads", "--kv-cache",
     };
 
     private static bool RequireText(string name, string value, out string? error)
