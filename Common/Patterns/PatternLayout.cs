@@ -37,7 +37,7 @@ internal static class PatternLayout
     public static List<PatternComponent> Components(PatternParameters pattern, int headClass)
     {
         var components = new List<PatternComponent>(2);
-        int l = pattern.Stride;
+        int l = pattern.Kind == PatternKind.Fixed ? pattern.BlockLength : pattern.Stride;
         switch (pattern.Kind)
         {
             case PatternKind.Dense:
@@ -90,7 +90,7 @@ internal static class PatternLayout
     /// </summary>
     public static int BlockLength(PatternParameters pattern) => pattern.Kind switch
     {
-        PatternKind.Fixed => pattern.Stride,
+        PatternKind.Fixed => pattern.BlockLength,
         PatternKind.BigBird or PatternKind.Layout => pattern.BlockSize,
         _ => 0,
     };

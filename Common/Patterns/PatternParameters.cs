@@ -11,7 +11,11 @@ internal sealed record PatternParameters
 
     public int Window { get; init; }
 
+    /// <summary>Strided: the stride l.</summary>
     public int Stride { get; init; }
+
+    /// <summary>Fixed: the block length l.</summary>
+    public int BlockLength { get; init; }
 
     public int Summary { get; init; }
 

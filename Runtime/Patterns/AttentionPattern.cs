@@ -32,8 +32,11 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <summary>Window of SlidingWindow and Global patterns.</summary>
     public int Window => Parameters.Window;
 
-    /// <summary>Stride l of Strided, block length l of Fixed.</summary>
+    /// <summary>Stride l of Strided.</summary>
     public int Stride => Parameters.Stride;
+
+    /// <summary>Block length l of Fixed.</summary>
+    public int BlockLength => Parameters.BlockLength;
 
     /// <summary>Summary width c of Fixed.</summary>
     public int Summary => Parameters.Summary;
@@ -69,7 +72,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <c>num_different_global_patterns</c>); 0: l/c with <paramref name="perHeadSummary"/>, else 1.
     /// </param>
     public static AttentionPattern Fixed(int block, int summary, bool perHeadSummary = false, int summaryPatterns = 0) =>
-        Checked(new PatternParameters { Kind = PatternKind.Fixed, Stride = block, Summary = summary, PerHeadSummary = perHeadSummary, SummaryPatterns = summaryPatterns });
+        Checked(new PatternParameters { Kind = PatternKind.Fixed, BlockLength = block, Summary = summary, PerHeadSummary = perHeadSummary, SummaryPatterns = summaryPatterns });
 
     /// <summary>The first <paramref name="globalTokens"/> keys (sinks) plus a sliding <paramref name="window"/>.</summary>
     public static AttentionPattern Global(int globalTokens, int window) =>
@@ -202,7 +205,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
 
             case PatternKind.Fixed:
             {
-                int l = p.Stride, c = p.Summary;
+                int l = p.BlockLength, c = p.Summary;
                 int slice = head % PublishedForms.SummaryPatterns(p);
                 int column = key % l;
                 bool summary = column >= l - c * (slice + 1) && column < l - c * slice;
@@ -249,7 +252,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
             PatternKind.Dense => "Dense",
             PatternKind.SlidingWindow => $"SlidingWindow(window {p.Window})",
             PatternKind.Strided => $"Strided(stride {p.Stride}{(p.SplitHeads ? ", split heads" : "")}{(p.LocalWindow > 0 ? $", local window {p.LocalWindow}" : "")})",
-            PatternKind.Fixed => $"Fixed(block {p.Stride}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")}{(p.SummaryPatterns > 0 ? $", {p.SummaryPatterns} summary patterns" : "")})",
+            PatternKind.Fixed => $"Fixed(block {p.BlockLength}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")}{(p.SummaryPatterns > 0 ? $", {p.SummaryPatterns} summary patterns" : "")})",
             PatternKind.Global => $"Global({p.GlobalTokens} global tokens, window {p.Window})",
             PatternKind.BigBird => $"BigBird(block {p.BlockSize}, {(p.SlidingWindowBlocks > 0 ? $"sliding window {p.SlidingWindowBlocks}" : $"window {p.WindowBlocks}")}, global {p.GlobalBlocks}"
                 + $"{(p.GlobalBlockIndices is { } indices ? $" and blocks {indices}" : "")}, random {p.RandomBlocks}, seed {p.Seed}"

@@ -24,7 +24,7 @@ public class PublishedFormGeneratorTests
         [TransformerModel(Dim = 512, Layers = 4, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]
         // The paper's split strided heads (A(1) holds l + 1 keys) and DeepSpeed's Fixed with 2 summary patterns.
         [SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true, LocalWindow = 17, Layers = "0")]
-        [SparseAttention(SparsePattern.Fixed, Stride = 64, Summary = 16, SummaryPatterns = 2, Layers = "1")]
+        [SparseAttention(SparsePattern.Fixed, BlockLength = 64, Summary = 16, SummaryPatterns = 2, Layers = "1")]
         // BSLongformerSparsityConfig(block=32, num_sliding_window_blocks=3, global_block_indices=[0, 5]).
         [SparseAttention(SparsePattern.BigBird, BlockSize = 32, SlidingWindowBlocks = 3, GlobalBlockIndices = "0,5", Layers = "2")]
         // BigBirdSparsityConfig(block=32, num_random_blocks=1, num_sliding_window_blocks=3, num_global_blocks=1, different_layout_per_head=True).
@@ -74,7 +74,7 @@ public class PublishedFormGeneratorTests
     [Fact]
     public void SummaryPatterns_AreTheHeadClasses()
     {
-        var parameters = new PatternParameters { Kind = PatternKind.Fixed, Stride = 64, Summary = 16, SummaryPatterns = 2 };
+        var parameters = new PatternParameters { Kind = PatternKind.Fixed, BlockLength = 64, Summary = 16, SummaryPatterns = 2 };
         var plan = PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0);
         Assert.Equal(2, plan.Classes.Count);
         Assert.Equal(new[] { 48, 32 }, plan.Classes.Select(c => c.Components.Single(x => x.Kind == ComponentKind.Columns).Offset));
