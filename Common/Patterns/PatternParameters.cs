@@ -7,7 +7,7 @@ namespace KernelGen.Patterns;
 /// </summary>
 internal sealed record PatternParameters
 {
-    public PatternKind Kind { get; init; }
+    public SparsePattern Kind { get; init; }
 
     public int Window { get; init; }
 
