@@ -39,8 +39,15 @@ public sealed class SparseAttentionAttribute : Attribute
     /// <summary>SlidingWindow and Global: how many of the latest keys (the query's own included) each query attends.</summary>
     public int Window { get; set; }
 
-    /// <summary>Strided: the stride l (also the local band's width). Fixed: the block length l.</summary>
+    /// <summary>Strided: the stride l (also the local band's width). Fixed takes <see cref="BlockLength"/> instead.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// Fixed: the block length l. Each query attends its own block of l keys, and the last
+    /// <see cref="Summary"/> keys of every earlier block. Writing <see cref="Stride"/> on a Fixed
+    /// pattern is warning KG0025, and the block length stays unset.
+    /// </summary>
+    public int BlockLength { get; set; }
 
     /// <summary>Fixed: c, how many keys at the end of each block summarize it for later blocks.</summary>
     public int Summary { get; set; }
@@ -87,7 +94,7 @@ public sealed class SparseAttentionAttribute : Attribute
     /// <summary>
     /// Fixed: P, how many different summary slices the heads use: head h takes the (h mod P)-th
     /// c-wide slice from each block's end (openai's <c>num_verts</c>, DeepSpeed's
-    /// <c>num_different_global_patterns</c>). Needs P · Summary ≤ Stride (KG0029). Unset: Stride /
+    /// <c>num_different_global_patterns</c>). Needs P · Summary ≤ BlockLength (KG0029). Unset: BlockLength /
     /// Summary with <see cref="PerHeadSummary"/>, 1 without; setting it implies per-head summaries.
     /// </summary>
     public int SummaryPatterns { get; set; }

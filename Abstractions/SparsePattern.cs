@@ -28,7 +28,7 @@ public
     Strided = 2,
 
     /// <summary>
-    /// Sparse Transformer "fixed": the query's own block of l = <c>Stride</c> keys, plus the last
+    /// Sparse Transformer "fixed": the query's own block of l = <c>BlockLength</c> keys, plus the last
     /// c = <c>Summary</c> keys of every earlier block (j mod l ≥ l − c); about l + c·i/l keys.
     /// </summary>
     Fixed = 3,

@@ -14,10 +14,10 @@ internal static class PatternLayout
     /// <summary>Number of head classes: groups of query heads that attend the same keys.</summary>
     public static int HeadClassCount(PatternParameters pattern, int heads, int layoutTables) => pattern.Kind switch
     {
-        PatternKind.Strided when pattern.SplitHeads => 2,
-        PatternKind.Fixed => Math.Min(heads, PublishedForms.SummaryPatterns(pattern)),
-        PatternKind.BigBird when pattern.DifferentLayoutPerHead => heads,
-        PatternKind.Layout => layoutTables,
+        SparsePattern.Strided when pattern.SplitHeads => 2,
+        SparsePattern.Fixed => Math.Min(heads, PublishedForms.SummaryPatterns(pattern)),
+        SparsePattern.BigBird when pattern.DifferentLayoutPerHead => heads,
+        SparsePattern.Layout => layoutTables,
         _ => 1,
     };
 
@@ -25,11 +25,11 @@ internal static class PatternLayout
     public static int HeadClass(PatternParameters pattern, int head, int heads, int layoutTables) => pattern.Kind switch
     {
         // Split strided: the first half of the heads are local, the second half strided.
-        PatternKind.Strided when pattern.SplitHeads => head < heads / 2 ? 0 : 1,
+        SparsePattern.Strided when pattern.SplitHeads => head < heads / 2 ? 0 : 1,
         // Fixed: head h uses summary slice h mod P (openai's num_verts, DeepSpeed's num_different_global_patterns).
-        PatternKind.Fixed => head % PublishedForms.SummaryPatterns(pattern),
-        PatternKind.BigBird when pattern.DifferentLayoutPerHead => head,
-        PatternKind.Layout => layoutTables == 1 ? 0 : head,
+        SparsePattern.Fixed => head % PublishedForms.SummaryPatterns(pattern),
+        SparsePattern.BigBird when pattern.DifferentLayoutPerHead => head,
+        SparsePattern.Layout => layoutTables == 1 ? 0 : head,
         _ => 0,
     };
 
@@ -37,30 +37,30 @@ internal static class PatternLayout
     public static List<PatternComponent> Components(PatternParameters pattern, int headClass)
     {
         var components = new List<PatternComponent>(2);
-        int l = pattern.Stride;
+        int l = pattern.Kind == SparsePattern.Fixed ? pattern.BlockLength : pattern.Stride;
         switch (pattern.Kind)
         {
-            case PatternKind.Dense:
+            case SparsePattern.Dense:
                 components.Add(PatternComponent.Band(0, int.MaxValue));
                 break;
-            case PatternKind.SlidingWindow:
+            case SparsePattern.SlidingWindow:
                 components.Add(PatternComponent.Band(0, pattern.Window));
                 break;
-            case PatternKind.Strided when pattern.SplitHeads && headClass == 0:
+            case SparsePattern.Strided when pattern.SplitHeads && headClass == 0:
                 components.Add(PatternComponent.Band(0, PublishedForms.LocalWindow(pattern)));
                 break;
-            case PatternKind.Strided when pattern.SplitHeads:
+            case SparsePattern.Strided when pattern.SplitHeads:
                 // (i − j) mod l = 0: the query itself (m = 0) and every l-th key before it.
                 components.Add(PatternComponent.Band(0, 1));
                 components.Add(PatternComponent.Stride(l));
                 break;
-            case PatternKind.Strided:
+            case SparsePattern.Strided:
                 // The local band already holds i − j < l; the strided keys add i − j = m·l, m ≥ 1.
                 // A band of l + 1 (the paper's A(1)) adds i − j = l, already strided: the same set.
                 components.Add(PatternComponent.Band(0, Math.Min(PublishedForms.LocalWindow(pattern), l)));
                 components.Add(PatternComponent.Stride(l));
                 break;
-            case PatternKind.Fixed:
+            case SparsePattern.Fixed:
             {
                 int c = pattern.Summary;
                 int shift = headClass * c; // head class k is summary slice k (only slice 0 without per-head summaries)
@@ -69,12 +69,12 @@ internal static class PatternLayout
                 break;
             }
 
-            case PatternKind.Global:
+            case SparsePattern.Global:
                 components.Add(PatternComponent.Band(0, pattern.Window));
                 components.Add(PatternComponent.Prefix(pattern.GlobalTokens, pattern.Window));
                 break;
-            case PatternKind.BigBird:
-            case PatternKind.Layout:
+            case SparsePattern.BigBird:
+            case SparsePattern.Layout:
                 components.Add(PatternComponent.Blocks(pattern.BlockSize));
                 break;
             default:
@@ -90,12 +90,12 @@ internal static class PatternLayout
     /// </summary>
     public static int BlockLength(PatternParameters pattern) => pattern.Kind switch
     {
-        PatternKind.Fixed => pattern.Stride,
-        PatternKind.BigBird or PatternKind.Layout => pattern.BlockSize,
+        SparsePattern.Fixed => pattern.BlockLength,
+        SparsePattern.BigBird or SparsePattern.Layout => pattern.BlockSize,
         _ => 0,
     };
 
     /// <summary>True when a layer with this pattern keeps a rolling KV cache (its keys never reach further back than a window plus sinks).</summary>
     public static bool IsRolling(PatternParameters pattern) =>
-        pattern.Kind is PatternKind.SlidingWindow or PatternKind.Global;
+        pattern.Kind is SparsePattern.SlidingWindow or SparsePattern.Global;
 }

@@ -7,11 +7,15 @@ namespace KernelGen.Patterns;
 /// </summary>
 internal sealed record PatternParameters
 {
-    public PatternKind Kind { get; init; }
+    public SparsePattern Kind { get; init; }
 
     public int Window { get; init; }
 
+    /// <summary>Strided: the stride l.</summary>
     public int Stride { get; init; }
+
+    /// <summary>Fixed: the block length l.</summary>
+    public int BlockLength { get; init; }
 
     public int Summary { get; init; }
 

@@ -19,7 +19,7 @@ internal static class PublishedForms
 
     /// <summary>Fixed: P, the number of distinct summary slices; head h uses slice h mod P from the block's end.</summary>
     public static int SummaryPatterns(PatternParameters p) =>
-        p.SummaryPatterns > 0 ? p.SummaryPatterns : p.PerHeadSummary && p.Summary > 0 ? p.Stride / p.Summary : 1;
+        p.SummaryPatterns > 0 ? p.SummaryPatterns : p.PerHeadSummary && p.Summary > 0 ? p.BlockLength / p.Summary : 1;
 
     /// <summary>
     /// BigBird: key blocks in a query block's causal window, its own included. DeepSpeed's symmetric

@@ -52,19 +52,19 @@ internal static class PatternRules
     public const string LayoutBlockSizeMismatch = "KG0046";
 
     /// <summary>The parameters each pattern reads; any other that is set earns a KG0025 warning.</summary>
-    public static string[] ParametersOf(PatternKind kind) => kind switch
+    public static string[] ParametersOf(SparsePattern kind) => kind switch
     {
-        PatternKind.Dense => new string[0],
-        PatternKind.SlidingWindow => new[] { "Window" },
-        PatternKind.Strided => new[] { "Stride", "SplitHeads", "LocalWindow" },
-        PatternKind.Fixed => new[] { "Stride", "Summary", "PerHeadSummary", "SummaryPatterns" },
-        PatternKind.Global => new[] { "Window", "GlobalTokens" },
-        PatternKind.BigBird => new[]
+        SparsePattern.Dense => new string[0],
+        SparsePattern.SlidingWindow => new[] { "Window" },
+        SparsePattern.Strided => new[] { "Stride", "SplitHeads", "LocalWindow" },
+        SparsePattern.Fixed => new[] { "BlockLength", "Summary", "PerHeadSummary", "SummaryPatterns" },
+        SparsePattern.Global => new[] { "Window", "GlobalTokens" },
+        SparsePattern.BigBird => new[]
         {
             "BlockSize", "WindowBlocks", "GlobalBlocks", "RandomBlocks", "Seed",
             "SlidingWindowBlocks", "GlobalBlockIndices", "DifferentLayoutPerHead", "RandomAmongAllBlocks",
         },
-        PatternKind.Layout => new[] { "BlockSize", "LayoutFile" },
+        SparsePattern.Layout => new[] { "BlockSize", "LayoutFile" },
         _ => new string[0],
     };
 
@@ -80,10 +80,10 @@ internal static class PatternRules
         bool Given(string field, int value) => value != 0 || (given?.Contains(field) ?? false);
         switch (pattern.Kind)
         {
-            case PatternKind.SlidingWindow:
+            case SparsePattern.SlidingWindow:
                 Length(violations, name, "Window", pattern.Window, maxSeqLen);
                 break;
-            case PatternKind.Strided:
+            case SparsePattern.Strided:
                 Length(violations, name, "Stride", pattern.Stride, maxSeqLen);
                 if (pattern.SplitHeads && heads < 2)
                 {
@@ -102,35 +102,35 @@ internal static class PatternRules
                 }
 
                 break;
-            case PatternKind.Fixed:
-                Length(violations, name, "Stride", pattern.Stride, maxSeqLen);
+            case SparsePattern.Fixed:
+                Length(violations, name, "BlockLength", pattern.BlockLength, maxSeqLen);
                 Positive(violations, name, "Summary", pattern.Summary);
-                if (pattern.Summary > 0 && pattern.Stride > 0 && pattern.Summary > pattern.Stride)
+                if (pattern.Summary > 0 && pattern.BlockLength > 0 && pattern.Summary > pattern.BlockLength)
                 {
                     violations.Add(new RuleViolation(SummaryWiderThanBlock, "Summary",
-                        ShapeRules.Format("Summary ({0}) is wider than its block (Stride {1}): a block cannot have more summary keys than keys", pattern.Summary, pattern.Stride)));
+                        ShapeRules.Format("Summary ({0}) is wider than its block (BlockLength {1}): a block cannot have more summary keys than keys", pattern.Summary, pattern.BlockLength)));
                 }
                 else if (Given("SummaryPatterns", pattern.SummaryPatterns))
                 {
-                    if (Positive(violations, name, "SummaryPatterns", pattern.SummaryPatterns) && pattern.Summary > 0 && pattern.Stride > 0
-                        && (long)pattern.SummaryPatterns * pattern.Summary > pattern.Stride)
+                    if (Positive(violations, name, "SummaryPatterns", pattern.SummaryPatterns) && pattern.Summary > 0 && pattern.BlockLength > 0
+                        && (long)pattern.SummaryPatterns * pattern.Summary > pattern.BlockLength)
                     {
                         violations.Add(new RuleViolation(SummaryPatternsExceedBlock, "SummaryPatterns",
-                            ShapeRules.Format("SummaryPatterns ({0}) slices of Summary {1} need {2} keys, but a block (Stride) has {3}: at most {4} patterns fit", pattern.SummaryPatterns, pattern.Summary, (long)pattern.SummaryPatterns * pattern.Summary, pattern.Stride, pattern.Stride / pattern.Summary)));
+                            ShapeRules.Format("SummaryPatterns ({0}) slices of Summary {1} need {2} keys, but a block (BlockLength) has {3}: at most {4} patterns fit", pattern.SummaryPatterns, pattern.Summary, (long)pattern.SummaryPatterns * pattern.Summary, pattern.BlockLength, pattern.BlockLength / pattern.Summary)));
                     }
                 }
-                else if (pattern.PerHeadSummary && pattern.Summary > 0 && pattern.Stride > 0 && pattern.Stride % pattern.Summary != 0)
+                else if (pattern.PerHeadSummary && pattern.Summary > 0 && pattern.BlockLength > 0 && pattern.BlockLength % pattern.Summary != 0)
                 {
                     violations.Add(new RuleViolation(PerHeadSummaryNeedsWholeSlices, "PerHeadSummary",
-                        ShapeRules.Format("PerHeadSummary cuts each block of {0} into slices of Summary {1}, so Stride must be a multiple of Summary", pattern.Stride, pattern.Summary)));
+                        ShapeRules.Format("PerHeadSummary cuts each block of {0} into slices of Summary {1}, so BlockLength must be a multiple of Summary", pattern.BlockLength, pattern.Summary)));
                 }
 
                 break;
-            case PatternKind.Global:
+            case SparsePattern.Global:
                 Length(violations, name, "Window", pattern.Window, maxSeqLen);
                 Length(violations, name, "GlobalTokens", pattern.GlobalTokens, maxSeqLen);
                 break;
-            case PatternKind.BigBird:
+            case SparsePattern.BigBird:
                 Length(violations, name, "BlockSize", pattern.BlockSize, maxSeqLen);
                 if (!Given("SlidingWindowBlocks", pattern.SlidingWindowBlocks))
                 {
@@ -163,7 +163,7 @@ internal static class PatternRules
                 }
 
                 break;
-            case PatternKind.Layout:
+            case SparsePattern.Layout:
                 if (pattern.BlockSize != 0 || (given?.Contains("BlockSize") ?? false))
                 {
                     Length(violations, name, "BlockSize", pattern.BlockSize, maxSeqLen);
@@ -179,8 +179,9 @@ internal static class PatternRules
             {
                 if (!applies.Contains(parameter))
                 {
-                    violations.Add(new RuleViolation(ParameterDoesNotApply, parameter,
-                        ShapeRules.Format("{0} does not apply to the {1} pattern and is ignored", parameter, name)));
+                    violations.Add(new RuleViolation(ParameterDoesNotApply, parameter, pattern.Kind == SparsePattern.Fixed && parameter == "Stride"
+                        ? "Stride does not apply to the Fixed pattern and is ignored: Fixed takes BlockLength (the block length l); Stride is Strided's"
+                        : ShapeRules.Format("{0} does not apply to the {1} pattern and is ignored", parameter, name)));
                 }
             }
         }

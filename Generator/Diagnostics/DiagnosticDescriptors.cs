@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ParameterDoesNotApply = new(
         PatternRules.ParameterDoesNotApply, "Pattern parameter does not apply", "{0}", PatternCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
     public static readonly DiagnosticDescriptor SplitHeadsNeedTwoHeads = Pattern(PatternRules.SplitHeadsNeedTwoHeads, "SplitHeads needs two heads");
-    public static readonly DiagnosticDescriptor PerHeadSummaryNeedsWholeSlices = Pattern(PatternRules.PerHeadSummaryNeedsWholeSlices, "PerHeadSummary needs Stride to be a multiple of Summary");
+    public static readonly DiagnosticDescriptor PerHeadSummaryNeedsWholeSlices = Pattern(PatternRules.PerHeadSummaryNeedsWholeSlices, "PerHeadSummary needs BlockLength to be a multiple of Summary");
     public static readonly DiagnosticDescriptor LocalWindowOverlapsStride = Pattern(PatternRules.LocalWindowOverlapsStride, "Strided's LocalWindow overlaps the strided keys");
     public static readonly DiagnosticDescriptor SummaryPatternsExceedBlock = Pattern(PatternRules.SummaryPatternsExceedBlock, "Fixed's SummaryPatterns do not fit in one block");
     public static readonly DiagnosticDescriptor TwoWindowCounts = Pattern(PatternRules.TwoWindowCounts, "BigBird has both WindowBlocks and SlidingWindowBlocks");

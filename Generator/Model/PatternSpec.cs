@@ -15,7 +15,7 @@ internal sealed record PatternSpec(
     string? LayoutFile,
     EquatableArray<EquatableArray<EquatableArray<int>>> Tables)
 {
-    public static PatternSpec Dense { get; } = new(new PatternParameters { Kind = PatternKind.Dense }, null, default);
+    public static PatternSpec Dense { get; } = new(new PatternParameters { Kind = SparsePattern.Dense }, null, default);
 
-    public bool IsDense => Parameters.Kind == PatternKind.Dense;
+    public bool IsDense => Parameters.Kind == SparsePattern.Dense;
 }

@@ -45,7 +45,7 @@ internal static class GeneratorBudgets
     /// </summary>
     public static void CheckBlockTable(PatternParameters p, int maxSeqLen, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
-        if (p.Kind != PatternKind.BigBird || p.BlockSize <= 0)
+        if (p.Kind != SparsePattern.BigBird || p.BlockSize <= 0)
         {
             return;
         }

@@ -19,7 +19,7 @@ internal static class LayoutResolver
     public static ParseResult Resolve(ParseResult parsed, EquatableArray<AdditionalFileText> files)
     {
         var spec = parsed.Spec;
-        if (spec is null || spec.Patterns.All(p => p.Parameters.Kind != PatternKind.Layout))
+        if (spec is null || spec.Patterns.All(p => p.Parameters.Kind != SparsePattern.Layout))
         {
             return parsed;
         }
@@ -29,7 +29,7 @@ internal static class LayoutResolver
         for (int i = 0; i < spec.Patterns.Count; i++)
         {
             var pattern = spec.Patterns[i];
-            patterns.Add(pattern.Parameters.Kind == PatternKind.Layout ? Read(pattern, parsed.PatternSources[i], spec, files, diagnostics) : pattern);
+            patterns.Add(pattern.Parameters.Kind == SparsePattern.Layout ? Read(pattern, parsed.PatternSources[i], spec, files, diagnostics) : pattern);
         }
 
         return diagnostics.Count > parsed.Diagnostics.Count

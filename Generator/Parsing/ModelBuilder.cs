@@ -124,7 +124,7 @@ internal static class ModelBuilder
         // A window as long as the context attends every key, which is dense.
         if (config is { } c && c.Values.SlidingWindow > 0 && c.Values.SlidingWindow < maxSeqLen)
         {
-            var window = PatternSpec.Dense with { Parameters = new PatternParameters { Kind = PatternKind.SlidingWindow, Window = c.Values.SlidingWindow } };
+            var window = PatternSpec.Dense with { Parameters = new PatternParameters { Kind = SparsePattern.SlidingWindow, Window = c.Values.SlidingWindow } };
             patterns.Add(window);
             sources.Add(PatternSource.None);
             string source = ShapeRules.Format("the SlidingWindow pattern of {0}'s sliding_window (line {1})", Path.GetFileName(c.File.Path), c.Values.LineOf("sliding_window"));
@@ -138,7 +138,7 @@ internal static class ModelBuilder
         foreach (var attribute in declaration.SparseAttributes)
         {
             var parameters = attribute.Parameters;
-            if (parameters.Kind < PatternKind.Dense || parameters.Kind > PatternKind.Layout)
+            if (parameters.Kind < SparsePattern.Dense || parameters.Kind > SparsePattern.Layout)
             {
                 continue; // not a SparsePattern value: the compiler already reports it
             }
@@ -152,7 +152,7 @@ internal static class ModelBuilder
             }
 
             GeneratorBudgets.CheckBlockTable(parameters, maxSeqLen, At("BlockSize"), diagnostics);
-            if (parameters.Kind == PatternKind.Layout && string.IsNullOrWhiteSpace(attribute.LayoutFile))
+            if (parameters.Kind == SparsePattern.Layout && string.IsNullOrWhiteSpace(attribute.LayoutFile))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveParameter, attribute.Location,
                     "the Layout pattern needs LayoutFile, the path of its layout file among the project's AdditionalFiles"));
@@ -177,8 +177,8 @@ internal static class ModelBuilder
 
             var spec = new PatternSpec(parameters, attribute.LayoutFile, default);
             var source = new PatternSource(
-                parameters.Kind == PatternKind.Layout ? At("LayoutFile") : null,
-                parameters.Kind == PatternKind.Layout && given.ContainsKey("BlockSize") ? At("BlockSize") : null);
+                parameters.Kind == SparsePattern.Layout ? At("LayoutFile") : null,
+                parameters.Kind == SparsePattern.Layout && given.ContainsKey("BlockSize") ? At("BlockSize") : null);
 
             // Equal patterns compile once, whatever attribute they came from; the first one's source is kept.
             int index = patterns.IndexOf(spec);

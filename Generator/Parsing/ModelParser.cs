@@ -74,7 +74,7 @@ internal static class ModelParser
             bool Bool(string name) => named.TryGetValue(name, out var value) && value is true;
             var parameters = new PatternParameters
             {
-                Kind = (PatternKind)kind, Window = Int("Window"), Stride = Int("Stride"), Summary = Int("Summary"),
+                Kind = (SparsePattern)kind, Window = Int("Window"), Stride = Int("Stride"), BlockLength = Int("BlockLength"), Summary = Int("Summary"),
                 SplitHeads = Bool("SplitHeads"), PerHeadSummary = Bool("PerHeadSummary"), GlobalTokens = Int("GlobalTokens"),
                 BlockSize = Int("BlockSize"), WindowBlocks = Int("WindowBlocks"), GlobalBlocks = Int("GlobalBlocks"),
                 RandomBlocks = Int("RandomBlocks"), Seed = Int("Seed"),

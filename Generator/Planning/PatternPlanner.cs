@@ -52,13 +52,13 @@ internal static class PatternPlanner
     private static (EquatableArray<int> Starts, EquatableArray<int> Keys, int Rows) BlockTables(PatternSpec pattern, PatternParameters parameters, ModelSpec spec, int classCount)
     {
         int[][][] tables;
-        if (parameters.Kind == PatternKind.BigBird)
+        if (parameters.Kind == SparsePattern.BigBird)
         {
             // One table, or one per head class when each head draws its own random blocks.
             int blocks = (spec.MaxSeqLen + parameters.BlockSize - 1) / parameters.BlockSize;
             tables = Enumerable.Range(0, classCount).Select(head => BigBirdBlocks.Build(blocks, parameters, head)).ToArray();
         }
-        else if (parameters.Kind == PatternKind.Layout)
+        else if (parameters.Kind == SparsePattern.Layout)
         {
             tables = pattern.Tables.Select(t => t.Select(r => r.ToArray()).ToArray()).ToArray();
         }
@@ -100,25 +100,25 @@ internal static class PatternPlanner
 
     private static string Name(PatternSpec p) => p.Parameters.Kind switch
     {
-        PatternKind.Dense => "Dense",
-        PatternKind.SlidingWindow => Invariant($"Window{p.Parameters.Window}"),
-        PatternKind.Strided => Invariant($"Strided{p.Parameters.Stride}{(p.Parameters.SplitHeads ? "Split" : "")}{(p.Parameters.LocalWindow > 0 ? Invariant($"Local{p.Parameters.LocalWindow}") : "")}"),
-        PatternKind.Fixed => Invariant($"Fixed{p.Parameters.Stride}x{p.Parameters.Summary}{(p.Parameters.PerHeadSummary ? "PerHead" : "")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($"P{p.Parameters.SummaryPatterns}") : "")}"),
-        PatternKind.Global => Invariant($"Global{p.Parameters.GlobalTokens}Window{p.Parameters.Window}"),
-        PatternKind.BigBird => BigBirdName(p.Parameters),
+        SparsePattern.Dense => "Dense",
+        SparsePattern.SlidingWindow => Invariant($"Window{p.Parameters.Window}"),
+        SparsePattern.Strided => Invariant($"Strided{p.Parameters.Stride}{(p.Parameters.SplitHeads ? "Split" : "")}{(p.Parameters.LocalWindow > 0 ? Invariant($"Local{p.Parameters.LocalWindow}") : "")}"),
+        SparsePattern.Fixed => Invariant($"Fixed{p.Parameters.BlockLength}x{p.Parameters.Summary}{(p.Parameters.PerHeadSummary ? "PerHead" : "")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($"P{p.Parameters.SummaryPatterns}") : "")}"),
+        SparsePattern.Global => Invariant($"Global{p.Parameters.GlobalTokens}Window{p.Parameters.Window}"),
+        SparsePattern.BigBird => BigBirdName(p.Parameters),
         _ => "Layout" + Capitalized(System.IO.Path.GetFileNameWithoutExtension(Path(p.LayoutFile))),
     };
 
     private static string Summary(PatternSpec p) => p.Parameters.Kind switch
     {
-        PatternKind.Dense => "Dense: every earlier key",
-        PatternKind.SlidingWindow => Invariant($"SlidingWindow: the last {p.Parameters.Window} keys, i - j < {p.Parameters.Window}"),
-        PatternKind.Strided when p.Parameters.SplitHeads => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}, split: the first half of the heads attend i - j < {PublishedForms.LocalWindow(p.Parameters)}, the second half (i - j) mod {p.Parameters.Stride} = 0"),
-        PatternKind.Strided => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}: i - j < {p.Parameters.Stride} or (i - j) mod {p.Parameters.Stride} = 0"),
-        PatternKind.Fixed when p.Parameters.SummaryPatterns > 0 => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.Stride}, summary {p.Parameters.Summary}: the query's block, plus the {p.Parameters.Summary} keys of every earlier block in slice (head mod {p.Parameters.SummaryPatterns}) from its end"),
-        PatternKind.Fixed => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.Stride}, summary {p.Parameters.Summary}: the query's block, plus {(p.Parameters.PerHeadSummary ? "each head's own" : "the last")} {p.Parameters.Summary} keys of every earlier block"),
-        PatternKind.Global => Invariant($"Global: the first {p.Parameters.GlobalTokens} keys (sinks) plus the last {p.Parameters.Window}"),
-        PatternKind.BigBird => BigBirdSummary(p.Parameters),
+        SparsePattern.Dense => "Dense: every earlier key",
+        SparsePattern.SlidingWindow => Invariant($"SlidingWindow: the last {p.Parameters.Window} keys, i - j < {p.Parameters.Window}"),
+        SparsePattern.Strided when p.Parameters.SplitHeads => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}, split: the first half of the heads attend i - j < {PublishedForms.LocalWindow(p.Parameters)}, the second half (i - j) mod {p.Parameters.Stride} = 0"),
+        SparsePattern.Strided => Invariant($"Strided (Sparse Transformer), stride {p.Parameters.Stride}: i - j < {p.Parameters.Stride} or (i - j) mod {p.Parameters.Stride} = 0"),
+        SparsePattern.Fixed when p.Parameters.SummaryPatterns > 0 => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.BlockLength}, summary {p.Parameters.Summary}: the query's block, plus the {p.Parameters.Summary} keys of every earlier block in slice (head mod {p.Parameters.SummaryPatterns}) from its end"),
+        SparsePattern.Fixed => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.BlockLength}, summary {p.Parameters.Summary}: the query's block, plus {(p.Parameters.PerHeadSummary ? "each head's own" : "the last")} {p.Parameters.Summary} keys of every earlier block"),
+        SparsePattern.Global => Invariant($"Global: the first {p.Parameters.GlobalTokens} keys (sinks) plus the last {p.Parameters.Window}"),
+        SparsePattern.BigBird => BigBirdSummary(p.Parameters),
         _ => Invariant($"Layout from {Path(p.LayoutFile)}, block {p.Parameters.BlockSize}, {(p.Tables.Count == 1 ? "one matrix for all heads" : "one matrix per head")}"),
     };
 
@@ -127,12 +127,12 @@ internal static class PatternPlanner
         const string type = "AttentionPattern";
         return p.Parameters.Kind switch
         {
-            PatternKind.Dense => type + ".Dense",
-            PatternKind.SlidingWindow => Invariant($"{type}.SlidingWindow({p.Parameters.Window})"),
-            PatternKind.Strided => Invariant($"{type}.Strided({p.Parameters.Stride}, splitHeads: {(p.Parameters.SplitHeads ? "true" : "false")}{(p.Parameters.LocalWindow > 0 ? Invariant($", localWindow: {p.Parameters.LocalWindow}") : "")})"),
-            PatternKind.Fixed => Invariant($"{type}.Fixed({p.Parameters.Stride}, {p.Parameters.Summary}, perHeadSummary: {(p.Parameters.PerHeadSummary ? "true" : "false")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($", summaryPatterns: {p.Parameters.SummaryPatterns}") : "")})"),
-            PatternKind.Global => Invariant($"{type}.Global({p.Parameters.GlobalTokens}, {p.Parameters.Window})"),
-            PatternKind.BigBird => Invariant($"{type}.BigBird({p.Parameters.BlockSize}, {p.Parameters.WindowBlocks}, {p.Parameters.GlobalBlocks}, {p.Parameters.RandomBlocks}, {p.Parameters.Seed}") + BigBirdOptions(p.Parameters) + ")",
+            SparsePattern.Dense => type + ".Dense",
+            SparsePattern.SlidingWindow => Invariant($"{type}.SlidingWindow({p.Parameters.Window})"),
+            SparsePattern.Strided => Invariant($"{type}.Strided({p.Parameters.Stride}, splitHeads: {(p.Parameters.SplitHeads ? "true" : "false")}{(p.Parameters.LocalWindow > 0 ? Invariant($", localWindow: {p.Parameters.LocalWindow}") : "")})"),
+            SparsePattern.Fixed => Invariant($"{type}.Fixed({p.Parameters.BlockLength}, {p.Parameters.Summary}, perHeadSummary: {(p.Parameters.PerHeadSummary ? "true" : "false")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($", summaryPatterns: {p.Parameters.SummaryPatterns}") : "")})"),
+            SparsePattern.Global => Invariant($"{type}.Global({p.Parameters.GlobalTokens}, {p.Parameters.Window})"),
+            SparsePattern.BigBird => Invariant($"{type}.BigBird({p.Parameters.BlockSize}, {p.Parameters.WindowBlocks}, {p.Parameters.GlobalBlocks}, {p.Parameters.RandomBlocks}, {p.Parameters.Seed}") + BigBirdOptions(p.Parameters) + ")",
             // A layout is rebuilt from the block table the kernels use (see the emitter).
             _ => string.Empty,
         };

@@ -24,16 +24,19 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     }
 
     /// <summary>Every earlier key.</summary>
-    public static AttentionPattern Dense { get; } = new(new PatternParameters { Kind = PatternKind.Dense });
+    public static AttentionPattern Dense { get; } = new(new PatternParameters { Kind = SparsePattern.Dense });
 
     /// <summary>The pattern's kind.</summary>
-    public SparsePattern Kind => (SparsePattern)Parameters.Kind;
+    public SparsePattern Kind => Parameters.Kind;
 
     /// <summary>Window of SlidingWindow and Global patterns.</summary>
     public int Window => Parameters.Window;
 
-    /// <summary>Stride l of Strided, block length l of Fixed.</summary>
+    /// <summary>Stride l of Strided.</summary>
     public int Stride => Parameters.Stride;
+
+    /// <summary>Block length l of Fixed.</summary>
+    public int BlockLength => Parameters.BlockLength;
 
     /// <summary>Summary width c of Fixed.</summary>
     public int Summary => Parameters.Summary;
@@ -48,7 +51,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
 
     /// <summary>Keys i − j &lt; <paramref name="window"/> (Longformer local attention, Mistral).</summary>
     public static AttentionPattern SlidingWindow(int window) =>
-        Checked(new PatternParameters { Kind = PatternKind.SlidingWindow, Window = window });
+        Checked(new PatternParameters { Kind = SparsePattern.SlidingWindow, Window = window });
 
     /// <summary>Sparse Transformer strided: i − j &lt; l or (i − j) mod l = 0; split: half the heads each.</summary>
     /// <param name="stride">The stride l.</param>
@@ -58,7 +61,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <c>local(l)</c>). The paper's A(1) = {max(0, i − l), …, i} is <paramref name="stride"/> + 1.
     /// </param>
     public static AttentionPattern Strided(int stride, bool splitHeads = false, int localWindow = 0) =>
-        Checked(new PatternParameters { Kind = PatternKind.Strided, Stride = stride, SplitHeads = splitHeads, LocalWindow = localWindow });
+        Checked(new PatternParameters { Kind = SparsePattern.Strided, Stride = stride, SplitHeads = splitHeads, LocalWindow = localWindow });
 
     /// <summary>Sparse Transformer fixed: the own block of <paramref name="block"/> keys plus the last <paramref name="summary"/> keys of each earlier block.</summary>
     /// <param name="block">The block length l.</param>
@@ -69,11 +72,11 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <c>num_different_global_patterns</c>); 0: l/c with <paramref name="perHeadSummary"/>, else 1.
     /// </param>
     public static AttentionPattern Fixed(int block, int summary, bool perHeadSummary = false, int summaryPatterns = 0) =>
-        Checked(new PatternParameters { Kind = PatternKind.Fixed, Stride = block, Summary = summary, PerHeadSummary = perHeadSummary, SummaryPatterns = summaryPatterns });
+        Checked(new PatternParameters { Kind = SparsePattern.Fixed, BlockLength = block, Summary = summary, PerHeadSummary = perHeadSummary, SummaryPatterns = summaryPatterns });
 
     /// <summary>The first <paramref name="globalTokens"/> keys (sinks) plus a sliding <paramref name="window"/>.</summary>
     public static AttentionPattern Global(int globalTokens, int window) =>
-        Checked(new PatternParameters { Kind = PatternKind.Global, GlobalTokens = globalTokens, Window = window });
+        Checked(new PatternParameters { Kind = SparsePattern.Global, GlobalTokens = globalTokens, Window = window });
 
     /// <summary>BigBird at block level: window, global and seeded random key blocks per query block.</summary>
     /// <param name="blockSize">The block size b, in tokens.</param>
@@ -90,7 +93,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         int slidingWindowBlocks = 0, string? globalBlockIndices = null, bool differentLayoutPerHead = false, bool randomAmongAllBlocks = false) =>
         Checked(new PatternParameters
         {
-            Kind = PatternKind.BigBird, BlockSize = blockSize, WindowBlocks = windowBlocks,
+            Kind = SparsePattern.BigBird, BlockSize = blockSize, WindowBlocks = windowBlocks,
             GlobalBlocks = globalBlocks, RandomBlocks = randomBlocks, Seed = seed,
             SlidingWindowBlocks = slidingWindowBlocks, GlobalBlockIndices = PublishedForms.CanonicalBlockIndices(globalBlockIndices),
             DifferentLayoutPerHead = differentLayoutPerHead, RandomAmongAllBlocks = randomAmongAllBlocks,
@@ -127,7 +130,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
             }
         }
 
-        return new AttentionPattern(new PatternParameters { Kind = PatternKind.Layout, BlockSize = blockSize }, copy);
+        return new AttentionPattern(new PatternParameters { Kind = SparsePattern.Layout, BlockSize = blockSize }, copy);
     }
 
     /// <summary>
@@ -171,7 +174,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
             throw new InvalidDataException($"{path}{(problem.Line > 0 ? $"({problem.Line})" : "")}: {problem.Message} [{problem.Id}]");
         }
 
-        return new AttentionPattern(new PatternParameters { Kind = PatternKind.Layout, BlockSize = layout.BlockSize }, layout.Tables);
+        return new AttentionPattern(new PatternParameters { Kind = SparsePattern.Layout, BlockSize = layout.BlockSize }, layout.Tables);
     }
 
     /// <summary>
@@ -190,30 +193,30 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         var p = Parameters;
         switch (p.Kind)
         {
-            case PatternKind.Dense:
+            case SparsePattern.Dense:
                 return true;
-            case PatternKind.SlidingWindow:
+            case SparsePattern.SlidingWindow:
                 return distance < p.Window;
-            case PatternKind.Strided:
+            case SparsePattern.Strided:
             {
                 bool local = distance < PublishedForms.LocalWindow(p), strided = distance % p.Stride == 0;
                 return !p.SplitHeads ? local || strided : head < heads / 2 ? local : strided;
             }
 
-            case PatternKind.Fixed:
+            case SparsePattern.Fixed:
             {
-                int l = p.Stride, c = p.Summary;
+                int l = p.BlockLength, c = p.Summary;
                 int slice = head % PublishedForms.SummaryPatterns(p);
                 int column = key % l;
                 bool summary = column >= l - c * (slice + 1) && column < l - c * slice;
                 return key / l == query / l || summary;
             }
 
-            case PatternKind.Global:
+            case SparsePattern.Global:
                 return key < p.GlobalTokens || distance < p.Window;
-            case PatternKind.BigBird:
+            case SparsePattern.BigBird:
                 return Array.BinarySearch(BigBirdRow(head, query / p.BlockSize), key / p.BlockSize) >= 0;
-            case PatternKind.Layout:
+            case SparsePattern.Layout:
                 return Array.BinarySearch(LayoutTable(head)[query / p.BlockSize], key / p.BlockSize) >= 0;
             default:
                 throw new InvalidOperationException($"Unknown pattern {p.Kind}.");
@@ -246,12 +249,12 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         var p = Parameters;
         return p.Kind switch
         {
-            PatternKind.Dense => "Dense",
-            PatternKind.SlidingWindow => $"SlidingWindow(window {p.Window})",
-            PatternKind.Strided => $"Strided(stride {p.Stride}{(p.SplitHeads ? ", split heads" : "")}{(p.LocalWindow > 0 ? $", local window {p.LocalWindow}" : "")})",
-            PatternKind.Fixed => $"Fixed(block {p.Stride}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")}{(p.SummaryPatterns > 0 ? $", {p.SummaryPatterns} summary patterns" : "")})",
-            PatternKind.Global => $"Global({p.GlobalTokens} global tokens, window {p.Window})",
-            PatternKind.BigBird => $"BigBird(block {p.BlockSize}, {(p.SlidingWindowBlocks > 0 ? $"sliding window {p.SlidingWindowBlocks}" : $"window {p.WindowBlocks}")}, global {p.GlobalBlocks}"
+            SparsePattern.Dense => "Dense",
+            SparsePattern.SlidingWindow => $"SlidingWindow(window {p.Window})",
+            SparsePattern.Strided => $"Strided(stride {p.Stride}{(p.SplitHeads ? ", split heads" : "")}{(p.LocalWindow > 0 ? $", local window {p.LocalWindow}" : "")})",
+            SparsePattern.Fixed => $"Fixed(block {p.BlockLength}, summary {p.Summary}{(p.PerHeadSummary ? ", per-head summary" : "")}{(p.SummaryPatterns > 0 ? $", {p.SummaryPatterns} summary patterns" : "")})",
+            SparsePattern.Global => $"Global({p.GlobalTokens} global tokens, window {p.Window})",
+            SparsePattern.BigBird => $"BigBird(block {p.BlockSize}, {(p.SlidingWindowBlocks > 0 ? $"sliding window {p.SlidingWindowBlocks}" : $"window {p.WindowBlocks}")}, global {p.GlobalBlocks}"
                 + $"{(p.GlobalBlockIndices is { } indices ? $" and blocks {indices}" : "")}, random {p.RandomBlocks}, seed {p.Seed}"
                 + $"{(p.DifferentLayoutPerHead ? ", per head" : "")}{(p.RandomAmongAllBlocks ? ", among all blocks" : "")})",
             _ => $"Layout(block {p.BlockSize}, {_layoutTables!.Length} table{(_layoutTables.Length == 1 ? "" : "s")})",
@@ -273,12 +276,12 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
 
     /// <summary>The key blocks query block <paramref name="queryBlock"/> attends, for block patterns (the head class is the head for per-head tables).</summary>
     internal int[] BlockRow(int headClass, int queryBlock) =>
-        Parameters.Kind == PatternKind.BigBird ? BigBirdRow(headClass, queryBlock) : _layoutTables![headClass][queryBlock];
+        Parameters.Kind == SparsePattern.BigBird ? BigBirdRow(headClass, queryBlock) : _layoutTables![headClass][queryBlock];
 
     /// <summary>Builds what the pattern needs for contexts up to <paramref name="maxSeqLen"/> and <paramref name="heads"/> heads (BigBird's random tables).</summary>
     internal void Prepare(int maxSeqLen, int heads = 1)
     {
-        if (Parameters.Kind == PatternKind.BigBird)
+        if (Parameters.Kind == SparsePattern.BigBird)
         {
             int blocks = (maxSeqLen + BlockSize - 1) / BlockSize;
             int tableCount = Parameters.DifferentLayoutPerHead ? Math.Max(1, heads) : 1;

@@ -9,5 +9,5 @@ namespace KernelGen.Samples.LongContext;
 /// </summary>
 [TransformerModel(Dim = 512, Layers = 8, Heads = 8, KvHeads = 1, MaxSeqLen = 16384)]
 [SparseAttention(SparsePattern.Strided, Stride = 128, Layers = "1,3,5,7")]
-[SparseAttention(SparsePattern.Fixed, Stride = 128, Summary = 16, Layers = "2,6")]
+[SparseAttention(SparsePattern.Fixed, BlockLength = 128, Summary = 16, Layers = "2,6")]
 public partial class LongContextModel;

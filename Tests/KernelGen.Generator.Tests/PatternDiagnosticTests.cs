@@ -37,8 +37,8 @@ public partial class PatternDiagnosticTests
 
     [Fact]
     public void KG0022_SummaryWiderThanItsBlock() =>
-        AssertSingle("KG0022", "Summary (40) is wider than its block (Stride 32)", """
-            [SparseAttention(SparsePattern.Fixed, Stride = 32, [|Summary = 40|])]
+        AssertSingle("KG0022", "Summary (40) is wider than its block (BlockLength 32)", """
+            [SparseAttention(SparsePattern.Fixed, BlockLength = 32, [|Summary = 40|])]
             """);
 
     [Fact]
@@ -74,8 +74,8 @@ public partial class PatternDiagnosticTests
 
     [Fact]
     public void KG0027_PerHeadSummaryThatDoesNotDivideTheBlock() =>
-        AssertSingle("KG0027", "Stride must be a multiple of Summary", """
-            [SparseAttention(SparsePattern.Fixed, Stride = 20, Summary = 3, [|PerHeadSummary = true|])]
+        AssertSingle("KG0027", "BlockLength must be a multiple of Summary", """
+            [SparseAttention(SparsePattern.Fixed, BlockLength = 20, Summary = 3, [|PerHeadSummary = true|])]
             """);
 
     [Fact]
@@ -121,7 +121,7 @@ public partial class PatternDiagnosticTests
         Assert.Empty(GeneratorHarness.Diagnostics("using KernelGen;\n" + Model + """
 
             [SparseAttention(SparsePattern.Strided, Stride = 16, Layers = "0")]
-            [SparseAttention(SparsePattern.Fixed, Stride = 32, Summary = 4, PerHeadSummary = true, Layers = "1")]
+            [SparseAttention(SparsePattern.Fixed, BlockLength = 32, Summary = 4, PerHeadSummary = true, Layers = "1")]
             [SparseAttention(SparsePattern.Global, GlobalTokens = 4, Window = 64, Layers = "2")]
             [SparseAttention(SparsePattern.BigBird, BlockSize = 32, WindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 2, Seed = 5, Layers = "3")]
             public partial class M;

@@ -26,13 +26,13 @@ public partial class PatternDiagnosticTests
     [Fact]
     public void KG0020_NegativeSummaryPatterns() =>
         AssertSingle("KG0020", "needs a positive SummaryPatterns, but it is -1", """
-            [SparseAttention(SparsePattern.Fixed, Stride = 32, Summary = 4, [|SummaryPatterns = -1|])]
+            [SparseAttention(SparsePattern.Fixed, BlockLength = 32, Summary = 4, [|SummaryPatterns = -1|])]
             """);
 
     [Fact]
     public void KG0029_SummaryPatternsThatDoNotFitTheBlock() =>
-        AssertSingle("KG0029", "SummaryPatterns (9) slices of Summary 4 need 36 keys, but a block (Stride) has 32: at most 8 patterns fit", """
-            [SparseAttention(SparsePattern.Fixed, Stride = 32, Summary = 4, [|SummaryPatterns = 9|])]
+        AssertSingle("KG0029", "SummaryPatterns (9) slices of Summary 4 need 36 keys, but a block (BlockLength) has 32: at most 8 patterns fit", """
+            [SparseAttention(SparsePattern.Fixed, BlockLength = 32, Summary = 4, [|SummaryPatterns = 9|])]
             """);
 
     [Fact]
@@ -88,7 +88,7 @@ public partial class PatternDiagnosticTests
         Assert.Empty(GeneratorHarness.Diagnostics("using KernelGen;\n" + Model + """
 
             [SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true, LocalWindow = 17, Layers = "0")]
-            [SparseAttention(SparsePattern.Fixed, Stride = 32, Summary = 4, SummaryPatterns = 2, Layers = "1")]
+            [SparseAttention(SparsePattern.Fixed, BlockLength = 32, Summary = 4, SummaryPatterns = 2, Layers = "1")]
             [SparseAttention(SparsePattern.BigBird, BlockSize = 16, SlidingWindowBlocks = 5, GlobalBlockIndices = "0,10", Layers = "2")]
             [SparseAttention(SparsePattern.BigBird, BlockSize = 32, SlidingWindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 1, DifferentLayoutPerHead = true, RandomAmongAllBlocks = true, Layers = "3")]
             public partial class M;

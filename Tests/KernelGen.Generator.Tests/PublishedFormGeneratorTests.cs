@@ -8,9 +8,12 @@ using KernelGen.Generator.Model;
 using KernelGen.Generator.Planning;
 using KernelGen.Patterns;
 using Xunit;
-using PatternKind = generator::KernelGen.SparsePattern;
 
 namespace KernelGen.Generator.Tests;
+
+// The generator's internal copy of the enum, which PatternParameters holds; inside the namespace so
+// it is found before the runtime's public KernelGen.SparsePattern.
+using SparsePattern = generator::KernelGen.SparsePattern;
 
 /// <summary>
 /// The parameters that write published configurations, through parsing, planning and emission:
@@ -24,7 +27,7 @@ public class PublishedFormGeneratorTests
         [TransformerModel(Dim = 512, Layers = 4, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]
         // The paper's split strided heads (A(1) holds l + 1 keys) and DeepSpeed's Fixed with 2 summary patterns.
         [SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true, LocalWindow = 17, Layers = "0")]
-        [SparseAttention(SparsePattern.Fixed, Stride = 64, Summary = 16, SummaryPatterns = 2, Layers = "1")]
+        [SparseAttention(SparsePattern.Fixed, BlockLength = 64, Summary = 16, SummaryPatterns = 2, Layers = "1")]
         // BSLongformerSparsityConfig(block=32, num_sliding_window_blocks=3, global_block_indices=[0, 5]).
         [SparseAttention(SparsePattern.BigBird, BlockSize = 32, SlidingWindowBlocks = 3, GlobalBlockIndices = "0,5", Layers = "2")]
         // BigBirdSparsityConfig(block=32, num_random_blocks=1, num_sliding_window_blocks=3, num_global_blocks=1, different_layout_per_head=True).
@@ -50,7 +53,7 @@ public class PublishedFormGeneratorTests
     {
         var parameters = new PatternParameters
         {
-            Kind = PatternKind.BigBird, BlockSize = 32, SlidingWindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 1, Seed = 2,
+            Kind = SparsePattern.BigBird, BlockSize = 32, SlidingWindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 1, Seed = 2,
             DifferentLayoutPerHead = true, RandomAmongAllBlocks = true,
         };
         var plan = PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0);
@@ -74,7 +77,7 @@ public class PublishedFormGeneratorTests
     [Fact]
     public void SummaryPatterns_AreTheHeadClasses()
     {
-        var parameters = new PatternParameters { Kind = PatternKind.Fixed, Stride = 64, Summary = 16, SummaryPatterns = 2 };
+        var parameters = new PatternParameters { Kind = SparsePattern.Fixed, BlockLength = 64, Summary = 16, SummaryPatterns = 2 };
         var plan = PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0);
         Assert.Equal(2, plan.Classes.Count);
         Assert.Equal(new[] { 48, 32 }, plan.Classes.Select(c => c.Components.Single(x => x.Kind == ComponentKind.Columns).Offset));
@@ -115,7 +118,7 @@ public class PublishedFormGeneratorTests
     [Fact]
     public void LongGlobalBlockLists_GiveShortStableNames()
     {
-        var parameters = new PatternParameters { Kind = PatternKind.BigBird, BlockSize = 8, SlidingWindowBlocks = 3, GlobalBlockIndices = "0,1,2,3,4,5,6,7,8,9,10,11" };
+        var parameters = new PatternParameters { Kind = SparsePattern.BigBird, BlockSize = 8, SlidingWindowBlocks = 3, GlobalBlockIndices = "0,1,2,3,4,5,6,7,8,9,10,11" };
         var plan = PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0);
         Assert.Matches(@"^BigBird8Sw3G0R0S0At0To11N12H[0-9a-f]{8}$", plan.Name);
         Assert.Equal(plan.Name, PatternPlanner.Plan(Pattern(parameters), Spec(Pattern(parameters)), 0).Name);

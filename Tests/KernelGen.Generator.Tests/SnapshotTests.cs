@@ -58,7 +58,7 @@ public class SnapshotTests
         using KernelGen;
         namespace Samples;
         [TransformerModel(Dim = 512, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 4096)]
-        [SparseAttention(SparsePattern.Fixed, Stride = 128, Summary = 16, PerHeadSummary = true)]
+        [SparseAttention(SparsePattern.Fixed, BlockLength = 128, Summary = 16, PerHeadSummary = true)]
         public partial class FixedModel;
         """));
 

@@ -44,8 +44,8 @@ public partial class GqaStrided;
 public partial class MqaStridedSplit;
 
 [TransformerModel(Dim = 512, Layers = 2, Heads = 8, KvHeads = 1, MaxSeqLen = 300)]
-[SparseAttention(SparsePattern.Fixed, Stride = 20, Summary = 3, Layers = "0")]
-[SparseAttention(SparsePattern.Fixed, Stride = 24, Summary = 4, PerHeadSummary = true, Layers = "1")]
+[SparseAttention(SparsePattern.Fixed, BlockLength = 20, Summary = 3, Layers = "0")]
+[SparseAttention(SparsePattern.Fixed, BlockLength = 24, Summary = 4, PerHeadSummary = true, Layers = "1")]
 public partial class MqaFixed;
 
 [TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
@@ -65,7 +65,7 @@ public partial class GqaLayout;
 // openai/DeepSpeed's Fixed with P summary patterns; DeepSpeed's BigBird and BSLongformer.
 [TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
 [SparseAttention(SparsePattern.Strided, Stride = 16, SplitHeads = true, LocalWindow = 17, Layers = "0")]
-[SparseAttention(SparsePattern.Fixed, Stride = 24, Summary = 4, SummaryPatterns = 3, Layers = "1")]
+[SparseAttention(SparsePattern.Fixed, BlockLength = 24, Summary = 4, SummaryPatterns = 3, Layers = "1")]
 public partial class GqaPaperForms;
 
 [TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
