@@ -198,20 +198,7 @@ internal static class KScales
         float minimum = 0;
         for (int j = 0; j < 8; j++)
         {
-            // Dequantization.ScaleMin, on references: sub-blocks 0–3 in the low 6 bits of bytes 0–7,
-            // 4–7 in the nibbles of bytes 8–11 with their top bits in the spare bits of bytes 0–7.
-            int scale, min;
-            if (j < 4)
-            {
-                scale = Unsafe.Add(ref packed, j) & 63;
-                min = Unsafe.Add(ref packed, j + 4) & 63;
-            }
-            else
-            {
-                scale = (Unsafe.Add(ref packed, j + 4) & 0xF) | ((Unsafe.Add(ref packed, j - 4) >> 6) << 4);
-                min = (Unsafe.Add(ref packed, j + 4) >> 4) | ((Unsafe.Add(ref packed, j) >> 6) << 4);
-            }
-
+            Unpack(ref packed, j, out int scale, out int min);
             float s = d * scale;
             Unsafe.Add(ref scales, 2 * j) = s;
             Unsafe.Add(ref scales, 2 * j + 1) = s;
@@ -219,5 +206,25 @@ internal static class KScales
         }
 
         return minimum;
+    }
+
+    /// <summary>
+    /// Sub-block <paramref name="j"/>'s 6-bit scale and minimum from the 12 packed bytes
+    /// (Dequantization.ScaleMin, on references): sub-blocks 0–3 in the low 6 bits of bytes 0–7, 4–7 in
+    /// the nibbles of bytes 8–11 with their top bits in the spare bits of bytes 0–7.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack(ref byte packed, int j, out int scale, out int min)
+    {
+        if (j < 4)
+        {
+            scale = Unsafe.Add(ref packed, j) & 63;
+            min = Unsafe.Add(ref packed, j + 4) & 63;
+        }
+        else
+        {
+            scale = (Unsafe.Add(ref packed, j + 4) & 0xF) | ((Unsafe.Add(ref packed, j - 4) >> 6) << 4);
+            min = (Unsafe.Add(ref packed, j + 4) >> 4) | ((Unsafe.Add(ref packed, j) >> 6) << 4);
+        }
     }
 }

@@ -197,18 +197,7 @@ public sealed class Q8Activations
                     int minSum = 0;
                     for (int j = 0; j < 8; j++)
                     {
-                        int scale, min;
-                        if (j < 4)
-                        {
-                            scale = Unsafe.Add(ref packed, j) & 63;
-                            min = Unsafe.Add(ref packed, j + 4) & 63;
-                        }
-                        else
-                        {
-                            scale = (Unsafe.Add(ref packed, j + 4) & 0xF) | ((Unsafe.Add(ref packed, j - 4) >> 6) << 4);
-                            min = (Unsafe.Add(ref packed, j + 4) >> 4) | ((Unsafe.Add(ref packed, j) >> 6) << 4);
-                        }
-
+                        KScales.Unpack(ref packed, j, out int scale, out int min);
                         Unsafe.Add(ref scales, 2 * j) = (short)scale;
                         Unsafe.Add(ref scales, 2 * j + 1) = (short)scale;
                         minSum += min * Unsafe.Add(ref xs, 8 * b + j);

@@ -5,9 +5,11 @@ using KernelGen.Caching;
 namespace KernelGen.Kernels;
 
 /// <summary>
-/// <see cref="VectorOps"/>' dot product and scaled accumulation with the second operand a cache row
-/// in <typeparamref name="TFormat"/>, widened to float as it is loaded. For <see cref="KvFloat32"/>
-/// they are <see cref="VectorOps"/>' loops exactly.
+/// Dot product and scaled accumulation over a length known only at run time, the second operand a
+/// row stored in <typeparamref name="TFormat"/> and widened to float as it is loaded (for
+/// <see cref="KvFloat32"/>, plain float loads). The widest accelerated vector first, then narrower
+/// ones, then scalars; widths and multiply-adds follow <see cref="SimdPolicy"/>. The generic kernels
+/// use these; the generated kernels emit the same operations unrolled for their constant head_dim.
 /// </summary>
 internal static class CacheVectorOps<TFormat>
     where TFormat : struct, IKvCacheFormat

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using KernelGen.Caching;
 
 namespace KernelGen.Kernels.Engine;
 
@@ -71,7 +72,7 @@ internal sealed class PartialState
 
                 float weight = MathF.Exp(_max[slot] - max);
                 sum += _sum[slot] * weight;
-                VectorOps.MultiplyAdd(ref target[0], weight, ref _outputs[slot * d], d);
+                CacheVectorOps<KvFloat32>.MultiplyAdd(ref target[0], weight, ref Unsafe.As<float, byte>(ref _outputs[slot * d]), d);
             }
 
             VectorOps.Scale(ref target[0], 1f / sum, d);
