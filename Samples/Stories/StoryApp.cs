@@ -165,7 +165,7 @@ public static class StoryApp
             : string.Create(CultureInfo.InvariantCulture, $"sampling  temperature {options.Temperature}, top-p {options.TopP}, seed {seed}"));
 
         stderr.WriteLine($"threads   {(pool ?? WorkerPool.Shared).Workers}{(pool is null ? " (one per processor)" : "")}");
-        var result = generator.Generate(prompt, StepsFor(options, tokenizer, generator.Session.ContextLength), stdout);
+        var result = generator.Generate(prompt, StepsFor(options, prompt, tokenizer, generator.Session.ContextLength), stdout);
 
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"tokens    {result.Positions} forward passes ({result.PromptTokens} prompt tokens incl. BOS{(options.Prefill ? ", prefilled" : "")}){(result.StoppedOnBos ? ", stopped at BOS" : "")}"));
@@ -203,7 +203,7 @@ public static class StoryApp
     /// run.c's step count: <c>--steps</c> as given, or for <c>--n-predict N</c> the prompt's forced
     /// positions plus N (capped at the context; −1 fills it).
     /// </summary>
-    private static int StepsFor(StoryOptions options, LlamaTokenizer tokenizer, int context)
+    private static int StepsFor(StoryOptions options, byte[] prompt, LlamaTokenizer tokenizer, int context)
     {
         if (options.NewTokens is not int newTokens)
         {
@@ -217,12 +217,12 @@ public static class StoryApp
 
         // The first sampled token comes from the prompt's last position: P prompt tokens (BOS
         // included) take P − 1 forced steps, then each step samples one.
-        if (tokenizer.MinTokenCount(System.Text.Encoding.UTF8.GetByteCount(options.Prompt)) > context)
+        if (tokenizer.MinTokenCount(prompt.Length) > context)
         {
             return context;  // far too long: the generator refuses it without encoding it
         }
 
-        long promptTokens = tokenizer.Encode(options.Prompt).Length;
+        long promptTokens = tokenizer.Encode(prompt).Length;   // the bytes the generator encodes
         long steps = promptTokens - 1 + newTokens;
         return steps <= 0 ? 1 : (int)Math.Min(steps, context);
     }
