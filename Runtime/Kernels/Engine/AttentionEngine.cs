@@ -68,6 +68,15 @@ public sealed partial class AttentionEngine
     /// <summary>Positions per prefill tile.</summary>
     public int QueryTile { get; }
 
+    /// <summary>Makes every run take <paramref name="algorithm"/> (null: the cost model's choice), so tests cover both on any shape.</summary>
+    internal void ForceAlgorithm(AttentionAlgorithm? algorithm)
+    {
+        foreach (var scratch in _scratch)
+        {
+            scratch.ForcedAlgorithm = algorithm;
+        }
+    }
+
     /// <summary>
     /// Folds a run of keys — <paramref name="count"/> of them from <paramref name="firstSlot"/>,
     /// <paramref name="step"/> apart — into rows <paramref name="firstRow"/>.. of the scratch. Keys
@@ -80,6 +89,13 @@ public sealed partial class AttentionEngine
         where TMicro : struct, IAttentionMicrokernels
         where TFormat : struct, IKvCacheFormat
     {
+        // The planner's rule, applied to this call's rows (see AttentionAlgorithms' cost model).
+        if ((s.ForcedAlgorithm ?? AttentionAlgorithms.Choose(rows, micro.HeadDim, SimdPolicy.Bits, TFormat.Format)) == AttentionAlgorithm.PackedGemm)
+        {
+            AttendRunPacked<TMicro, TFormat>(micro, s, firstRow, rows, head, firstSlot, count, step, mask);
+            return;
+        }
+
         int d = micro.HeadDim;
         int rowBytes = d * TFormat.ElementBytes;
         ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d);
@@ -142,6 +158,62 @@ public sealed partial class AttentionEngine
             }
 
             micro.Accumulate<TFormat>(ref scores, KeyBlock, rows, ref v, n, ref outputs);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AttendRun{TMicro, TFormat}"/> by the packed algorithm
+    /// (<see cref="AttentionAlgorithm.PackedGemm"/>): per block, Kᵀ packed once (widened, key scales
+    /// folded), the rows' scores as a register-tiled GEMM on it, the online softmax (exp and sum in
+    /// one pass, outputs rescaled only when a row's maximum grows), then P·V as a register-tiled GEMM
+    /// on the f32 cache's values or, for a compressed cache, on the block's values widened once
+    /// (value scales folded). Strided keys are packed straight from their slots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AttendRunPacked<TMicro, TFormat>(in TMicro micro, AttentionScratch s, int firstRow, int rows,
+        in CacheHead head, int firstSlot, int count, int step, in Mask mask)
+        where TMicro : struct, IAttentionMicrokernels
+        where TFormat : struct, IKvCacheFormat
+    {
+        int d = micro.HeadDim;
+        nint rowBytes = d * TFormat.ElementBytes, keyStride = rowBytes * step;
+        ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d);
+        ref float outputs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Outputs), firstRow * d);
+        ref float scores = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Scores), firstRow * KeyBlock);
+        ref float packedKeys = ref MemoryMarshal.GetArrayDataReference(s.PackedKeys);
+        ref float packedValues = ref MemoryMarshal.GetArrayDataReference(s.PackedValues);
+        for (int block = 0; block < count; block += KeyBlock)
+        {
+            int n = Math.Min(KeyBlock, count - block);
+            int slot = firstSlot + block * step;
+            ref byte k = ref Unsafe.Add(ref head.Keys, slot * rowBytes);
+            ref byte v = ref Unsafe.Add(ref head.Values, slot * rowBytes);
+            PackedAttention.PackKeys<TFormat>(ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, d, ref packedKeys);
+            PackedAttention.Scores(ref queries, rows, d, ref packedKeys, n, ref scores);
+            if (mask.IsActive && mask.Needed(block, n))
+            {
+                mask.Apply(ref scores, firstRow, rows, block, n);
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                float correction = OnlineSoftmax.Update(
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), ref s.Max[firstRow + r], ref s.Sum[firstRow + r]);
+                if (correction != 1f)
+                {
+                    micro.Scale(ref Unsafe.Add(ref outputs, r * d), correction);
+                }
+            }
+
+            if (TFormat.Format == KvCacheFormat.Float32)
+            {
+                PackedAttention.Accumulate(ref scores, rows, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, d, ref outputs);
+            }
+            else
+            {
+                PackedAttention.PackValues<TFormat>(ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, d, ref packedValues);
+                PackedAttention.Accumulate(ref scores, rows, n, ref packedValues, d, d, ref outputs);
+            }
         }
     }
 

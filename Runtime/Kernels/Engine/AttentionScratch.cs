@@ -14,6 +14,8 @@ internal sealed class AttentionScratch
         GatheredValues = new byte[keyBlock * headDim * sizeof(float)];
         GatheredKeyScales = new float[keyBlock];
         GatheredValueScales = new float[keyBlock];
+        PackedKeys = new float[headDim * keyBlock];
+        PackedValues = new float[keyBlock * headDim];
         Segments = new KeySegment[maxSegments];
         Ranges = new KeyRange[maxSegments];
     }
@@ -44,6 +46,15 @@ internal sealed class AttentionScratch
 
     /// <summary>The gathered values' scales (int8).</summary>
     public float[] GatheredValueScales { get; }
+
+    /// <summary>[head_dim][key in block]: the packed algorithm's Kᵀ tile, widened, int8 scales folded in.</summary>
+    public float[] PackedKeys { get; }
+
+    /// <summary>[key in block][head_dim]: the packed algorithm's values of a compressed cache, widened once per block.</summary>
+    public float[] PackedValues { get; }
+
+    /// <summary>The algorithm every run takes instead of <see cref="AttentionAlgorithms.Choose"/>'s (tests set it to cover both); null: the cost model's.</summary>
+    public AttentionAlgorithm? ForcedAlgorithm { get; set; }
 
     public KeySegment[] Segments { get; }
 
