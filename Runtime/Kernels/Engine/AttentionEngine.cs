@@ -63,6 +63,7 @@ public sealed partial class AttentionEngine
         }
 
         _partials = new PartialState(shape, _pool.Workers);
+        ForceAlgorithm(null);
     }
 
     /// <summary>Positions per prefill tile.</summary>
@@ -73,7 +74,15 @@ public sealed partial class AttentionEngine
     {
         foreach (var scratch in _scratch)
         {
-            scratch.ForcedAlgorithm = algorithm;
+            for (int format = 0; format < scratch.PackedFromRows.Length; format++)
+            {
+                scratch.PackedFromRows[format] = algorithm switch
+                {
+                    AttentionAlgorithm.PackedGemm => 0,
+                    AttentionAlgorithm.RowDot => int.MaxValue,
+                    _ => AttentionAlgorithms.PackedFromRows(_shape.HeadDim, SimdPolicy.Bits, (KvCacheFormat)format),
+                };
+            }
         }
     }
 
@@ -89,8 +98,8 @@ public sealed partial class AttentionEngine
         where TMicro : struct, IAttentionMicrokernels
         where TFormat : struct, IKvCacheFormat
     {
-        // The planner's rule, applied to this call's rows (see AttentionAlgorithms' cost model).
-        if ((s.ForcedAlgorithm ?? AttentionAlgorithms.Choose(rows, micro.HeadDim, SimdPolicy.Bits, TFormat.Format)) == AttentionAlgorithm.PackedGemm)
+        // The planner's rule (AttentionAlgorithms' cost model), applied to this call's rows.
+        if (rows >= s.PackedFromRows[(int)TFormat.Format])
         {
             AttendRunPacked<TMicro, TFormat>(micro, s, firstRow, rows, head, firstSlot, count, step, mask);
             return;

@@ -53,8 +53,12 @@ internal sealed class AttentionScratch
     /// <summary>[key in block][head_dim]: the packed algorithm's values of a compressed cache, widened once per block.</summary>
     public float[] PackedValues { get; }
 
-    /// <summary>The algorithm every run takes instead of <see cref="AttentionAlgorithms.Choose"/>'s (tests set it to cover both); null: the cost model's.</summary>
-    public AttentionAlgorithm? ForcedAlgorithm { get; set; }
+    /// <summary>
+    /// [format]: fewest rows per run for which the packed algorithm is taken — the cost model's
+    /// <see cref="AttentionAlgorithms.PackedFromRows"/> for this head_dim and SIMD path, computed once;
+    /// 0 or <see cref="int.MaxValue"/> where a test forces one algorithm.
+    /// </summary>
+    public int[] PackedFromRows { get; } = new int[4];
 
     public KeySegment[] Segments { get; }
 
