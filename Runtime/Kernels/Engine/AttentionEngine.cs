@@ -197,8 +197,8 @@ public sealed partial class AttentionEngine
             int slot = firstSlot + block * step;
             ref byte k = ref Unsafe.Add(ref head.Keys, slot * rowBytes);
             ref byte v = ref Unsafe.Add(ref head.Values, slot * rowBytes);
-            PackedAttention.PackKeys<TFormat>(ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, d, ref packedKeys);
-            PackedAttention.Scores(ref queries, rows, d, ref packedKeys, n, ref scores);
+            PackedAttention.PackKeys<TMicro, TFormat>(micro, ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, ref packedKeys);
+            PackedAttention.Scores(micro, ref queries, rows, ref packedKeys, n, ref scores);
             if (mask.IsActive && mask.Needed(block, n))
             {
                 mask.Apply(ref scores, firstRow, rows, block, n);
@@ -216,12 +216,12 @@ public sealed partial class AttentionEngine
 
             if (TFormat.Format == KvCacheFormat.Float32)
             {
-                PackedAttention.Accumulate(ref scores, rows, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, d, ref outputs);
+                PackedAttention.Accumulate(micro, ref scores, rows, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, ref outputs);
             }
             else
             {
-                PackedAttention.PackValues<TFormat>(ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, d, ref packedValues);
-                PackedAttention.Accumulate(ref scores, rows, n, ref packedValues, d, d, ref outputs);
+                PackedAttention.PackValues<TMicro, TFormat>(micro, ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, ref packedValues);
+                PackedAttention.Accumulate(micro, ref scores, rows, n, ref packedValues, d, ref outputs);
             }
         }
     }

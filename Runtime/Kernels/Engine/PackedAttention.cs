@@ -35,9 +35,9 @@ internal readonly struct Tile6 : ITileCount { public static int Count => 6; }
 /// llama.cpp's ggml-cpu tiled flash attention does; stacking a KV group's query heads as the GEMM's
 /// rows is vLLM's CPU decode. With G rows per call each stored number is widened once per block
 /// instead of G/2 times.</para>
-/// <para>head_dim is the engine's <c>micro.HeadDim</c>: for generated microkernels a constant, so the
-/// JIT, which compiles the engine once per microkernel struct, folds it into these loops; for the
-/// generic kernels a field. Row tiles of fewer than 6 rows and column passes of fewer vectors are the
+/// <para>Every kernel is generic over the microkernel struct and reads head_dim as <c>micro.HeadDim</c>:
+/// for generated microkernels a constant, so the JIT, compiling a copy per struct, folds it into
+/// the loop bounds and the row offsets (r · head_dim); for the generic kernels a field. Row tiles of fewer than 6 rows and column passes of fewer vectors are the
 /// same source instantiated with a smaller <see cref="ITileCount"/>.</para>
 /// </remarks>
 internal static class PackedAttention
@@ -51,15 +51,17 @@ internal static class PackedAttention
     public const int KernelRows = 6;
 
     /// <summary>
-    /// <c>kt[i · KeyBlock + c] = scale_c · k_c[i]</c> for c &lt; <paramref name="n"/>, i &lt; <paramref name="d"/>;
+    /// <c>kt[i · KeyBlock + c] = scale_c · k_c[i]</c> for c &lt; <paramref name="n"/>, i &lt; head_dim;
     /// columns n..KeyBlock are zeros. Key c is <paramref name="k"/> + c · <paramref name="keyStride"/> bytes;
     /// its scale (a scaled format's) <paramref name="scales"/>[c · <paramref name="scaleStride"/>].
     /// 4 × 4 blocks are transposed in registers: four loads, eight shuffles, four stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackKeys<TFormat>(ref byte k, nint keyStride, ref float scales, nint scaleStride, int n, int d, ref float kt)
+    public static void PackKeys<TMicro, TFormat>(in TMicro micro, ref byte k, nint keyStride, ref float scales, nint scaleStride, int n, ref float kt)
+        where TMicro : struct, IAttentionMicrokernels
         where TFormat : struct, IKvCacheFormat
     {
+        int d = micro.HeadDim;
         int c = 0;
         if (SimdPolicy.Bits >= 128)
         {
@@ -125,9 +127,11 @@ internal static class PackedAttention
     /// GEMM reads floats. Value c is <paramref name="v"/> + c · <paramref name="valueStride"/> bytes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackValues<TFormat>(ref byte v, nint valueStride, ref float scales, nint scaleStride, int n, int d, ref float vt)
+    public static void PackValues<TMicro, TFormat>(in TMicro micro, ref byte v, nint valueStride, ref float scales, nint scaleStride, int n, ref float vt)
+        where TMicro : struct, IAttentionMicrokernels
         where TFormat : struct, IKvCacheFormat
     {
+        int d = micro.HeadDim;
         for (int c = 0; c < n; c++)
         {
             ref byte row = ref Unsafe.Add(ref v, c * valueStride);
@@ -173,23 +177,25 @@ internal static class PackedAttention
     /// <paramref name="kt"/>, c &lt; <paramref name="n"/> rounded up to the column tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scores(ref float q, int rows, int d, ref float kt, int n, ref float s)
+    public static void Scores<TMicro>(in TMicro micro, ref float q, int rows, ref float kt, int n, ref float s)
+        where TMicro : struct, IAttentionMicrokernels
     {
+        int d = micro.HeadDim;
         int r = 0;
         for (; r + KernelRows <= rows; r += KernelRows)
         {
-            ScoreRows<Tile6>(ref Unsafe.Add(ref q, r * d), d, ref kt, n, ref Unsafe.Add(ref s, r * KeyBlock));
+            ScoreRows<TMicro, Tile6>(micro, ref Unsafe.Add(ref q, r * d), ref kt, n, ref Unsafe.Add(ref s, r * KeyBlock));
         }
 
         ref float qr = ref Unsafe.Add(ref q, r * d);
         ref float sr = ref Unsafe.Add(ref s, r * KeyBlock);
         switch (rows - r)
         {
-            case 5: ScoreRows<Tile5>(ref qr, d, ref kt, n, ref sr); break;
-            case 4: ScoreRows<Tile4>(ref qr, d, ref kt, n, ref sr); break;
-            case 3: ScoreRows<Tile3>(ref qr, d, ref kt, n, ref sr); break;
-            case 2: ScoreRows<Tile2>(ref qr, d, ref kt, n, ref sr); break;
-            case 1: ScoreRows<Tile1>(ref qr, d, ref kt, n, ref sr); break;
+            case 5: ScoreRows<TMicro, Tile5>(micro, ref qr, ref kt, n, ref sr); break;
+            case 4: ScoreRows<TMicro, Tile4>(micro, ref qr, ref kt, n, ref sr); break;
+            case 3: ScoreRows<TMicro, Tile3>(micro, ref qr, ref kt, n, ref sr); break;
+            case 2: ScoreRows<TMicro, Tile2>(micro, ref qr, ref kt, n, ref sr); break;
+            case 1: ScoreRows<TMicro, Tile1>(micro, ref qr, ref kt, n, ref sr); break;
         }
     }
 
@@ -198,64 +204,69 @@ internal static class PackedAttention
     /// value rows are floats, <paramref name="vStride"/> apart (the f32 cache itself, or the widened tile).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Accumulate(ref float p, int rows, int n, ref float v, nint vStride, int d, ref float o)
+    public static void Accumulate<TMicro>(in TMicro micro, ref float p, int rows, int n, ref float v, nint vStride, ref float o)
+        where TMicro : struct, IAttentionMicrokernels
     {
+        int d = micro.HeadDim;
         int r = 0;
         for (; r + KernelRows <= rows; r += KernelRows)
         {
-            AccumulateRows<Tile6>(ref Unsafe.Add(ref p, r * KeyBlock), n, ref v, vStride, d, ref Unsafe.Add(ref o, r * d));
+            AccumulateRows<TMicro, Tile6>(micro, ref Unsafe.Add(ref p, r * KeyBlock), n, ref v, vStride, ref Unsafe.Add(ref o, r * d));
         }
 
         ref float pr = ref Unsafe.Add(ref p, r * KeyBlock);
         ref float or = ref Unsafe.Add(ref o, r * d);
         switch (rows - r)
         {
-            case 5: AccumulateRows<Tile5>(ref pr, n, ref v, vStride, d, ref or); break;
-            case 4: AccumulateRows<Tile4>(ref pr, n, ref v, vStride, d, ref or); break;
-            case 3: AccumulateRows<Tile3>(ref pr, n, ref v, vStride, d, ref or); break;
-            case 2: AccumulateRows<Tile2>(ref pr, n, ref v, vStride, d, ref or); break;
-            case 1: AccumulateRows<Tile1>(ref pr, n, ref v, vStride, d, ref or); break;
+            case 5: AccumulateRows<TMicro, Tile5>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 4: AccumulateRows<TMicro, Tile4>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 3: AccumulateRows<TMicro, Tile3>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 2: AccumulateRows<TMicro, Tile2>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 1: AccumulateRows<TMicro, Tile1>(micro, ref pr, n, ref v, vStride, ref or); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreRows<TRows>(ref float q, int d, ref float kt, int n, ref float s)
+    private static void ScoreRows<TMicro, TRows>(in TMicro micro, ref float q, ref float kt, int n, ref float s)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
     {
         if (SimdPolicy.Bits >= 512)
         {
-            Scores512<TRows>(ref q, d, ref kt, n, ref s);
+            Scores512<TMicro, TRows>(micro, ref q, ref kt, n, ref s);
         }
         else if (SimdPolicy.Bits >= 256)
         {
-            Scores256<TRows>(ref q, d, ref kt, n, ref s);
+            Scores256<TMicro, TRows>(micro, ref q, ref kt, n, ref s);
         }
         else if (SimdPolicy.Bits >= 128)
         {
-            Scores128<TRows>(ref q, d, ref kt, n, ref s);
+            Scores128<TMicro, TRows>(micro, ref q, ref kt, n, ref s);
         }
         else
         {
-            ScoresScalar<TRows>(ref q, d, ref kt, n, ref s);
+            ScoresScalar<TMicro, TRows>(micro, ref q, ref kt, n, ref s);
         }
     }
 
     /// <summary>One row tile's outputs: passes of the path's tile width over head_dim, then narrower passes for the rest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateRows<TRows>(ref float p, int n, ref float v, nint vStride, int d, ref float o)
+    private static void AccumulateRows<TMicro, TRows>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
     {
+        int d = micro.HeadDim;
         int j = 0;
         if (SimdPolicy.Bits >= 512)
         {
             for (; j + 64 <= d; j += 64)
             {
-                AccumulatePass512<TRows, Tile4>(ref p, n, ref v, vStride, d, ref o, j);
+                AccumulatePass512<TMicro, TRows, Tile4>(micro, ref p, n, ref v, vStride, ref o, j);
             }
 
             for (; j + 16 <= d; j += 16)
             {
-                AccumulatePass512<TRows, Tile1>(ref p, n, ref v, vStride, d, ref o, j);
+                AccumulatePass512<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
             }
         }
 
@@ -263,12 +274,12 @@ internal static class PackedAttention
         {
             for (; j + 16 <= d; j += 16)
             {
-                AccumulatePass256<TRows, Tile2>(ref p, n, ref v, vStride, d, ref o, j);
+                AccumulatePass256<TMicro, TRows, Tile2>(micro, ref p, n, ref v, vStride, ref o, j);
             }
 
             for (; j + 8 <= d; j += 8)
             {
-                AccumulatePass256<TRows, Tile1>(ref p, n, ref v, vStride, d, ref o, j);
+                AccumulatePass256<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
             }
         }
 
@@ -276,23 +287,23 @@ internal static class PackedAttention
         {
             for (; j + 8 <= d; j += 8)
             {
-                AccumulatePass128<TRows, Tile2>(ref p, n, ref v, vStride, d, ref o, j);
+                AccumulatePass128<TMicro, TRows, Tile2>(micro, ref p, n, ref v, vStride, ref o, j);
             }
 
             for (; j + 4 <= d; j += 4)
             {
-                AccumulatePass128<TRows, Tile1>(ref p, n, ref v, vStride, d, ref o, j);
+                AccumulatePass128<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
             }
         }
 
         for (; j + 2 <= d; j += 2)
         {
-            AccumulatePassScalar<TRows, Tile2>(ref p, n, ref v, vStride, d, ref o, j);
+            AccumulatePassScalar<TMicro, TRows, Tile2>(micro, ref p, n, ref v, vStride, ref o, j);
         }
 
         for (; j < d; j++)
         {
-            AccumulatePassScalar<TRows, Tile1>(ref p, n, ref v, vStride, d, ref o, j);
+            AccumulatePassScalar<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
         }
     }
 
@@ -322,9 +333,11 @@ internal static class PackedAttention
 
     /// <summary>Scores of TRows rows on the packed Kᵀ block, 6 × 4 Vector512s per tile at most (24 + 4 + 1 registers); column tiles of 64 keys up to <paramref name="n"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scores512<TRows>(ref float q, int d, ref float kt, int n, ref float s)
+    private static void Scores512<TMicro, TRows>(in TMicro micro, ref float q, ref float kt, int n, ref float s)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
     {
+        int d = micro.HeadDim;
         for (int c = 0; c < n; c += 64)
         {
             ref float packed = ref Unsafe.Add(ref kt, c);
@@ -357,10 +370,12 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors Vector512s of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePass512<TRows, TVectors>(ref float p, int n, ref float v, nint vStride, int d, ref float o, int j)
+    private static void AccumulatePass512<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
     {
+        int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
@@ -437,9 +452,11 @@ internal static class PackedAttention
 
     /// <summary>Scores of TRows rows on the packed Kᵀ block, 6 × 2 Vector256s per tile at most (12 + 2 + 1 registers); column tiles of 16 keys up to <paramref name="n"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scores256<TRows>(ref float q, int d, ref float kt, int n, ref float s)
+    private static void Scores256<TMicro, TRows>(in TMicro micro, ref float q, ref float kt, int n, ref float s)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
     {
+        int d = micro.HeadDim;
         for (int c = 0; c < n; c += 16)
         {
             ref float packed = ref Unsafe.Add(ref kt, c);
@@ -472,10 +489,12 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors Vector256s of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePass256<TRows, TVectors>(ref float p, int n, ref float v, nint vStride, int d, ref float o, int j)
+    private static void AccumulatePass256<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
     {
+        int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
@@ -552,9 +571,11 @@ internal static class PackedAttention
 
     /// <summary>Scores of TRows rows on the packed Kᵀ block, 6 × 2 Vector128s per tile at most (12 + 2 + 1 registers); column tiles of 8 keys up to <paramref name="n"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scores128<TRows>(ref float q, int d, ref float kt, int n, ref float s)
+    private static void Scores128<TMicro, TRows>(in TMicro micro, ref float q, ref float kt, int n, ref float s)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
     {
+        int d = micro.HeadDim;
         for (int c = 0; c < n; c += 8)
         {
             ref float packed = ref Unsafe.Add(ref kt, c);
@@ -587,10 +608,12 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors Vector128s of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePass128<TRows, TVectors>(ref float p, int n, ref float v, nint vStride, int d, ref float o, int j)
+    private static void AccumulatePass128<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
     {
+        int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
         Vector128<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector128<float> a10 = default, a11 = default, a12 = default, a13 = default;
@@ -667,9 +690,11 @@ internal static class PackedAttention
 
     /// <summary>Scores of TRows rows on the packed Kᵀ block, 6 × 2 floatss per tile at most (12 + 2 + 1 registers); column tiles of 2 keys up to <paramref name="n"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoresScalar<TRows>(ref float q, int d, ref float kt, int n, ref float s)
+    private static void ScoresScalar<TMicro, TRows>(in TMicro micro, ref float q, ref float kt, int n, ref float s)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
     {
+        int d = micro.HeadDim;
         for (int c = 0; c < n; c += 2)
         {
             ref float packed = ref Unsafe.Add(ref kt, c);
@@ -702,10 +727,12 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors floatss of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePassScalar<TRows, TVectors>(ref float p, int n, ref float v, nint vStride, int d, ref float o, int j)
+    private static void AccumulatePassScalar<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+        where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
     {
+        int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
         float a00 = default, a01 = default, a02 = default, a03 = default;
         float a10 = default, a11 = default, a12 = default, a13 = default;
