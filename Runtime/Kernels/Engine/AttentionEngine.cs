@@ -24,6 +24,11 @@ namespace KernelGen.Kernels.Engine;
 /// attended keys, so nothing outside the pattern is loaded. Prefill masks only blocks on a
 /// range's edge (the causal diagonal, a window's far end); strided keys are visited per
 /// position, each query meeting only its own keys.</para>
+/// <para>Each run of keys takes one of two algorithms, by the rows it has (<see cref="AttentionAlgorithms"/>,
+/// the rule the planner also states in the generated header): row-dot, the microkernels' dot products
+/// along head_dim, for few rows; packed GEMM (<see cref="PackedAttention"/>) for many — a KV group's
+/// stacked heads in MQA decode, prefill tiles — where Kᵀ packed once per block (and compressed values
+/// widened once) is shared by every row.</para>
 /// <para>Work large enough to pay for it runs on every core (<see cref="WorkerPool"/>): prefill
 /// as (tile, head class, KV head) items, heaviest first; decode as (head class, KV head) items
 /// when there are enough of them, otherwise each one's keys split between the cores, whose
