@@ -87,6 +87,12 @@ internal static partial class KernelEmitter
             }
 
             w.Line(Invariant($"//   decode     key blocks of {plan.KeyBlock}, online softmax; each key and value is read once for the group"));
+            w.Line("//   algorithm  per SIMD path for a " + plan.Spec.KvCache + " cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):");
+            foreach (var algorithm in plan.Algorithms)
+            {
+                w.Line("//     " + algorithm.Path.PadRight(10) + " " + algorithm.Describe());
+            }
+
             w.Line(Invariant($"//   prefill    tiles of {plan.QueryTile} positions x heads against the pattern's key ranges; key blocks outside it are never visited"));
         }
 

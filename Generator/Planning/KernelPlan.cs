@@ -22,6 +22,8 @@ internal sealed record KernelPlan(
     EquatableArray<PatternPlan> Patterns,
     int MaxSegments)
 {
+    /// <summary>The attention algorithm on each SIMD path, in <see cref="Paths"/>' order (see <see cref="KernelPlanner.PlanAlgorithms"/>).</summary>
+    public EquatableArray<AlgorithmPlan> Algorithms { get; init; } = EquatableArray<AlgorithmPlan>.Empty;
 
     public int HeadDim => Spec.HeadDim;
 

@@ -59,7 +59,37 @@ internal static class KernelPlanner
             KeyBlock,
             queryTile,
             patterns.ToEquatableArray(),
-            maxSegments);
+            maxSegments)
+        {
+            Algorithms = PlanAlgorithms(spec, paths, queryTile),
+        };
+    }
+
+    /// <summary>
+    /// The attention algorithm per SIMD path for the model's typical calls: decode has the query heads
+    /// of one KV head as rows (1 for MHA, 32 for a 32-head MQA), a prefill tile positions × those
+    /// heads. <see cref="AttentionAlgorithms"/> holds the cost model and the register tiles; the
+    /// engine applies the same rule to each call's actual rows, so this is what runs on full calls.
+    /// The cost is counted for the model's default cache format.
+    /// </summary>
+    public static EquatableArray<AlgorithmPlan> PlanAlgorithms(ModelSpec spec, IEnumerable<SimdPath> paths, int queryTile)
+    {
+        int decodeRows = spec.GroupSize, prefillRows = queryTile * spec.GroupSize;
+        return paths.Select(path =>
+        {
+            var tile = AttentionAlgorithms.Tile(path.Bits);
+            return new AlgorithmPlan(
+                path.Name,
+                path.Bits,
+                AttentionAlgorithms.Registers(path.Bits),
+                tile.Rows,
+                tile.Vectors,
+                AttentionAlgorithms.PackedFromRows(spec.HeadDim, path.Bits, spec.KvCache),
+                decodeRows,
+                AttentionAlgorithms.Choose(decodeRows, spec.HeadDim, path.Bits, spec.KvCache),
+                prefillRows,
+                AttentionAlgorithms.Choose(prefillRows, spec.HeadDim, path.Bits, spec.KvCache));
+        }).ToEquatableArray();
     }
 
     /// <summary>

@@ -1,6 +1,11 @@
+extern alias generator;
+
+using System;
 using System.Linq;
 using KernelGen.Generator.Model;
 using KernelGen.Generator.Planning;
+using KernelGen.Kernels;
+using CacheFormat = generator::KernelGen.KvCacheFormat;
 using Xunit;
 
 namespace KernelGen.Generator.Tests;
@@ -34,6 +39,89 @@ public class PlannerTests
         var plan = KernelPlanner.Plan(Spec(dim: headDim * 2, heads: 2, kvHeads: 2));
         Assert.Equal(expected, plan.Paths.Select(p => p.Name));
         Assert.Equal(0, plan.Paths.Last().Bits);
+    }
+
+    /// <summary>The register tile per path: the most multiply-adds per load that fits the path's registers.</summary>
+    [Theory]
+    [InlineData(512, 32, 6, 4, 29)]
+    [InlineData(256, 16, 6, 2, 15)]
+    [InlineData(128, 16, 6, 2, 15)]
+    [InlineData(0, 16, 6, 2, 15)]
+    public void Tile_FitsThePathsRegisters(int bits, int registers, int rows, int vectors, int used)
+    {
+        var tile = AttentionAlgorithms.Tile(bits);
+        Assert.Equal(registers, AttentionAlgorithms.Registers(bits));
+        Assert.Equal((rows, vectors, used), (tile.Rows, tile.Vectors, tile.Registers));
+        Assert.True(tile.Registers <= registers);
+
+        // One more row or twice the vectors would not fit (or would not divide the key block).
+        Assert.True((tile.Rows + 1) * tile.Vectors + tile.Vectors + 1 > registers || tile.Rows == AttentionAlgorithms.MaxTileRows);
+        Assert.Equal(0, KernelPlanner.KeyBlock % (tile.Vectors * AttentionAlgorithms.Lanes(bits)));
+    }
+
+    /// <summary>
+    /// Decode: MHA has 1 row per KV head, too few to pay for packing a block, so it keeps the
+    /// row-dot algorithm; MQA's 32 stacked heads pack on AVX-512. Prefill tiles (32–64 rows) pack.
+    /// On Vector256/128, f32 row-dot loads are already shared by 2 rows and the packed tile's
+    /// broadcasts cost as much, so f32 packs only on narrow heads; compressed caches, whose every
+    /// number row-dot widens once per 2 rows, pack from a handful of rows on every path.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 8, 128, "Float32", 512, "RowDot", "PackedGemm")]   // MHA
+    [InlineData(32, 1, 128, "Float32", 512, "PackedGemm", "PackedGemm")] // MQA
+    [InlineData(32, 4, 128, "Float32", 512, "RowDot", "PackedGemm")]   // GQA-8
+    [InlineData(32, 1, 128, "BFloat16", 512, "PackedGemm", "PackedGemm")]
+    [InlineData(32, 1, 128, "Int8", 256, "PackedGemm", "PackedGemm")]
+    [InlineData(32, 4, 128, "Int8", 256, "PackedGemm", "PackedGemm")]
+    [InlineData(32, 32, 128, "Int8", 256, "RowDot", "PackedGemm")]
+    [InlineData(32, 1, 128, "Float32", 256, "RowDot", "RowDot")]
+    [InlineData(8, 8, 64, "Float32", 512, "RowDot", "PackedGemm")]
+    [InlineData(8, 1, 64, "Float32", 0, "RowDot", "RowDot")]
+    [InlineData(8, 1, 64, "Float16", 0, "PackedGemm", "PackedGemm")]
+    public void Algorithm_PerShapeFormatAndPath(int heads, int kvHeads, int headDim, string formatName, int bits, string decodeName, string prefillName)
+    {
+        var format = Enum.Parse<CacheFormat>(formatName);
+        var decode = Enum.Parse<AttentionAlgorithm>(decodeName);
+        var prefill = Enum.Parse<AttentionAlgorithm>(prefillName);
+        var spec = Spec(heads * headDim, heads, kvHeads) with { KvCache = format };
+        var plan = KernelPlanner.Plan(spec);
+        var path = plan.Paths.Single(p => p.Bits == bits);
+        var algorithm = plan.Algorithms.Single(a => a.Bits == bits);
+
+        Assert.Equal(plan.Paths.Select(p => p.Name), plan.Algorithms.Select(a => a.Path));
+        Assert.Equal(path.Name, algorithm.Path);
+        Assert.Equal(heads / kvHeads, algorithm.DecodeRows);
+        Assert.Equal(plan.QueryTile * heads / kvHeads, algorithm.PrefillRows);
+        Assert.Equal((decode, prefill), (algorithm.Decode, algorithm.Prefill));
+
+        // The choice is the threshold rule, the same the engine applies to each call's rows.
+        Assert.Equal(algorithm.DecodeRows >= algorithm.PackedFromRows, decode == AttentionAlgorithm.PackedGemm);
+        Assert.Equal(AttentionAlgorithms.PackedFromRows(headDim, bits, format), algorithm.PackedFromRows);
+    }
+
+    /// <summary>Packing pays from fewer rows the more a format costs to widen: int8 and f16 before bf16 before f32.</summary>
+    [Theory]
+    [InlineData(512, 128)]
+    [InlineData(256, 64)]
+    [InlineData(128, 40)]
+    public void PackingPays_SoonerForFormatsThatWiden(int bits, int headDim)
+    {
+        int f32 = AttentionAlgorithms.PackedFromRows(headDim, bits, CacheFormat.Float32);
+        int bf16 = AttentionAlgorithms.PackedFromRows(headDim, bits, CacheFormat.BFloat16);
+        int f16 = AttentionAlgorithms.PackedFromRows(headDim, bits, CacheFormat.Float16);
+        Assert.True(bf16 < f32, $"bf16 {bf16} vs f32 {f32}");
+        Assert.True(f16 <= bf16, $"f16 {f16} vs bf16 {bf16}");
+        Assert.True(AttentionAlgorithms.PackedFromRows(headDim, bits, CacheFormat.Int8) <= bf16);
+        Assert.Equal(AttentionAlgorithm.RowDot, AttentionAlgorithms.Choose(1, headDim, bits, CacheFormat.Int8));
+    }
+
+    [Fact]
+    public void Header_StatesTheAlgorithmPerPath()
+    {
+        var plan = KernelPlanner.Plan(Spec(32 * 128, 32, 1));
+        var text = KernelGen.Generator.Emit.KernelEmitter.Emit(plan);
+        Assert.Contains("//     Vector512  decode 32 rows per KV head → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers", text);
+        Assert.Contains("//     Vector256  decode 32 rows per KV head → row-dot 2 × 4 (packing pays from 192 rows)", text);
     }
 
     [Fact]

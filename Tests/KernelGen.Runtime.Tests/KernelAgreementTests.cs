@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using KernelGen.Kernels;
 using Xunit;
 
 namespace KernelGen.Runtime.Tests;
@@ -11,6 +13,31 @@ namespace KernelGen.Runtime.Tests;
 public class KernelAgreementTests
 {
     public static IEnumerable<object[]> Cases => KernelSets.ModelsAndKinds();
+
+    public static IEnumerable<object[]> AlgorithmCases =>
+        from pair in KernelSets.ModelsAndKinds()
+        from algorithm in new[] { "RowDot", "PackedGemm" }
+        select new object[] { pair[0], pair[1], algorithm };
+
+    /// <summary>
+    /// Each algorithm forced on every shape, whatever the cost model would choose there: prompt
+    /// blocks and decode lengths that are multiples of no tile (6 rows, 4 or 2 vectors, 64 keys).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AlgorithmCases))]
+    public void EachAlgorithm_EqualsReference(string model, string kind, string algorithm)
+    {
+        var run = new AttentionAgreement(KernelSets.Force(KernelSets.Create(model, kind), algorithm), seed: 5);
+        foreach (int block in new[] { 1, 5, 63, 71 })
+        {
+            run.Prefill(block);
+        }
+
+        for (int i = 0; i < 70; i++)
+        {
+            run.Decode();
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

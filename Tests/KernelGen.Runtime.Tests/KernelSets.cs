@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using KernelGen.Kernels;
+using KernelGen.Kernels.Engine;
 using KernelGen.Runtime.Tests.Models;
 
 namespace KernelGen.Runtime.Tests;
@@ -29,6 +31,7 @@ internal static class KernelSets
             [nameof(MqaHeadDim128)] = (MqaHeadDim128.Shape, MqaHeadDim128.CreateKernels),
             [nameof(GqaHeadDim96)] = (GqaHeadDim96.Shape, GqaHeadDim96.CreateKernels),
             [nameof(MqaHeadDim6)] = (MqaHeadDim6.Shape, MqaHeadDim6.CreateKernels),
+            [nameof(MqaHeadDim64x32)] = (MqaHeadDim64x32.Shape, MqaHeadDim64x32.CreateKernels),
         };
 
     /// <summary>The compiled sparse models: their kernels carry their layer patterns.</summary>
@@ -50,6 +53,15 @@ internal static class KernelSets
     /// <summary>Every (model, kernel set) pair except the reference itself.</summary>
     public static IEnumerable<object[]> ModelsAndKinds() =>
         Models.Keys.SelectMany(model => new[] { new object[] { model, "generated" }, new object[] { model, "generic" } });
+
+    /// <summary>Makes every run of <paramref name="kernels"/> take <paramref name="algorithm"/>: their engine is found by its type, generated and generic alike.</summary>
+    public static AttentionKernels Force(AttentionKernels kernels, string algorithm)
+    {
+        var field = kernels.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+            .Single(f => f.FieldType == typeof(AttentionEngine));
+        ((AttentionEngine)field.GetValue(kernels)!).ForceAlgorithm(Enum.Parse<AttentionAlgorithm>(algorithm));
+        return kernels;
+    }
 
     public static AttentionKernels Create(string model, string kind)
     {

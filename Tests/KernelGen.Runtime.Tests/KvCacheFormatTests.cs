@@ -51,6 +51,35 @@ public class KvCacheFormatTests
         }
     }
 
+    public static IEnumerable<object[]> AlgorithmCases() =>
+        from model in DenseModels.Concat(KernelSets.SparseModels.Keys).Append(nameof(MqaHeadDim64x32))
+        from format in Compressed.Prepend(KvCacheFormat.Float32)
+        from algorithm in new[] { "RowDot", "PackedGemm" }
+        select new object[] { model, format, algorithm };
+
+    /// <summary>
+    /// Each algorithm forced on every format, dense and sparse (strided keys are packed straight
+    /// from their slots; int8 scales are folded into the packed tiles): equal to the reference.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AlgorithmCases))]
+    public void EachAlgorithm_EveryFormat_EqualsReferenceOnTheSameFormat(string model, KvCacheFormat format, string algorithm)
+    {
+        var kernels = KernelSets.SparseModels.TryGetValue(model, out var sparse) ? sparse() : KernelSets.Create(model, "generated");
+        var run = new AttentionAgreement(KernelSets.Force(kernels, algorithm), seed: 24, format: format);
+        foreach (int block in new[] { 3, 64, 70 })
+        {
+            run.Prefill(block);
+        }
+
+        for (int i = 0; i < 40; i++)
+        {
+            run.Decode();
+        }
+
+        run.Prefill(45);
+    }
+
     [Theory]
     [MemberData(nameof(SparseCases))]
     public void Sparse_EqualsReferenceOnTheSameFormat_PrefillAndDecode(string model, string kind, KvCacheFormat format)

@@ -29,6 +29,9 @@ namespace KernelGen.Runtime.Tests.Models;
 [TransformerModel(Dim = 384, Layers = 1, Heads = 4, KvHeads = 2, MaxSeqLen = 320)] public partial class GqaHeadDim96;
 [TransformerModel(Dim = 24, Layers = 1, Heads = 4, KvHeads = 1, MaxSeqLen = 320)] public partial class MqaHeadDim6;
 
+// 32 query heads on one KV head: decode's 32 rows per call are what the packed GEMM is for.
+[TransformerModel(Dim = 2048, Layers = 1, Heads = 32, KvHeads = 1, MaxSeqLen = 320)] public partial class MqaHeadDim64x32;
+
 // Sparse models: every pattern, on MHA, GQA and MQA shapes; patterns differ per layer.
 [TransformerModel(Dim = 64, Layers = 2, Heads = 8, MaxSeqLen = 300)]
 [SparseAttention(SparsePattern.SlidingWindow, Window = 37, Layers = "0")]

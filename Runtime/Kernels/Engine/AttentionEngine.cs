@@ -24,6 +24,11 @@ namespace KernelGen.Kernels.Engine;
 /// attended keys, so nothing outside the pattern is loaded. Prefill masks only blocks on a
 /// range's edge (the causal diagonal, a window's far end); strided keys are visited per
 /// position, each query meeting only its own keys.</para>
+/// <para>Each run of keys takes one of two algorithms, by the rows it has (<see cref="AttentionAlgorithms"/>,
+/// the rule the planner also states in the generated header): row-dot, the microkernels' dot products
+/// along head_dim, for few rows; packed GEMM (<see cref="PackedAttention"/>) for many — a KV group's
+/// stacked heads in MQA decode, prefill tiles — where Kᵀ packed once per block (and compressed values
+/// widened once) is shared by every row.</para>
 /// <para>Work large enough to pay for it runs on every core (<see cref="WorkerPool"/>): prefill
 /// as (tile, head class, KV head) items, heaviest first; decode as (head class, KV head) items
 /// when there are enough of them, otherwise each one's keys split between the cores, whose
@@ -63,10 +68,28 @@ public sealed partial class AttentionEngine
         }
 
         _partials = new PartialState(shape, _pool.Workers);
+        ForceAlgorithm(null);
     }
 
     /// <summary>Positions per prefill tile.</summary>
     public int QueryTile { get; }
+
+    /// <summary>Makes every run take <paramref name="algorithm"/> (null: the cost model's choice), so tests cover both on any shape.</summary>
+    internal void ForceAlgorithm(AttentionAlgorithm? algorithm)
+    {
+        foreach (var scratch in _scratch)
+        {
+            for (int format = 0; format < scratch.PackedFromRows.Length; format++)
+            {
+                scratch.PackedFromRows[format] = algorithm switch
+                {
+                    AttentionAlgorithm.PackedGemm => 0,
+                    AttentionAlgorithm.RowDot => int.MaxValue,
+                    _ => AttentionAlgorithms.PackedFromRows(_shape.HeadDim, SimdPolicy.Bits, (KvCacheFormat)format),
+                };
+            }
+        }
+    }
 
     /// <summary>
     /// Folds a run of keys — <paramref name="count"/> of them from <paramref name="firstSlot"/>,
@@ -80,6 +103,13 @@ public sealed partial class AttentionEngine
         where TMicro : struct, IAttentionMicrokernels
         where TFormat : struct, IKvCacheFormat
     {
+        // The planner's rule (AttentionAlgorithms' cost model), applied to this call's rows.
+        if (rows >= s.PackedFromRows[(int)TFormat.Format])
+        {
+            AttendRunPacked<TMicro, TFormat>(micro, s, firstRow, rows, head, firstSlot, count, step, mask);
+            return;
+        }
+
         int d = micro.HeadDim;
         int rowBytes = d * TFormat.ElementBytes;
         ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d);
@@ -142,6 +172,62 @@ public sealed partial class AttentionEngine
             }
 
             micro.Accumulate<TFormat>(ref scores, KeyBlock, rows, ref v, n, ref outputs);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AttendRun{TMicro, TFormat}"/> by the packed algorithm
+    /// (<see cref="AttentionAlgorithm.PackedGemm"/>): per block, Kᵀ packed once (widened, key scales
+    /// folded), the rows' scores as a register-tiled GEMM on it, the online softmax (exp and sum in
+    /// one pass, outputs rescaled only when a row's maximum grows), then P·V as a register-tiled GEMM
+    /// on the f32 cache's values or, for a compressed cache, on the block's values widened once
+    /// (value scales folded). Strided keys are packed straight from their slots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AttendRunPacked<TMicro, TFormat>(in TMicro micro, AttentionScratch s, int firstRow, int rows,
+        in CacheHead head, int firstSlot, int count, int step, in Mask mask)
+        where TMicro : struct, IAttentionMicrokernels
+        where TFormat : struct, IKvCacheFormat
+    {
+        int d = micro.HeadDim;
+        nint rowBytes = d * TFormat.ElementBytes, keyStride = rowBytes * step;
+        ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d);
+        ref float outputs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Outputs), firstRow * d);
+        ref float scores = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Scores), firstRow * KeyBlock);
+        ref float packedKeys = ref MemoryMarshal.GetArrayDataReference(s.PackedKeys);
+        ref float packedValues = ref MemoryMarshal.GetArrayDataReference(s.PackedValues);
+        for (int block = 0; block < count; block += KeyBlock)
+        {
+            int n = Math.Min(KeyBlock, count - block);
+            int slot = firstSlot + block * step;
+            ref byte k = ref Unsafe.Add(ref head.Keys, slot * rowBytes);
+            ref byte v = ref Unsafe.Add(ref head.Values, slot * rowBytes);
+            PackedAttention.PackKeys<TMicro, TFormat>(micro, ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, ref packedKeys);
+            PackedAttention.Scores(micro, ref queries, rows, ref packedKeys, n, ref scores);
+            if (mask.IsActive && mask.Needed(block, n))
+            {
+                mask.Apply(ref scores, firstRow, rows, block, n);
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                float correction = OnlineSoftmax.Update(
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), ref s.Max[firstRow + r], ref s.Sum[firstRow + r]);
+                if (correction != 1f)
+                {
+                    micro.Scale(ref Unsafe.Add(ref outputs, r * d), correction);
+                }
+            }
+
+            if (TFormat.Format == KvCacheFormat.Float32)
+            {
+                PackedAttention.Accumulate(micro, ref scores, rows, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, ref outputs);
+            }
+            else
+            {
+                PackedAttention.PackValues<TMicro, TFormat>(micro, ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, ref packedValues);
+                PackedAttention.Accumulate(micro, ref scores, rows, n, ref packedValues, d, ref outputs);
+            }
         }
     }
 

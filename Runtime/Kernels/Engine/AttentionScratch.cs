@@ -14,6 +14,8 @@ internal sealed class AttentionScratch
         GatheredValues = new byte[keyBlock * headDim * sizeof(float)];
         GatheredKeyScales = new float[keyBlock];
         GatheredValueScales = new float[keyBlock];
+        PackedKeys = new float[headDim * keyBlock];
+        PackedValues = new float[keyBlock * headDim];
         Segments = new KeySegment[maxSegments];
         Ranges = new KeyRange[maxSegments];
     }
@@ -44,6 +46,19 @@ internal sealed class AttentionScratch
 
     /// <summary>The gathered values' scales (int8).</summary>
     public float[] GatheredValueScales { get; }
+
+    /// <summary>[head_dim][key in block]: the packed algorithm's Kᵀ tile, widened, int8 scales folded in.</summary>
+    public float[] PackedKeys { get; }
+
+    /// <summary>[key in block][head_dim]: the packed algorithm's values of a compressed cache, widened once per block.</summary>
+    public float[] PackedValues { get; }
+
+    /// <summary>
+    /// [format]: fewest rows per run for which the packed algorithm is taken — the cost model's
+    /// <see cref="AttentionAlgorithms.PackedFromRows"/> for this head_dim and SIMD path, computed once;
+    /// 0 or <see cref="int.MaxValue"/> where a test forces one algorithm.
+    /// </summary>
+    public int[] PackedFromRows { get; } = new int[4];
 
     public KeySegment[] Segments { get; }
 

@@ -15,6 +15,8 @@ namespace KernelGen.Kernels.Engine;
 /// several rows × several vectors of head_dim — so each load feeds several fused multiply-adds.
 /// Keys and values are read in the cache's own format (the <c>TFormat</c> of each
 /// method): each vector is widened to float in registers as it is loaded, never copied.
+/// These are the row-dot algorithm; for runs with many rows the engine takes the packed-GEMM
+/// algorithm instead (<see cref="PackedAttention"/>), generic over this struct for its head_dim.
 /// </remarks>
 public interface IAttentionMicrokernels
 {

@@ -1,0 +1,185 @@
+using System;
+
+namespace KernelGen.Kernels;
+
+/// <summary>How one call's rows meet a block of keys.</summary>
+internal enum AttentionAlgorithm
+{
+    /// <summary>
+    /// Row-dot: scores as dot products along head_dim, 2 rows × 4 keys at a time, each ending in
+    /// horizontal sums; keys and values widened from the cache at every load (once per 2 rows).
+    /// </summary>
+    RowDot = 0,
+
+    /// <summary>
+    /// Packed GEMM: the key block packed once, transposed and widened (int8 scale folded), so keys
+    /// lie along the lanes; scores and P·V as register-tiled GEMMs (no horizontal sums); compressed
+    /// values widened once per block into an f32 tile.
+    /// </summary>
+    PackedGemm = 1,
+}
+
+/// <summary>A register tile: <see cref="Rows"/> query rows × <see cref="Vectors"/> vectors.</summary>
+internal readonly struct RegisterTile : IEquatable<RegisterTile>
+{
+    public RegisterTile(int rows, int vectors)
+    {
+        Rows = rows;
+        Vectors = vectors;
+    }
+
+    /// <summary>Rows (query heads or positions × heads) per tile.</summary>
+    public int Rows { get; }
+
+    /// <summary>Vectors per row: of keys (scores on Kᵀ) or of head_dim (the P·V output tile).</summary>
+    public int Vectors { get; }
+
+    /// <summary>Registers the tile's inner loop holds: Rows·Vectors accumulators, Vectors loaded packed rows, one broadcast.</summary>
+    public int Registers => Rows * Vectors + Vectors + 1;
+
+    public bool Equals(RegisterTile other) => Rows == other.Rows && Vectors == other.Vectors;
+
+    public override bool Equals(object? obj) => obj is RegisterTile other && Equals(other);
+
+    public override int GetHashCode() => Rows * 31 + Vectors;
+}
+
+/// <summary>
+/// The algorithm and register tile of the attention kernels, one formula each, shared by the
+/// planner (which bakes them into the generated header for the model's typical rows) and the
+/// engine (which applies the same rule to each call's actual rows, generated and generic kernels alike).
+/// </summary>
+/// <remarks>
+/// <para><b>Tile.</b> On a packed Kᵀ block (keys along the lanes, as in llama.cpp's ggml-cpu tiled
+/// flash attention) a score tile of RM rows × RN vectors broadcasts q[r, i] and multiplies it into
+/// the RN vectors of packed row i: RM·RN accumulators + RN loaded vectors + 1 broadcast must fit
+/// the vector registers. Among RN that divide the block's vectors, the tile with the most
+/// multiply-adds per load (RM·RN / (RM + RN)) wins, RM capped at <see cref="MaxTileRows"/>:</para>
+/// <code>
+/// Vector512 (32 zmm):        6 × 4 = 24 + 4 + 1 = 29 of 32   (64 keys: the whole block in one tile)
+/// Vector256 (16 ymm, AVX2):  6 × 2 = 12 + 2 + 1 = 15 of 16
+/// Vector128 (16 xmm):        6 × 2 = 12 + 2 + 1 = 15 of 16
+/// Scalar    (16 xmm):        6 × 2 = 12 + 2 + 1 = 15 of 16   (floats)
+/// </code>
+/// <para>The P·V output tile has the same budget (accumulators, loaded value vectors, one
+/// broadcast weight) and so the same shape, over vectors of head_dim, held in registers across
+/// the block's keys.</para>
+/// <para><b>Algorithm.</b> Both algorithms do the same multiply-adds; the model counts every
+/// other vector instruction of one key block (KB keys, v = ⌈head_dim / lanes⌉ vectors a row,
+/// w = widening instructions per vector of the cache format):</para>
+/// <code>
+/// row-dot, per row:  KB·v·(1 + w)          key and value vectors loaded and widened, each once per 2 rows
+///                  + KB·v / 4              query vectors, once per 4 keys
+///                  + KB·(2·log2(lanes) + 2) / 4   horizontal sums of 4 keys at a time
+///                  + 2·KB (int8)           scales multiplied into scores and weights
+/// packed, per row:   2·KB·v / RM           packed key and value vectors, each shared by RM rows
+///                  + head_dim·KB / (lanes·RN) + KB·⌈v / RN⌉   query and weight broadcasts
+/// packed, per block: head_dim·KB·(1 + w/4)   Kᵀ by 4 × 4 transposes: one instruction a number
+///                  + KB·v·(2 + w)          compressed values widened once (load, widen, store)
+/// </code>
+/// <para>Packing pays when rows × (row-dot − packed per row) exceeds the per-block cost. On
+/// AVX-512 with head_dim 128 that is 22 rows for f32, 11 for bf16, 9–10 for f16 and int8: MHA
+/// decode (1 row per KV head) and GQA-4/8 f32 decode stay row-dot, MQA decode (32 rows) and
+/// prefill tiles (32–64 rows) pack. On Vector256 and Vector128 an f32 row-dot load is already
+/// shared by 2 rows while the packed tile spends a broadcast per 2 vectors, so f32 packs only for
+/// narrow heads; compressed caches, whose every number row-dot widens once per 2 rows, pack there
+/// from 3–8 rows. PlannerTests pins these.</para>
+/// </remarks>
+internal static class AttentionAlgorithms
+{
+    /// <summary>Most rows of one register tile: more rows buy little reuse and leave no registers for keys.</summary>
+    public const int MaxTileRows = 6;
+
+    /// <summary>Vector registers on a path: 32 with AVX-512, 16 on AVX2, SSE and for scalar floats.</summary>
+    public static int Registers(int bits) => bits >= 512 ? 32 : 16;
+
+    /// <summary>Floats per vector on a path (1 for scalar).</summary>
+    public static int Lanes(int bits) => bits == 0 ? 1 : bits / 32;
+
+    /// <summary>The score tile on Kᵀ (and the P·V output tile) for a path; see the remarks for the rule.</summary>
+    public static RegisterTile Tile(int bits)
+    {
+        int registers = Registers(bits), blockVectors = KernelSizes.KeyBlock / Lanes(bits);
+        var best = new RegisterTile(1, 1);
+        double bestReuse = 0;
+        for (int vectors = 1; vectors <= Math.Min(blockVectors, 8); vectors *= 2)
+        {
+            int rows = Math.Min(MaxTileRows, (registers - vectors - 1) / vectors);
+            if (rows < 1 || blockVectors % vectors != 0)
+            {
+                continue;
+            }
+
+            double reuse = (double)rows * vectors / (rows + vectors);
+            if (reuse > bestReuse)
+            {
+                best = new RegisterTile(rows, vectors);
+                bestReuse = reuse;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Widening instructions per loaded vector of a cache format (f16 widens by integer arithmetic and a multiply).</summary>
+    public static int WidenCost(KvCacheFormat format) => format switch
+    {
+        KvCacheFormat.Float32 => 0,
+        KvCacheFormat.Float16 => 4,
+        _ => 2,
+    };
+
+    /// <summary>Non-FMA vector instructions per row per key block of the row-dot algorithm.</summary>
+    public static double RowDotCostPerRow(int headDim, int bits, KvCacheFormat format)
+    {
+        int lanes = Lanes(bits), vectors = (headDim + lanes - 1) / lanes, keys = KernelSizes.KeyBlock;
+        double cost = (double)keys * vectors * (1 + WidenCost(format)) + keys * vectors / 4.0 + keys * (2 * Log2(lanes) + 2) / 4.0;
+        return format == KvCacheFormat.Int8 ? cost + 2 * keys : cost;
+    }
+
+    /// <summary>Non-FMA vector instructions per row per key block of the packed algorithm.</summary>
+    public static double PackedCostPerRow(int headDim, int bits)
+    {
+        var tile = Tile(bits);
+        int lanes = Lanes(bits), vectors = (headDim + lanes - 1) / lanes, keys = KernelSizes.KeyBlock;
+        return 2.0 * keys * vectors / tile.Rows + (double)headDim * keys / (lanes * tile.Vectors) + keys * ((vectors + tile.Vectors - 1) / tile.Vectors);
+    }
+
+    /// <summary>Instructions the packed algorithm spends once per key block: Kᵀ and, for a compressed cache, the widened values.</summary>
+    public static double PackCostPerBlock(int headDim, int bits, KvCacheFormat format)
+    {
+        int lanes = Lanes(bits), vectors = (headDim + lanes - 1) / lanes, keys = KernelSizes.KeyBlock, widen = WidenCost(format);
+        double cost = headDim * keys * (1 + widen / 4.0);
+        return format == KvCacheFormat.Float32 ? cost : cost + keys * vectors * (2.0 + widen);
+    }
+
+    /// <summary>
+    /// Fewest rows per call for which packing pays (int.MaxValue when it never does): the rows at
+    /// which the per-row saving covers the per-block packing.
+    /// </summary>
+    public static int PackedFromRows(int headDim, int bits, KvCacheFormat format)
+    {
+        double saving = RowDotCostPerRow(headDim, bits, format) - PackedCostPerRow(headDim, bits);
+        if (saving <= 0)
+        {
+            return int.MaxValue;
+        }
+
+        return Math.Max(2, (int)Math.Ceiling(PackCostPerBlock(headDim, bits, format) / saving));
+    }
+
+    /// <summary>The algorithm for <paramref name="rows"/> rows of one call against one KV head's keys.</summary>
+    public static AttentionAlgorithm Choose(int rows, int headDim, int bits, KvCacheFormat format) =>
+        rows >= PackedFromRows(headDim, bits, format) ? AttentionAlgorithm.PackedGemm : AttentionAlgorithm.RowDot;
+
+    private static double Log2(int n)
+    {
+        int log = 0;
+        while ((1 << (log + 1)) <= n)
+        {
+            log++;
+        }
+
+        return log;
+    }
+}
