@@ -81,36 +81,8 @@ public sealed partial class AttentionEngine
             return;
         }
 
-        var scratch = QueryAwareScratchFor(selection.BlockSize);
+        var scratch = Select<TFormat>(selection, cache, layer, position, query);
         int kvHeads = _shape.KvHeads;
-
-        // 1. Bounds of every candidate block, for every KV head.
-        long boundWork = (long)candidates * _shape.Heads * _shape.HeadDim;
-        if (boundWork < ParallelThreshold || _pool.Workers == 1)
-        {
-            for (int kvHead = 0; kvHead < kvHeads; kvHead++)
-            {
-                BlockBounds<TFormat>(selection, cache, layer, kvHead, query, selection.FirstCandidate, candidates, scratch.BoundsOf(kvHead));
-            }
-        }
-        else
-        {
-            int chunks = Math.Max(1, (_pool.Workers + kvHeads - 1) / kvHeads);
-            fixed (float* q = query)
-            {
-                var job = BoundsJob<TFormat>.ForThisThread;
-                job.Set(this, selection, cache, layer, q, query.Length, candidates, chunks, scratch);
-                _pool.Run(job, kvHeads * chunks);
-                job.Clear();
-            }
-        }
-
-        // 2. The top blocks of each KV head, as segments of keys in position order.
-        for (int kvHead = 0; kvHead < kvHeads; kvHead++)
-        {
-            int chosen = TopBlocks(scratch.BoundsOf(kvHead).Slice(0, candidates), selection.SelectedBlocks, scratch.HeapBounds, scratch.HeapBlocks);
-            scratch.SegmentCounts[kvHead] = BuildSegments(selection, position, scratch.HeapBlocks.AsSpan(0, chosen), scratch.Chosen, scratch.SegmentsOf(kvHead));
-        }
 
         // 3. Exact attention over them, as any decode: by KV head, or each head's keys split between the workers.
         long work = (long)selection.TokenBudget * _shape.Heads * _shape.HeadDim;
@@ -140,6 +112,50 @@ public sealed partial class AttentionEngine
                 _partials.Merge(kvHead, parts, pattern.Heads(kvHead, 0), output);
             }
         }
+    }
+
+    /// <summary>
+    /// Selection, for every KV head: the bounds of every candidate block (by KV head, or in chunks
+    /// of blocks on every worker when that pays), then each head's top blocks as segments of keys in
+    /// position order. What a query-aware decode runs before it attends; the benchmarks time it alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal unsafe QueryAwareScratch Select<TFormat>(in QueryAwareSelection selection, KvCache cache, int layer, int position, ReadOnlySpan<float> query)
+        where TFormat : struct, IKvCacheFormat
+    {
+        var scratch = QueryAwareScratchFor(selection.BlockSize);
+        int kvHeads = _shape.KvHeads;
+        int candidates = selection.Candidates(position);
+
+        // 1. Bounds of every candidate block, for every KV head.
+        long boundWork = (long)candidates * _shape.Heads * _shape.HeadDim;
+        if (boundWork < ParallelThreshold || _pool.Workers == 1)
+        {
+            for (int kvHead = 0; kvHead < kvHeads; kvHead++)
+            {
+                BlockBounds<TFormat>(selection, cache, layer, kvHead, query, selection.FirstCandidate, candidates, scratch.BoundsOf(kvHead));
+            }
+        }
+        else
+        {
+            int chunks = Math.Max(1, (_pool.Workers + kvHeads - 1) / kvHeads);
+            fixed (float* q = query)
+            {
+                var job = BoundsJob<TFormat>.ForThisThread;
+                job.Set(this, selection, cache, layer, q, query.Length, candidates, chunks, scratch);
+                _pool.Run(job, kvHeads * chunks);
+                job.Clear();
+            }
+        }
+
+        // 2. The top blocks of each KV head, as segments of keys in position order.
+        for (int kvHead = 0; kvHead < kvHeads; kvHead++)
+        {
+            int chosen = TopBlocks(scratch.BoundsOf(kvHead).Slice(0, candidates), selection.SelectedBlocks, scratch.HeapBounds, scratch.HeapBlocks);
+            scratch.SegmentCounts[kvHead] = BuildSegments(selection, position, scratch.HeapBlocks.AsSpan(0, chosen), scratch.Chosen, scratch.SegmentsOf(kvHead));
+        }
+
+        return scratch;
     }
 
     /// <summary>
@@ -469,7 +485,7 @@ public sealed partial class AttentionEngine
     }
 
     /// <summary>The selection's buffers, for every KV head at once: bounds, the heap, chosen flags, segments.</summary>
-    private sealed class QueryAwareScratch
+    internal sealed class QueryAwareScratch
     {
         private readonly int _blocks;
 
