@@ -286,10 +286,11 @@ public sealed class KvCache
             }
         }
 
+        bool appended = start == _lengths[layer];
         _lengths[layer] = start + count;
         if (layout.KeyBoundsBlock > 0)
         {
-            UpdateKeyBounds(layer, start, count);
+            UpdateKeyBounds(layer, start, count, appended);
         }
     }
 
@@ -371,11 +372,13 @@ public sealed class KvCache
     private static int KeyBoundBlocks(KvCacheLayout layout) => (layout.Capacity + layout.KeyBoundsBlock - 1) / layout.KeyBoundsBlock;
 
     /// <summary>
-    /// Recomputes the bounds of every block that positions [start, start + count) touch, from the
-    /// keys as stored (so a bound is of the numbers the kernels read): each block once per write,
-    /// over its positions from its first to the latest written.
+    /// Updates the bounds of every block that positions [start, start + count) touch, from the keys
+    /// as stored (so a bound is of the numbers the kernels read), each block once per write. Exact
+    /// bounds (f32, bf16, f16) of an append fold the new keys into the block's stored ones; int8's
+    /// outward bounds, and a rewrite of positions already held, recompute from the block's first
+    /// key, so re-rounding never widens a bound and an overwritten key leaves none behind.
     /// </summary>
-    private void UpdateKeyBounds(int layer, int start, int count)
+    private void UpdateKeyBounds(int layer, int start, int count, bool appended)
     {
         var layout = _layouts[layer];
         int b = layout.KeyBoundsBlock, blocks = KeyBoundBlocks(layout), rowBytes = HeadDim * ElementBytes;
@@ -388,10 +391,22 @@ public sealed class KvCache
             {
                 var minimum = _boundMin.AsSpan();
                 var maximum = _boundMax.AsSpan();
-                minimum.Fill(float.PositiveInfinity);
-                maximum.Fill(float.NegativeInfinity);
-                int last = Math.Min(end, (block + 1) * b);
-                for (int position = block * b; position < last; position++)
+                int row = (head * blocks + block) * 2;
+                int first = block * b, last = Math.Min(end, (block + 1) * b);
+                if (boundScales == NoScales && appended && start > first)
+                {
+                    // Exact bounds (unscaled formats) of the block's earlier keys: fold in only the new ones.
+                    KvCacheFormats.Decode(Format, bounds.AsSpan(row * rowBytes, rowBytes), 1f, minimum);
+                    KvCacheFormats.Decode(Format, bounds.AsSpan((row + 1) * rowBytes, rowBytes), 1f, maximum);
+                    first = start;
+                }
+                else
+                {
+                    minimum.Fill(float.PositiveInfinity);
+                    maximum.Fill(float.NegativeInfinity);
+                }
+
+                for (int position = first; position < last; position++)
                 {
                     Read(_keys[layer], _keyScales[layer], layer, head, position, _boundRow);
                     for (int d = 0; d < HeadDim; d++)
@@ -401,7 +416,6 @@ public sealed class KvCache
                     }
                 }
 
-                int row = (head * blocks + block) * 2;
                 var minimumTarget = bounds.AsSpan(row * rowBytes, rowBytes);
                 var maximumTarget = bounds.AsSpan((row + 1) * rowBytes, rowBytes);
                 if (boundScales == NoScales)

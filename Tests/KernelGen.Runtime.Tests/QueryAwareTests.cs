@@ -40,6 +40,9 @@ public class QueryAwareTests
             Decode(kernels, cache, random, position);
         }
 
+        // Rewriting positions already held (a block half old, half new) leaves no old key in the bounds.
+        Prefill(kernels, cache, random, 60, 10);
+
         int d = cache.HeadDim;
         var key = new float[d];
         var minimum = new float[d];
