@@ -14,7 +14,9 @@ namespace KernelGen.Kernels.Engine;
 /// <remarks>
 /// <para>Selection. For each candidate block (see <see cref="QueryAwareSelection"/>) the cache keeps
 /// the per-channel minimum and maximum of its keys; for a query q,
-/// <c>Σ_d max(q_d·min_d, q_d·max_d)</c> bounds q·k from above for every key k of the block. One
+/// <c>Σ_d max(q_d·min_d, q_d·max_d)</c> bounds q·k from above for every key k of the block —
+/// computed as q⁺·max + q⁻·min with q split once into its positive and negative parts, two
+/// fused dot products a block instead of two products, a maximum and a sum per channel. One
 /// selection is made per KV group, its bound the maximum over the group's query heads, so each
 /// chosen key is still read once for the whole group (Shazeer 2019) — the alternative, a
 /// selection per query head, would read a key once per head that picked it and lose GQA/MQA's
@@ -120,7 +122,7 @@ public sealed partial class AttentionEngine
     /// position order. What a query-aware decode runs before it attends; the benchmarks time it alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal unsafe QueryAwareScratch Select<TFormat>(in QueryAwareSelection selection, KvCache cache, int layer, int position, ReadOnlySpan<float> query)
+    internal QueryAwareScratch Select<TFormat>(in QueryAwareSelection selection, KvCache cache, int layer, int position, ReadOnlySpan<float> query)
         where TFormat : struct, IKvCacheFormat
     {
         var scratch = QueryAwareScratchFor(selection.BlockSize);
@@ -128,24 +130,22 @@ public sealed partial class AttentionEngine
         int candidates = selection.Candidates(position);
 
         // 1. Bounds of every candidate block, for every KV head.
+        SplitQueries(query, scratch);
         long boundWork = (long)candidates * _shape.Heads * _shape.HeadDim;
         if (boundWork < ParallelThreshold || _pool.Workers == 1)
         {
             for (int kvHead = 0; kvHead < kvHeads; kvHead++)
             {
-                BlockBounds<TFormat>(selection, cache, layer, kvHead, query, selection.FirstCandidate, candidates, scratch.BoundsOf(kvHead));
+                BlockBounds<TFormat>(cache, layer, kvHead, scratch, selection.FirstCandidate, candidates, scratch.BoundsOf(kvHead));
             }
         }
         else
         {
             int chunks = Math.Max(1, (_pool.Workers + kvHeads - 1) / kvHeads);
-            fixed (float* q = query)
-            {
-                var job = BoundsJob<TFormat>.ForThisThread;
-                job.Set(this, selection, cache, layer, q, query.Length, candidates, chunks, scratch);
-                _pool.Run(job, kvHeads * chunks);
-                job.Clear();
-            }
+            var job = BoundsJob<TFormat>.ForThisThread;
+            job.Set(this, selection, cache, layer, candidates, chunks, scratch);
+            _pool.Run(job, kvHeads * chunks);
+            job.Clear();
         }
 
         // 2. The top blocks of each KV head, as segments of keys in position order.
@@ -169,7 +169,8 @@ public sealed partial class AttentionEngine
         var scratch = QueryAwareScratchFor(selection.BlockSize);
         int candidates = selection.Candidates(position);
         var bounds = scratch.BoundsOf(kvHead).Slice(0, candidates);
-        BlockBounds<TFormat>(selection, cache, layer, kvHead, query, selection.FirstCandidate, candidates, bounds);
+        SplitQueries(query, scratch);
+        BlockBounds<TFormat>(cache, layer, kvHead, scratch, selection.FirstCandidate, candidates, bounds);
         int count = TopBlocks(bounds, Math.Min(selection.SelectedBlocks, candidates), scratch.HeapBounds, scratch.HeapBlocks);
         var picked = scratch.HeapBlocks.AsSpan(0, count);
         picked.Sort();
@@ -182,18 +183,35 @@ public sealed partial class AttentionEngine
     }
 
     /// <summary>
-    /// <c>bounds[c] = max over the group's heads h of Σ_d max(q_hd·min_d, q_hd·max_d)</c> for
-    /// candidate blocks <paramref name="first"/> + c, c &lt; <paramref name="count"/>.
+    /// Splits every query head into its positive and negative parts, q = q⁺ + q⁻: then
+    /// Σ_d max(q_d·min_d, q_d·max_d) = q⁺·max + q⁻·min (min ≤ max), two dot products a block.
+    /// </summary>
+    private static void SplitQueries(ReadOnlySpan<float> query, QueryAwareScratch scratch)
+    {
+        var positive = scratch.PositiveQueries.AsSpan(0, query.Length);
+        var negative = scratch.NegativeQueries.AsSpan(0, query.Length);
+        for (int i = 0; i < query.Length; i++)
+        {
+            positive[i] = MathF.Max(query[i], 0f);
+            negative[i] = MathF.Min(query[i], 0f);
+        }
+    }
+
+    /// <summary>
+    /// <c>bounds[c] = max over the group's heads h of q⁺_h·max + q⁻_h·min</c> (Quest's
+    /// Σ_d max(q_hd·min_d, q_hd·max_d)) for candidate blocks <paramref name="first"/> + c,
+    /// c &lt; <paramref name="count"/>, with the queries already split (<see cref="SplitQueries"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BlockBounds<TFormat>(in QueryAwareSelection selection, KvCache cache, int layer, int kvHead, ReadOnlySpan<float> query, int first, int count, Span<float> bounds)
+    private void BlockBounds<TFormat>(KvCache cache, int layer, int kvHead, QueryAwareScratch scratch, int first, int count, Span<float> bounds)
         where TFormat : struct, IKvCacheFormat
     {
         int d = _shape.HeadDim, group = _shape.GroupSize;
         int rowBytes = d * TFormat.ElementBytes;
         ref byte rows = ref cache.KeyBoundsRef(layer, kvHead);
         ref float scales = ref cache.KeyBoundScalesRef(layer, kvHead);
-        ref float queries = ref Unsafe.Add(ref MemoryMarshal.GetReference(query), kvHead * group * d);
+        ref float positive = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.PositiveQueries), kvHead * group * d);
+        ref float negative = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch.NegativeQueries), kvHead * group * d);
         for (int c = 0; c < count; c++)
         {
             int block = first + c;
@@ -204,87 +222,64 @@ public sealed partial class AttentionEngine
             float best = float.NegativeInfinity;
             for (int h = 0; h < group; h++)
             {
-                best = MathF.Max(best, Bound<TFormat>(ref Unsafe.Add(ref queries, h * d), ref minimum, ref maximum, minimumScale, maximumScale, d));
+                var (upper, lower) = Dots<TFormat>(ref Unsafe.Add(ref positive, h * d), ref maximum, ref Unsafe.Add(ref negative, h * d), ref minimum, d);
+
+                // An int8 row is its scale times its numbers: the scale multiplies the dot product once.
+                best = MathF.Max(best, TFormat.Scaled ? maximumScale * upper + minimumScale * lower : upper + lower);
             }
 
             bounds[c] = best;
         }
     }
 
-    /// <summary>Σ_d max(q_d·lo_d, q_d·hi_d): for q_d ≥ 0 the maximum's channel bounds q_d·k_d, for q_d &lt; 0 the minimum's.</summary>
+    /// <summary>(q⁺·max, q⁻·min) over <paramref name="d"/> channels, the bound rows widened from the cache's format as they are read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Bound<TFormat>(ref float q, ref byte minimum, ref byte maximum, float minimumScale, float maximumScale, int d)
+    private static (float Upper, float Lower) Dots<TFormat>(ref float positive, ref byte maximum, ref float negative, ref byte minimum, int d)
         where TFormat : struct, IKvCacheFormat
     {
         int i = 0;
-        float total = 0;
+        float upper = 0, lower = 0;
         if (SimdPolicy.Bits >= 512 && d >= Vector512<float>.Count)
         {
-            var acc = Vector512<float>.Zero;
+            Vector512<float> hi = default, lo = default;
             for (; i <= d - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                var qv = Vector512.LoadUnsafe(ref q, (nuint)i);
-                var lo = TFormat.Load512(ref minimum, (nuint)i);
-                var hi = TFormat.Load512(ref maximum, (nuint)i);
-                if (TFormat.Scaled)
-                {
-                    lo *= minimumScale;
-                    hi *= maximumScale;
-                }
-
-                acc += Vector512.Max(qv * lo, qv * hi);
+                hi = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref positive, (nuint)i), TFormat.Load512(ref maximum, (nuint)i), hi);
+                lo = SimdPolicy.MultiplyAdd(Vector512.LoadUnsafe(ref negative, (nuint)i), TFormat.Load512(ref minimum, (nuint)i), lo);
             }
 
-            total = Vector512.Sum(acc);
+            (upper, lower) = (Vector512.Sum(hi), Vector512.Sum(lo));
         }
         else if (SimdPolicy.Bits >= 256 && d >= Vector256<float>.Count)
         {
-            var acc = Vector256<float>.Zero;
+            Vector256<float> hi = default, lo = default;
             for (; i <= d - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var qv = Vector256.LoadUnsafe(ref q, (nuint)i);
-                var lo = TFormat.Load256(ref minimum, (nuint)i);
-                var hi = TFormat.Load256(ref maximum, (nuint)i);
-                if (TFormat.Scaled)
-                {
-                    lo *= minimumScale;
-                    hi *= maximumScale;
-                }
-
-                acc += Vector256.Max(qv * lo, qv * hi);
+                hi = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref positive, (nuint)i), TFormat.Load256(ref maximum, (nuint)i), hi);
+                lo = SimdPolicy.MultiplyAdd(Vector256.LoadUnsafe(ref negative, (nuint)i), TFormat.Load256(ref minimum, (nuint)i), lo);
             }
 
-            total = Vector256.Sum(acc);
+            (upper, lower) = (Vector256.Sum(hi), Vector256.Sum(lo));
         }
         else if (SimdPolicy.Bits >= 128 && d >= Vector128<float>.Count)
         {
-            var acc = Vector128<float>.Zero;
+            Vector128<float> hi = default, lo = default;
             for (; i <= d - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                var qv = Vector128.LoadUnsafe(ref q, (nuint)i);
-                var lo = TFormat.Load128(ref minimum, (nuint)i);
-                var hi = TFormat.Load128(ref maximum, (nuint)i);
-                if (TFormat.Scaled)
-                {
-                    lo *= minimumScale;
-                    hi *= maximumScale;
-                }
-
-                acc += Vector128.Max(qv * lo, qv * hi);
+                hi = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref positive, (nuint)i), TFormat.Load128(ref maximum, (nuint)i), hi);
+                lo = SimdPolicy.MultiplyAdd(Vector128.LoadUnsafe(ref negative, (nuint)i), TFormat.Load128(ref minimum, (nuint)i), lo);
             }
 
-            total = Vector128.Sum(acc);
+            (upper, lower) = (Vector128.Sum(hi), Vector128.Sum(lo));
         }
 
         for (; i < d; i++)
         {
-            float qi = Unsafe.Add(ref q, i);
-            float lo = TFormat.Scaled ? minimumScale * TFormat.Load(ref minimum, i) : TFormat.Load(ref minimum, i);
-            float hi = TFormat.Scaled ? maximumScale * TFormat.Load(ref maximum, i) : TFormat.Load(ref maximum, i);
-            total += MathF.Max(qi * lo, qi * hi);
+            upper += Unsafe.Add(ref positive, i) * TFormat.Load(ref maximum, i);
+            lower += Unsafe.Add(ref negative, i) * TFormat.Load(ref minimum, i);
         }
 
-        return total;
+        return (upper, lower);
     }
 
     /// <summary>
@@ -478,7 +473,7 @@ public sealed partial class AttentionEngine
         if (scratch is null || scratch.BlockSize > blockSize)
         {
             // Once per engine (and per smaller block size): sized for the longest context.
-            _queryAware = scratch = new QueryAwareScratch(_shape.KvHeads, (_shape.MaxSeqLen + blockSize - 1) / blockSize, blockSize);
+            _queryAware = scratch = new QueryAwareScratch(_shape.KvHeads, (_shape.MaxSeqLen + blockSize - 1) / blockSize, blockSize, _shape.Dim);
         }
 
         return scratch;
@@ -489,9 +484,11 @@ public sealed partial class AttentionEngine
     {
         private readonly int _blocks;
 
-        public QueryAwareScratch(int kvHeads, int blocks, int blockSize)
+        public QueryAwareScratch(int kvHeads, int blocks, int blockSize, int queryLength)
         {
             _blocks = blocks;
+            PositiveQueries = new float[queryLength];
+            NegativeQueries = new float[queryLength];
             BlockSize = blockSize;
             Bounds = new float[kvHeads * blocks];
             HeapBounds = new float[blocks];
@@ -503,6 +500,12 @@ public sealed partial class AttentionEngine
 
         /// <summary>The block size the buffers were sized for (a larger one fits too).</summary>
         public int BlockSize { get; }
+
+        /// <summary>[head][head_dim]: max(q, 0), the part of each query that meets a block's maximum.</summary>
+        public float[] PositiveQueries { get; }
+
+        /// <summary>[head][head_dim]: min(q, 0), the part that meets its minimum.</summary>
+        public float[] NegativeQueries { get; }
 
         /// <summary>[kvHead][candidate]: each candidate block's bound.</summary>
         public float[] Bounds { get; }
@@ -523,8 +526,8 @@ public sealed partial class AttentionEngine
         public Span<KeySegment> SegmentsOf(int kvHead) => Segments.AsSpan(kvHead * (_blocks + 2), _blocks + 2);
     }
 
-    /// <summary>Bounds of a chunk of one KV head's candidate blocks, handed to the workers.</summary>
-    private sealed unsafe class BoundsJob<TFormat> : IParallelJob
+    /// <summary>Bounds of a chunk of one KV head's candidate blocks, handed to the workers (the split queries are in the scratch).</summary>
+    private sealed class BoundsJob<TFormat> : IParallelJob
         where TFormat : struct, IKvCacheFormat
     {
         [ThreadStatic]
@@ -534,23 +537,17 @@ public sealed partial class AttentionEngine
         private QueryAwareSelection _selection;
         private KvCache? _cache;
         private QueryAwareScratch? _scratch;
-        private int _layer, _queryLength, _candidates, _chunks;
-        private float* _query;
+        private int _layer, _candidates, _chunks;
 
         public static BoundsJob<TFormat> ForThisThread => _forThisThread ??= new();
 
-        public void Set(AttentionEngine engine, in QueryAwareSelection selection, KvCache cache, int layer, float* query, int queryLength, int candidates, int chunks, QueryAwareScratch scratch)
+        public void Set(AttentionEngine engine, in QueryAwareSelection selection, KvCache cache, int layer, int candidates, int chunks, QueryAwareScratch scratch)
         {
             (_engine, _selection, _cache, _layer, _scratch) = (engine, selection, cache, layer, scratch);
-            _query = query;
-            (_queryLength, _candidates, _chunks) = (queryLength, candidates, chunks);
+            (_candidates, _chunks) = (candidates, chunks);
         }
 
-        public void Clear()
-        {
-            (_engine, _cache, _scratch) = (null, null, null);
-            _query = null;
-        }
+        public void Clear() => (_engine, _cache, _scratch) = (null, null, null);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int item, int worker)
@@ -559,8 +556,7 @@ public sealed partial class AttentionEngine
             int from = (int)((long)_candidates * chunk / _chunks), to = (int)((long)_candidates * (chunk + 1) / _chunks);
             if (to > from)
             {
-                _engine!.BlockBounds<TFormat>(_selection, _cache!, _layer, kvHead, new ReadOnlySpan<float>(_query, _queryLength),
-                    _selection.FirstCandidate + from, to - from, _scratch!.BoundsOf(kvHead).Slice(from, to - from));
+                _engine!.BlockBounds<TFormat>(_cache!, _layer, kvHead, _scratch!, _selection.FirstCandidate + from, to - from, _scratch!.BoundsOf(kvHead).Slice(from, to - from));
             }
         }
     }
