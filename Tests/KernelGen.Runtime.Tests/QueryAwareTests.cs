@@ -283,6 +283,17 @@ public class QueryAwareTests
             reference.Decode(referenceCache, 0, position, q, k, v, expected);
             Assert.True(RelativeError(expected, output) <= 1e-5, $"position {position}: {RelativeError(expected, output):E2}");
         }
+
+        // The parallel path's jobs are made once per thread: later steps allocate nothing.
+        var (q1, k1, v1) = (Fill(random, shape.Dim), Fill(random, shape.KvDim), Fill(random, shape.KvDim));
+        long Step(int position)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            kernels.Decode(cache, 0, position, q1, k1, v1, output);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.Equal(0, Math.Min(Step(1004), Step(1005)));
     }
 
     [Fact]
