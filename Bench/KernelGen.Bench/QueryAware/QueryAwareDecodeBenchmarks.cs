@@ -18,7 +18,7 @@ namespace KernelGen.Bench.QueryAware;
 /// Targets (issue: query-aware block selection): at 32K, query-aware ≥ 8× faster than dense for MHA
 /// and GQA, ≥ 5× for MQA. The selection's share of a step is
 /// <see cref="QueryAwareSelectionBenchmarks"/>'s time over this suite's query-aware time. The
-/// alternative to one selection per KV group, a selection per query head, costs what the
+/// alternative to one selection per KV group, a selection per query head, costs about what the
 /// 32-KV-head (MHA) query-aware step costs at the same context and budget, whatever the grouping:
 /// every head bounds every block and reads its own budget of keys. The GQA and MQA rows against the
 /// MHA row measure what selecting once per group saves.

@@ -42,7 +42,7 @@ internal sealed class QueryAwareSection : ReportSection
         document.AppendLine("query-aware with blocks of 16, 4 sinks, a window of 64 and each budget (`QueryAwareDecodeBenchmarks`),");
         document.AppendLine("selection included. × is the speed-up over dense; sel. is the selection's share of the query-aware step");
         document.AppendLine("(`QueryAwareSelectionBenchmarks` over the step). A selection per query head instead of per KV group would");
-        document.AppendLine("cost what the MHA step costs at the same context and budget (each head bounds every block and reads its own");
+        document.AppendLine("cost about what the MHA step costs at the same context and budget (each head bounds every block and reads its own");
         document.AppendLine("budget of keys): the GQA and MQA tables against the MHA one are the saving of one selection per group.");
         foreach (int kvHeads in rows.Select(r => r.KvHeads).Distinct().OrderByDescending(k => k))
         {
