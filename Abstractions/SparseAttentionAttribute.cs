@@ -36,7 +36,7 @@ public sealed class SparseAttentionAttribute : Attribute
     /// </summary>
     public string? Layers { get; set; }
 
-    /// <summary>SlidingWindow and Global: how many of the latest keys (the query's own included) each query attends.</summary>
+    /// <summary>SlidingWindow, Global and QueryAware: how many of the latest keys (the query's own included) each query attends.</summary>
     public int Window { get; set; }
 
     /// <summary>Strided: the stride l (also the local band's width). Fixed takes <see cref="BlockLength"/> instead.</summary>
@@ -64,10 +64,10 @@ public sealed class SparseAttentionAttribute : Attribute
     /// </summary>
     public bool PerHeadSummary { get; set; }
 
-    /// <summary>Global: the number of first tokens every query attends (sinks / global tokens).</summary>
+    /// <summary>Global and QueryAware: the number of first tokens every query attends (sinks / global tokens).</summary>
     public int GlobalTokens { get; set; }
 
-    /// <summary>BigBird and Layout: the block size b, in tokens.</summary>
+    /// <summary>BigBird, Layout and QueryAware: the block size b, in tokens (QueryAware: the unit of selection, and of the key bounds the cache keeps).</summary>
     public int BlockSize { get; set; }
 
     /// <summary>BigBird: key blocks in each query block's causal window, its own block included (see <see cref="SlidingWindowBlocks"/> for DeepSpeed's count).</summary>
@@ -124,6 +124,14 @@ public sealed class SparseAttentionAttribute : Attribute
     /// draw may then repeat a block already attended. Unset: only from blocks not yet attended.
     /// </summary>
     public bool RandomAmongAllBlocks { get; set; }
+
+    /// <summary>
+    /// QueryAware: most keys a decode query attends: the <see cref="GlobalTokens"/> sinks, the
+    /// <see cref="Window"/> latest keys, and ⌊(TokenBudget − GlobalTokens − Window) / BlockSize⌋
+    /// selected blocks. It must leave room for one block (KG0033); Window must be a multiple of
+    /// BlockSize (KG0034).
+    /// </summary>
+    public int TokenBudget { get; set; }
 
     /// <summary>Layout: path of the layout file, as listed in the project's AdditionalFiles.</summary>
     public string? LayoutFile { get; set; }

@@ -45,4 +45,12 @@ public
 
     /// <summary>A block layout learned offline, read from <c>LayoutFile</c> (an AdditionalFiles item) at compile time.</summary>
     Layout = 6,
+
+    /// <summary>
+    /// Query-aware block selection (Quest, Tang et al. 2024): the first <c>GlobalTokens</c> keys and the
+    /// latest <c>Window</c> are always attended; between them, the blocks of <c>BlockSize</c> keys whose
+    /// bound Σ_d max(q_d·min_d, q_d·max_d) (from each block's per-channel key minimum and maximum) is
+    /// highest fill the rest of <c>TokenBudget</c>. Decode only; prefill is dense and causal.
+    /// </summary>
+    QueryAware = 7,
 }

@@ -41,6 +41,10 @@ internal static class PatternLayout
         switch (pattern.Kind)
         {
             case SparsePattern.Dense:
+            case SparsePattern.QueryAware:
+                // QueryAware's decode keys depend on the query and the cache's key bounds: the
+                // engine selects them (AttentionEngine.QueryAware). As a fixed pattern it is dense
+                // causal, which is what its prefill runs (as Quest does).
                 components.Add(PatternComponent.Band(0, int.MaxValue));
                 break;
             case SparsePattern.SlidingWindow:

@@ -27,6 +27,9 @@ internal sealed record PatternParameters
 
     public int BlockSize { get; init; }
 
+    /// <summary>QueryAware: most keys a decode query attends (sinks + window + selected blocks).</summary>
+    public int TokenBudget { get; init; }
+
     public int WindowBlocks { get; init; }
 
     public int GlobalBlocks { get; init; }

@@ -48,6 +48,12 @@ internal static class PatternRules
     /// <summary>KG0032 (warning, compile time only): a BigBird random-table option written without RandomBlocks, which then changes nothing.</summary>
     public const string RandomOptionWithoutRandomBlocks = "KG0032";
 
+    /// <summary>KG0033: QueryAware's TokenBudget leaves no room for a selected block beside its sinks and window.</summary>
+    public const string BudgetLeavesNoBlock = "KG0033";
+
+    /// <summary>KG0034: QueryAware's Window is not a whole number of blocks.</summary>
+    public const string WindowNotWholeBlocks = "KG0034";
+
     /// <summary>KG0046: the attribute's BlockSize and the layout file's block size differ.</summary>
     public const string LayoutBlockSizeMismatch = "KG0046";
 
@@ -65,6 +71,7 @@ internal static class PatternRules
             "SlidingWindowBlocks", "GlobalBlockIndices", "DifferentLayoutPerHead", "RandomAmongAllBlocks",
         },
         SparsePattern.Layout => new[] { "BlockSize", "LayoutFile" },
+        SparsePattern.QueryAware => new[] { "BlockSize", "TokenBudget", "GlobalTokens", "Window" },
         _ => new string[0],
     };
 
@@ -163,6 +170,9 @@ internal static class PatternRules
                 }
 
                 break;
+            case SparsePattern.QueryAware:
+                QueryAware(violations, name, pattern, maxSeqLen);
+                break;
             case SparsePattern.Layout:
                 if (pattern.BlockSize != 0 || (given?.Contains("BlockSize") ?? false))
                 {
@@ -215,13 +225,38 @@ internal static class PatternRules
         }
     }
 
-    private static void Length(List<RuleViolation> violations, string pattern, string field, int value, int maxSeqLen)
+    private static void QueryAware(List<RuleViolation> violations, string name, PatternParameters pattern, int maxSeqLen)
+    {
+        bool block = Length(violations, name, "BlockSize", pattern.BlockSize, maxSeqLen);
+        bool window = Length(violations, name, "Window", pattern.Window, maxSeqLen);
+        bool budget = Length(violations, name, "TokenBudget", pattern.TokenBudget, maxSeqLen);
+        NotNegative(violations, name, "GlobalTokens", pattern.GlobalTokens);
+        if (block && window && pattern.Window % pattern.BlockSize != 0)
+        {
+            violations.Add(new RuleViolation(WindowNotWholeBlocks, "Window",
+                ShapeRules.Format("Window ({0}) is not a multiple of BlockSize ({1}): the recent keys must end where a selectable block begins; use {2} or {3}",
+                    pattern.Window, pattern.BlockSize, pattern.Window / pattern.BlockSize * pattern.BlockSize, (pattern.Window / pattern.BlockSize + 1) * pattern.BlockSize)));
+        }
+
+        long fixedKeys = (long)pattern.GlobalTokens + pattern.Window;
+        if (block && window && budget && pattern.GlobalTokens >= 0 && pattern.TokenBudget < fixedKeys + pattern.BlockSize)
+        {
+            violations.Add(new RuleViolation(BudgetLeavesNoBlock, "TokenBudget",
+                ShapeRules.Format("TokenBudget ({0}) leaves no room for a selected block: GlobalTokens {1} + Window {2} + one block of {3} need at least {4}",
+                    pattern.TokenBudget, pattern.GlobalTokens, pattern.Window, pattern.BlockSize, fixedKeys + pattern.BlockSize)));
+        }
+    }
+
+    private static bool Length(List<RuleViolation> violations, string pattern, string field, int value, int maxSeqLen)
     {
         if (Positive(violations, pattern, field, value) && value > maxSeqLen)
         {
             violations.Add(new RuleViolation(ParameterTooLarge, field,
                 ShapeRules.Format("{0} ({1}) is longer than MaxSeqLen ({2}), so no sequence could ever use it", field, value, maxSeqLen)));
+            return false;
         }
+
+        return value > 0;
     }
 
     private static bool Positive(List<RuleViolation> violations, string pattern, string field, int value)

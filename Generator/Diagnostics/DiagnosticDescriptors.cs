@@ -42,6 +42,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor RandomOptionWithoutRandomBlocks = new(
         PatternRules.RandomOptionWithoutRandomBlocks, "BigBird random option without RandomBlocks", "{0}", PatternCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
     public static readonly DiagnosticDescriptor BadGlobalBlockIndices = Pattern(PatternRules.BadGlobalBlockIndices, "BigBird's GlobalBlockIndices are malformed or out of range");
+    public static readonly DiagnosticDescriptor BudgetLeavesNoBlock = Pattern(PatternRules.BudgetLeavesNoBlock, "QueryAware's TokenBudget leaves no room for a block beside its sinks and window");
+    public static readonly DiagnosticDescriptor WindowNotWholeBlocks = Pattern(PatternRules.WindowNotWholeBlocks, "QueryAware's Window is not a multiple of its BlockSize");
 
     // Layout files (Common/Patterns/LayoutFile.cs).
     public static readonly DiagnosticDescriptor LayoutFileMissing = File(LayoutFile.FileMissing, "Layout file not found");
@@ -110,6 +112,8 @@ internal static class DiagnosticDescriptors
         PatternRules.TwoWindowCounts => TwoWindowCounts,
         PatternRules.BadGlobalBlockIndices => BadGlobalBlockIndices,
         PatternRules.RandomOptionWithoutRandomBlocks => RandomOptionWithoutRandomBlocks,
+        PatternRules.BudgetLeavesNoBlock => BudgetLeavesNoBlock,
+        PatternRules.WindowNotWholeBlocks => WindowNotWholeBlocks,
         PatternRules.LayoutBlockSizeMismatch => LayoutBlockSizeMismatch,
         LayoutFile.FileMissing => LayoutFileMissing,
         LayoutFile.Malformed => LayoutFileMalformed,

@@ -21,7 +21,7 @@ internal static partial class KernelEmitter
             if (plan.Patterns.Count == 1)
             {
                 w.Line("// Every layer: " + plan.Patterns[0].Summary + ".");
-                w.Line("_engine." + kernel + "(micro, new " + KeysName(plan.Patterns[0]) + "(), " + arguments + ");");
+                w.Line(EngineCall(kernel, plan.Patterns[0], arguments));
                 return;
             }
 
@@ -42,12 +42,21 @@ internal static partial class KernelEmitter
                         }
                     }
 
-                    w.Line("    _engine." + kernel + "(micro, new " + KeysName(pattern) + "(), " + arguments + ");");
+                    w.Line("    " + EngineCall(kernel, pattern, arguments));
                     w.Line("    break;");
                 }
             }
         }
     }
+
+    /// <summary>
+    /// The engine call of one layer: a QueryAware layer's decode selects its keys by the query
+    /// (its selection's four numbers constants here), its prefill is the pattern's dense causal one.
+    /// </summary>
+    private static string EngineCall(string kernel, PatternPlan pattern, string arguments) =>
+        kernel == "Decode" && pattern.Selection is { } s
+            ? "_engine.DecodeQueryAware(micro, new " + KeysName(pattern) + "(), new QueryAwareSelection(" + Invariant($"{s.BlockSize}, {s.TokenBudget}, {s.SinkTokens}, {s.Window}") + "), " + arguments + ");"
+            : "_engine." + kernel + "(micro, new " + KeysName(pattern) + "(), " + arguments + ");";
 
     /// <summary>One struct per pattern: its head classes, and the keys a query or a tile visits, with every parameter a constant.</summary>
     private static void EmitPatternStructs(SourceWriter w, KernelPlan plan)

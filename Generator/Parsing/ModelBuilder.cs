@@ -138,7 +138,7 @@ internal static class ModelBuilder
         foreach (var attribute in declaration.SparseAttributes)
         {
             var parameters = attribute.Parameters;
-            if (parameters.Kind < SparsePattern.Dense || parameters.Kind > SparsePattern.Layout)
+            if (parameters.Kind < SparsePattern.Dense || parameters.Kind > SparsePattern.QueryAware)
             {
                 continue; // not a SparsePattern value: the compiler already reports it
             }

@@ -77,7 +77,7 @@ internal static class ModelParser
                 Kind = (SparsePattern)kind, Window = Int("Window"), Stride = Int("Stride"), BlockLength = Int("BlockLength"), Summary = Int("Summary"),
                 SplitHeads = Bool("SplitHeads"), PerHeadSummary = Bool("PerHeadSummary"), GlobalTokens = Int("GlobalTokens"),
                 BlockSize = Int("BlockSize"), WindowBlocks = Int("WindowBlocks"), GlobalBlocks = Int("GlobalBlocks"),
-                RandomBlocks = Int("RandomBlocks"), Seed = Int("Seed"),
+                RandomBlocks = Int("RandomBlocks"), Seed = Int("Seed"), TokenBudget = Int("TokenBudget"),
                 LocalWindow = Int("LocalWindow"), SummaryPatterns = Int("SummaryPatterns"), SlidingWindowBlocks = Int("SlidingWindowBlocks"),
                 GlobalBlockIndices = named.TryGetValue("GlobalBlockIndices", out var indices) ? indices as string : null,
                 DifferentLayoutPerHead = Bool("DifferentLayoutPerHead"), RandomAmongAllBlocks = Bool("RandomAmongAllBlocks"),

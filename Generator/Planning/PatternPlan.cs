@@ -10,6 +10,9 @@ internal sealed record ComponentPlan(ComponentKind Kind, int Lo, int Hi, int Per
 /// <summary>A head class: the components of its keys and its strided period (0: none).</summary>
 internal sealed record HeadClassPlan(EquatableArray<ComponentPlan> Components, int StridePeriod);
 
+/// <summary>A QueryAware layer's selection (the runtime's <c>QueryAwareSelection</c>): block, budget, sinks, window.</summary>
+internal sealed record SelectionPlan(int BlockSize, int TokenBudget, int SinkTokens, int Window);
+
 /// <summary>
 /// One distinct attention pattern of the model, planned: the name of its kernel methods, the
 /// layers that use it, its head classes and their components, block tables baked as data, and the
@@ -37,6 +40,9 @@ internal sealed record PatternPlan(
     EquatableArray<int> BlockKeys,
     int BlockRows)
 {
+    /// <summary>QueryAware: the selection decode passes to the engine, every field a constant; null for the other patterns.</summary>
+    public SelectionPlan? Selection { get; init; }
+
     public bool HasSeveralClasses => Classes.Count > 1;
 
     public bool HasBlockTable => BlockKeys.Count > 0;

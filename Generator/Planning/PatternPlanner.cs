@@ -46,7 +46,12 @@ internal static class PatternPlanner
         var layers = Enumerable.Range(0, spec.Layers).Where(l => spec.LayerPatterns[l] == index).ToEquatableArray();
         return new PatternPlan(
             Name(pattern), Summary(pattern), Construction(pattern), layers, classes.ToEquatableArray(), headsOf.ToEquatableArray(),
-            PatternLayout.BlockLength(parameters), starts, keys, rows);
+            PatternLayout.BlockLength(parameters), starts, keys, rows)
+        {
+            Selection = parameters.Kind == SparsePattern.QueryAware
+                ? new SelectionPlan(parameters.BlockSize, parameters.TokenBudget, parameters.GlobalTokens, parameters.Window)
+                : null,
+        };
     }
 
     private static (EquatableArray<int> Starts, EquatableArray<int> Keys, int Rows) BlockTables(PatternSpec pattern, PatternParameters parameters, ModelSpec spec, int classCount)
@@ -106,6 +111,7 @@ internal static class PatternPlanner
         SparsePattern.Fixed => Invariant($"Fixed{p.Parameters.BlockLength}x{p.Parameters.Summary}{(p.Parameters.PerHeadSummary ? "PerHead" : "")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($"P{p.Parameters.SummaryPatterns}") : "")}"),
         SparsePattern.Global => Invariant($"Global{p.Parameters.GlobalTokens}Window{p.Parameters.Window}"),
         SparsePattern.BigBird => BigBirdName(p.Parameters),
+        SparsePattern.QueryAware => Invariant($"QueryAware{p.Parameters.BlockSize}Budget{p.Parameters.TokenBudget}Sinks{p.Parameters.GlobalTokens}Window{p.Parameters.Window}"),
         _ => "Layout" + Capitalized(System.IO.Path.GetFileNameWithoutExtension(Path(p.LayoutFile))),
     };
 
@@ -119,6 +125,7 @@ internal static class PatternPlanner
         SparsePattern.Fixed => Invariant($"Fixed (Sparse Transformer), block {p.Parameters.BlockLength}, summary {p.Parameters.Summary}: the query's block, plus {(p.Parameters.PerHeadSummary ? "each head's own" : "the last")} {p.Parameters.Summary} keys of every earlier block"),
         SparsePattern.Global => Invariant($"Global: the first {p.Parameters.GlobalTokens} keys (sinks) plus the last {p.Parameters.Window}"),
         SparsePattern.BigBird => BigBirdSummary(p.Parameters),
+        SparsePattern.QueryAware => Invariant($"QueryAware (Quest), block {p.Parameters.BlockSize}: decode attends the first {p.Parameters.GlobalTokens} keys, the last {p.Parameters.Window}, and the blocks of highest key bound, at most {p.Parameters.TokenBudget} keys; prefill is dense causal"),
         _ => Invariant($"Layout from {Path(p.LayoutFile)}, block {p.Parameters.BlockSize}, {(p.Tables.Count == 1 ? "one matrix for all heads" : "one matrix per head")}"),
     };
 
@@ -132,6 +139,7 @@ internal static class PatternPlanner
             SparsePattern.Strided => Invariant($"{type}.Strided({p.Parameters.Stride}, splitHeads: {(p.Parameters.SplitHeads ? "true" : "false")}{(p.Parameters.LocalWindow > 0 ? Invariant($", localWindow: {p.Parameters.LocalWindow}") : "")})"),
             SparsePattern.Fixed => Invariant($"{type}.Fixed({p.Parameters.BlockLength}, {p.Parameters.Summary}, perHeadSummary: {(p.Parameters.PerHeadSummary ? "true" : "false")}{(p.Parameters.SummaryPatterns > 0 ? Invariant($", summaryPatterns: {p.Parameters.SummaryPatterns}") : "")})"),
             SparsePattern.Global => Invariant($"{type}.Global({p.Parameters.GlobalTokens}, {p.Parameters.Window})"),
+            SparsePattern.QueryAware => Invariant($"{type}.QueryAware({p.Parameters.BlockSize}, {p.Parameters.TokenBudget}, {p.Parameters.GlobalTokens}, {p.Parameters.Window})"),
             SparsePattern.BigBird => Invariant($"{type}.BigBird({p.Parameters.BlockSize}, {p.Parameters.WindowBlocks}, {p.Parameters.GlobalBlocks}, {p.Parameters.RandomBlocks}, {p.Parameters.Seed}") + BigBirdOptions(p.Parameters) + ")",
             // A layout is rebuilt from the block table the kernels use (see the emitter).
             _ => string.Empty,

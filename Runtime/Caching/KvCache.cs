@@ -16,6 +16,15 @@ namespace KernelGen.Caching;
 /// from memory in position order, which is what a decode step reads: with grouped or multi-query
 /// attention each of those bytes serves every query head of its group (Shazeer 2019).
 /// All memory is allocated here, once; kernels never allocate.
+/// <para>A layer whose layout has <see cref="KvCacheLayout.KeyBoundsBlock"/> (a QueryAware layer)
+/// also keeps Quest's metadata (Tang et al. 2024): per KV head and block of b keys, the
+/// per-channel minimum and maximum of the block's keys, <c>[KvHeads][Blocks][2][HeadDim]</c> in
+/// the cache's own format, recomputed from the stored keys on every write. The bounds are of the
+/// numbers the cache holds (the keys as the kernels read them), so they hold exactly for the
+/// scores the kernels compute. f32, bf16 and f16 store them exactly (the minimum and maximum of
+/// stored numbers are themselves representable); int8 stores each bound row with its own float
+/// scale, the minimum rounded down and the maximum rounded up, so a bound only ever widens. At
+/// b = 16 they cost 2/16 of the key bytes: 6.25% of the keys and values (int8: a little less).</para>
 /// </remarks>
 public sealed class KvCache
 {
@@ -25,6 +34,11 @@ public sealed class KvCache
     private readonly float[][] _valueScales;
     private readonly KvCacheLayout[] _layouts;
     private readonly int[] _lengths;
+    private readonly byte[][] _keyBounds;
+    private readonly float[][] _keyBoundScales;
+    private readonly float[] _boundRow;
+    private readonly float[] _boundMin;
+    private readonly float[] _boundMax;
 
     /// <summary>A cache whose every layer is dense and holds <paramref name="maxSeqLen"/> positions.</summary>
     public KvCache(int layers, int kvHeads, int headDim, int maxSeqLen, KvCacheFormat format = KvCacheFormat.Float32)
@@ -54,6 +68,11 @@ public sealed class KvCache
         _keyScales = new float[layouts.Count][];
         _valueScales = new float[layouts.Count][];
         _lengths = new int[layouts.Count];
+        _keyBounds = new byte[layouts.Count][];
+        _keyBoundScales = new float[layouts.Count][];
+        _boundRow = new float[headDim];
+        _boundMin = new float[headDim];
+        _boundMax = new float[headDim];
         for (int layer = 0; layer < layouts.Count; layer++)
         {
             var layout = layouts[layer];
@@ -71,10 +90,16 @@ public sealed class KvCache
             // Unscaled formats share one empty array: kernels take a reference to it and never read it.
             _keyScales[layer] = scaled ? new float[(long)kvHeads * layout.Capacity] : NoScales;
             _valueScales[layer] = scaled ? new float[(long)kvHeads * layout.Capacity] : NoScales;
+
+            // Key bounds: two rows (minimum, maximum) per block, only for the layers that select by them.
+            long boundRows = layout.KeyBoundsBlock > 0 ? 2L * kvHeads * KeyBoundBlocks(layout) : 0;
+            _keyBounds[layer] = boundRows > 0 ? new byte[boundRows * headDim * ElementBytes] : NoBounds;
+            _keyBoundScales[layer] = boundRows > 0 && scaled ? new float[boundRows] : NoScales;
         }
     }
 
     private static readonly float[] NoScales = new float[1];
+    private static readonly byte[] NoBounds = new byte[1];
 
     /// <summary>How keys and values are stored.</summary>
     public KvCacheFormat Format { get; }
@@ -108,6 +133,63 @@ public sealed class KvCache
 
             return total;
         }
+    }
+
+    /// <summary>Bytes held by the key bounds of QueryAware layers (their scales included), beside <see cref="Bytes"/>.</summary>
+    public long KeyBoundsBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int layer = 0; layer < _keyBounds.Length; layer++)
+            {
+                if (_keyBounds[layer] != NoBounds)
+                {
+                    total += _keyBounds[layer].LongLength + (_keyBoundScales[layer] != NoScales ? _keyBoundScales[layer].LongLength * sizeof(float) : 0);
+                }
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>
+    /// The first key-bound row of <paramref name="kvHead"/> in a layer that keeps them:
+    /// <c>[Blocks][2][HeadDim]</c> numbers in the cache's format, row 2·b the channels' minimum over
+    /// block b's keys and row 2·b + 1 their maximum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref byte KeyBoundsRef(int layer, int kvHead) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keyBounds[layer]), (nint)kvHead * 2 * KeyBoundBlocks(_layouts[layer]) * HeadDim * ElementBytes);
+
+    /// <summary>The scales of <paramref name="kvHead"/>'s key-bound rows, <c>[Blocks][2]</c>, in a scaled (int8) cache; otherwise a reference never read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref float KeyBoundScalesRef(int layer, int kvHead) =>
+        ref (_keyBoundScales[layer] == NoScales
+            ? ref MemoryMarshal.GetArrayDataReference(NoScales)
+            : ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keyBoundScales[layer]), (nint)kvHead * 2 * KeyBoundBlocks(_layouts[layer])));
+
+    /// <summary>
+    /// The per-channel bounds of block <paramref name="block"/>'s keys (positions b·block … up to
+    /// the latest written), widened (and scaled) back to float: what the selection computes with.
+    /// </summary>
+    public void ReadKeyBounds(int layer, int kvHead, int block, Span<float> minimum, Span<float> maximum)
+    {
+        if ((uint)layer >= (uint)Layers || _layouts[layer].KeyBoundsBlock == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layer), $"Layer {layer} keeps no key bounds (it is not a QueryAware layer of this cache).");
+        }
+
+        int blocks = KeyBoundBlocks(_layouts[layer]);
+        if ((uint)kvHead >= (uint)KvHeads || (uint)block >= (uint)blocks)
+        {
+            throw new ArgumentOutOfRangeException(nameof(block), $"KV head {kvHead}, block {block} is outside layer {layer}'s {KvHeads} KV heads x {blocks} blocks.");
+        }
+
+        int row = (kvHead * blocks + block) * 2, rowBytes = HeadDim * ElementBytes;
+        bool scaled = _keyBoundScales[layer] != NoScales;
+        KvCacheFormats.Decode(Format, _keyBounds[layer].AsSpan(row * rowBytes, rowBytes), scaled ? _keyBoundScales[layer][row] : 1f, minimum.Slice(0, HeadDim));
+        KvCacheFormats.Decode(Format, _keyBounds[layer].AsSpan((row + 1) * rowBytes, rowBytes), scaled ? _keyBoundScales[layer][row + 1] : 1f, maximum.Slice(0, HeadDim));
     }
 
     /// <summary>The position-to-slot layout of <paramref name="layer"/>.</summary>
@@ -204,7 +286,12 @@ public sealed class KvCache
             }
         }
 
+        bool appended = start == _lengths[layer];
         _lengths[layer] = start + count;
+        if (layout.KeyBoundsBlock > 0)
+        {
+            UpdateKeyBounds(layer, start, count, appended);
+        }
     }
 
     /// <summary>
@@ -280,6 +367,110 @@ public sealed class KvCache
         int row = kvHead * _layouts[layer].Capacity + slot;
         float scale = scales == NoScales ? 1f : scales[row];
         KvCacheFormats.Decode(Format, numbers.AsSpan(row * HeadDim * ElementBytes, HeadDim * ElementBytes), scale, target.Slice(0, HeadDim));
+    }
+
+    private static int KeyBoundBlocks(KvCacheLayout layout) => (layout.Capacity + layout.KeyBoundsBlock - 1) / layout.KeyBoundsBlock;
+
+    /// <summary>
+    /// Updates the bounds of every block that positions [start, start + count) touch, from the keys
+    /// as stored (so a bound is of the numbers the kernels read), each block once per write. Exact
+    /// bounds (f32, bf16, f16) of an append fold the new keys into the block's stored ones; int8's
+    /// outward bounds, and a rewrite of positions already held, recompute from the block's first
+    /// key, so re-rounding never widens a bound and an overwritten key leaves none behind.
+    /// </summary>
+    private void UpdateKeyBounds(int layer, int start, int count, bool appended)
+    {
+        var layout = _layouts[layer];
+        int b = layout.KeyBoundsBlock, blocks = KeyBoundBlocks(layout), rowBytes = HeadDim * ElementBytes;
+        int end = start + count;
+        byte[] bounds = _keyBounds[layer];
+        float[] boundScales = _keyBoundScales[layer];
+        for (int head = 0; head < KvHeads; head++)
+        {
+            for (int block = start / b; block * b < end; block++)
+            {
+                var minimum = _boundMin.AsSpan();
+                var maximum = _boundMax.AsSpan();
+                int row = (head * blocks + block) * 2;
+                int first = block * b, last = Math.Min(end, (block + 1) * b);
+                if (boundScales == NoScales && appended && start > first)
+                {
+                    // Exact bounds (unscaled formats) of the block's earlier keys: fold in only the new ones.
+                    KvCacheFormats.Decode(Format, bounds.AsSpan(row * rowBytes, rowBytes), 1f, minimum);
+                    KvCacheFormats.Decode(Format, bounds.AsSpan((row + 1) * rowBytes, rowBytes), 1f, maximum);
+                    first = start;
+                }
+                else
+                {
+                    minimum.Fill(float.PositiveInfinity);
+                    maximum.Fill(float.NegativeInfinity);
+                }
+
+                for (int position = first; position < last; position++)
+                {
+                    Read(_keys[layer], _keyScales[layer], layer, head, position, _boundRow);
+                    for (int d = 0; d < HeadDim; d++)
+                    {
+                        minimum[d] = MathF.Min(minimum[d], _boundRow[d]);
+                        maximum[d] = MathF.Max(maximum[d], _boundRow[d]);
+                    }
+                }
+
+                var minimumTarget = bounds.AsSpan(row * rowBytes, rowBytes);
+                var maximumTarget = bounds.AsSpan((row + 1) * rowBytes, rowBytes);
+                if (boundScales == NoScales)
+                {
+                    // The minimum and maximum of stored numbers are stored numbers: these round to themselves.
+                    KvCacheFormats.Encode(Format, minimum, minimumTarget);
+                    KvCacheFormats.Encode(Format, maximum, maximumTarget);
+                }
+                else
+                {
+                    boundScales[row] = EncodeOutward(minimum, minimumTarget, up: false);
+                    boundScales[row + 1] = EncodeOutward(maximum, maximumTarget, up: true);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// int8 with one scale per row, rounded outward: every decoded number s·q is ≤ its value
+    /// (<paramref name="up"/> false, a minimum) or ≥ it (a maximum), so a bound stays a bound.
+    /// The scale is max|x| / 126, one level of headroom so that rounding outward never leaves ±127.
+    /// </summary>
+    private static float EncodeOutward(ReadOnlySpan<float> values, Span<byte> target, bool up)
+    {
+        var q = MemoryMarshal.Cast<byte, sbyte>(target);
+        float max = 0;
+        foreach (float x in values)
+        {
+            max = MathF.Max(max, MathF.Abs(x));
+        }
+
+        if (max == 0 || !float.IsFinite(max))
+        {
+            // All zeros are exact with scale 0; a non-finite bound cannot be scaled, so none is given (±127 · ∞).
+            for (int i = 0; i < values.Length; i++)
+            {
+                q[i] = (sbyte)(max == 0 ? 0 : up ? KvInt8.Levels : -KvInt8.Levels);
+            }
+
+            return max == 0 ? 0f : float.PositiveInfinity;
+        }
+
+        float scale = max / (KvInt8.Levels - 1), inverse = (KvInt8.Levels - 1) / max;
+        for (int i = 0; i < values.Length; i++)
+        {
+            int level = (int)(up ? MathF.Ceiling(values[i] * inverse) : MathF.Floor(values[i] * inverse));
+            while (up ? scale * level < values[i] : scale * level > values[i])
+            {
+                level += up ? 1 : -1;
+            }
+
+            q[i] = (sbyte)Math.Clamp(level, -KvInt8.Levels, KvInt8.Levels);
+        }
+
+        return scale;
     }
 
     private static KvCacheLayout[] Repeat(KvCacheLayout layout, int layers)

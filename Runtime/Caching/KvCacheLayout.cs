@@ -39,6 +39,12 @@ public readonly record struct KvCacheLayout
     /// <summary>Slots in the ring of a rolling layer; 0 for a dense layer.</summary>
     public int RingSize { get; }
 
+    /// <summary>
+    /// Keys per block of the per-channel key bounds this layer keeps (a QueryAware layer's
+    /// <c>BlockSize</c>); 0 when it keeps none. See <see cref="KvCache.KeyBoundsRef"/>.
+    /// </summary>
+    public int KeyBoundsBlock { get; private init; }
+
     /// <summary>True when positions wrap around a ring.</summary>
     public bool IsRolling => RingSize > 0;
 
@@ -63,6 +69,21 @@ public readonly record struct KvCacheLayout
         ArgumentOutOfRangeException.ThrowIfNegative(prefillSlack);
         int ring = checked(window + prefillSlack);
         return new KvCacheLayout(checked(sinkTokens + ring), window, sinkTokens, ring);
+    }
+
+    /// <summary>
+    /// This dense layout, also keeping, per KV head and block of <paramref name="blockSize"/> keys,
+    /// the per-channel minimum and maximum of the keys (Quest's metadata for query-aware selection).
+    /// </summary>
+    public KvCacheLayout WithKeyBounds(int blockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        if (IsRolling)
+        {
+            throw new InvalidOperationException("Key bounds are kept for dense layers only: a rolling layer forgets the blocks they would describe.");
+        }
+
+        return this with { KeyBoundsBlock = blockSize };
     }
 
     /// <summary>The slot that holds <paramref name="position"/>.</summary>

@@ -100,7 +100,9 @@ public abstract class AttentionKernels
         var pattern = _layerPatterns[layer];
         return PatternLayout.IsRolling(pattern.Parameters)
             ? KvCacheLayout.Rolling(pattern.Window, pattern.Kind == SparsePattern.Global ? pattern.GlobalTokens : 0, RollingPrefillSlack)
-            : KvCacheLayout.Dense(maxSeqLen);
+            : pattern.Kind == SparsePattern.QueryAware
+                ? KvCacheLayout.Dense(maxSeqLen).WithKeyBounds(pattern.BlockSize)
+                : KvCacheLayout.Dense(maxSeqLen);
     }
 
     /// <summary>
@@ -262,6 +264,13 @@ public abstract class AttentionKernels
             throw new ArgumentException(
                 $"Layer {layer} of the cache is {Describe(actual)}, but {Name} kernels run it as dense with at most " +
                 $"{Shape.MaxSeqLen} positions (MaxSeqLen); create the cache with these kernels' CreateCache.", "cache");
+        }
+        else if (_layerPatterns[layer].Kind == SparsePattern.QueryAware && actual.KeyBoundsBlock != _layerPatterns[layer].BlockSize)
+        {
+            // The selection reads the layer's key bounds without bounds checks.
+            throw new ArgumentException(
+                $"Layer {layer} of the cache keeps {(actual.KeyBoundsBlock == 0 ? "no key bounds" : $"key bounds per {actual.KeyBoundsBlock} keys")}, but {Name} kernels run it as " +
+                $"{_layerPatterns[layer]}, which selects blocks of {_layerPatterns[layer].BlockSize} by them; create the cache with these kernels' CreateCache.", "cache");
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class GenericAttention : AttentionKernels
     private readonly LayerPattern[] _layers;
     private readonly AttentionEngine _engine;
     private readonly RuntimeMicrokernels _micro;
+    private readonly QueryAwareSelection?[] _selections;
 
     /// <summary>Creates generic kernels for <paramref name="shape"/>, dense or with one pattern per layer.</summary>
     /// <param name="shape">The model shape.</param>
@@ -27,11 +28,16 @@ public sealed class GenericAttention : AttentionKernels
         : base(shape, "generic", layerPatterns, defaultCacheFormat)
     {
         _layers = new LayerPattern[shape.Layers];
+        _selections = new QueryAwareSelection?[shape.Layers];
         int maxSegments = 0;
         for (int layer = 0; layer < shape.Layers; layer++)
         {
             _layers[layer] = new LayerPattern(LayerPatterns[layer], shape);
             maxSegments = Math.Max(maxSegments, _layers[layer].MaxSegments);
+            if (LayerPatterns[layer].Kind == SparsePattern.QueryAware)
+            {
+                _selections[layer] = QueryAwareSelection.Of(LayerPatterns[layer]);
+            }
         }
 
         _engine = new AttentionEngine(shape, QueryTileFor(shape.GroupSize), maxSegments);
@@ -47,8 +53,16 @@ public sealed class GenericAttention : AttentionKernels
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output) =>
+    protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+    {
+        if (_selections[layer] is { } selection)
+        {
+            _engine.DecodeQueryAware(_micro, new LayerKeyPattern(_layers[layer]), selection, cache, layer, position, query, output);
+            return;
+        }
+
         _engine.Decode(_micro, new LayerKeyPattern(_layers[layer]), cache, layer, position, query, output);
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -33,7 +33,7 @@ public sealed class ReferenceAttention : AttentionKernels
 
     /// <inheritdoc />
     protected override void DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output) =>
-        AttendOne(cache, layer, position, query, output);
+        AttendOne(cache, layer, position, query, output, decode: true);
 
     /// <inheritdoc />
     protected override void PrefillCore(KvCache cache, int layer, int start, int count, ReadOnlySpan<float> query, Span<float> output)
@@ -46,7 +46,8 @@ public sealed class ReferenceAttention : AttentionKernels
     }
 
     /// <summary>Query i attends every key j ≤ i that the layer's pattern admits.</summary>
-    private void AttendOne(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)
+    /// <remarks>A QueryAware layer's decode attends what <see cref="QueryAwareReference"/> selects; its prefill is dense.</remarks>
+    private void AttendOne(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output, bool decode = false)
     {
         int headDim = Shape.HeadDim;
         var layout = cache.Layout(layer);
@@ -59,12 +60,15 @@ public sealed class ReferenceAttention : AttentionKernels
             int kvHead = head / Shape.GroupSize;
             var q = query.Slice(head * headDim, headDim);
             var row = _row.AsSpan();
+            int[]? chosen = decode && pattern.Kind == SparsePattern.QueryAware
+                ? QueryAwareReference.SelectBlocks(pattern, cache, layer, kvHead, Shape.GroupSize, position, query)
+                : null;
 
             // Scores s_j = q·k_j / √d, then softmax weights exp(s_j − max) / Σ.
             double max = double.NegativeInfinity;
             for (int j = 0; j <= position; j++)
             {
-                if (!pattern.Attends(head, Shape.Heads, position, j))
+                if (chosen is null ? !pattern.Attends(head, Shape.Heads, position, j) : !QueryAwareReference.Attends(pattern, chosen, position, j))
                 {
                     weights[j] = double.NegativeInfinity;
                     continue;

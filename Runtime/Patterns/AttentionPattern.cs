@@ -44,8 +44,11 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
     /// <summary>Leading tokens every query attends, for Global.</summary>
     public int GlobalTokens => Parameters.GlobalTokens;
 
-    /// <summary>Block size of BigBird and Layout.</summary>
+    /// <summary>Block size of BigBird, Layout and QueryAware.</summary>
     public int BlockSize => Parameters.BlockSize;
+
+    /// <summary>Most keys a QueryAware decode query attends (sinks, window and selected blocks).</summary>
+    public int TokenBudget => Parameters.TokenBudget;
 
     internal PatternParameters Parameters { get; }
 
@@ -98,6 +101,20 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
             SlidingWindowBlocks = slidingWindowBlocks, GlobalBlockIndices = PublishedForms.CanonicalBlockIndices(globalBlockIndices),
             DifferentLayoutPerHead = differentLayoutPerHead, RandomAmongAllBlocks = randomAmongAllBlocks,
         });
+
+    /// <summary>
+    /// Query-aware block selection (Quest, Tang et al. 2024): a decode query attends the first
+    /// <paramref name="globalTokens"/> keys, the latest <paramref name="window"/> keys, and the blocks
+    /// of <paramref name="blockSize"/> keys between them whose upper bound on the query's scores —
+    /// from the per-channel minimum and maximum of each block's keys, kept by the cache — is
+    /// highest, as many as <paramref name="tokenBudget"/> leaves room for. Prefill is dense causal.
+    /// </summary>
+    /// <param name="blockSize">Keys per selectable block (and per key-bound entry of the cache).</param>
+    /// <param name="tokenBudget">Most keys a query attends: sinks + window + ⌊(budget − sinks − window) / block⌋ blocks.</param>
+    /// <param name="globalTokens">Sinks: the first keys, always attended (0 for none).</param>
+    /// <param name="window">The latest keys, the query's own included, always attended; a multiple of <paramref name="blockSize"/>.</param>
+    public static AttentionPattern QueryAware(int blockSize, int tokenBudget, int globalTokens, int window) =>
+        Checked(new PatternParameters { Kind = SparsePattern.QueryAware, BlockSize = blockSize, TokenBudget = tokenBudget, GlobalTokens = globalTokens, Window = window });
 
     /// <summary>
     /// A learned block layout: <paramref name="tables"/>[t][I] lists the key blocks query block I
@@ -195,6 +212,11 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
         {
             case SparsePattern.Dense:
                 return true;
+            case SparsePattern.QueryAware:
+                // Which keys a decode query attends depends on the query and the cached keys
+                // (QueryAwareReference.Select); here, the keys it may attend: every earlier one,
+                // which is also what its dense causal prefill attends.
+                return true;
             case SparsePattern.SlidingWindow:
                 return distance < p.Window;
             case SparsePattern.Strided:
@@ -257,6 +279,7 @@ public sealed class AttentionPattern : IEquatable<AttentionPattern>
             SparsePattern.BigBird => $"BigBird(block {p.BlockSize}, {(p.SlidingWindowBlocks > 0 ? $"sliding window {p.SlidingWindowBlocks}" : $"window {p.WindowBlocks}")}, global {p.GlobalBlocks}"
                 + $"{(p.GlobalBlockIndices is { } indices ? $" and blocks {indices}" : "")}, random {p.RandomBlocks}, seed {p.Seed}"
                 + $"{(p.DifferentLayoutPerHead ? ", per head" : "")}{(p.RandomAmongAllBlocks ? ", among all blocks" : "")})",
+            SparsePattern.QueryAware => $"QueryAware(block {p.BlockSize}, budget {p.TokenBudget}, {p.GlobalTokens} sinks, window {p.Window})",
             _ => $"Layout(block {p.BlockSize}, {_layoutTables!.Length} table{(_layoutTables.Length == 1 ? "" : "s")})",
         };
     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using KernelGen.Checkpoints;
 using KernelGen.Caching;
@@ -138,7 +139,23 @@ public static class StoryApp
         var shape = checkpoint.Shape;
         var (tokenizer, tokenizerSource) = ChooseTokenizer(options, checkpoint);
         var pool = options.Threads is int threads ? new WorkerPool(threads) : null;
-        var kernels = KernelSelection.Create(shape, options.Kernels, out string? fallbackReason, checkpoint.LayerPatterns, pool);
+        var layerPatterns = checkpoint.LayerPatterns;
+        if (options.QueryAware is { } queryAware)
+        {
+            try
+            {
+                queryAware.CheckFits(shape);
+            }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"stories: --query-aware {queryAware} does not fit the model (context {shape.MaxSeqLen}): {e.Message}");
+                return UsageError;
+            }
+
+            layerPatterns = Enumerable.Repeat(queryAware, shape.Layers).ToArray();
+        }
+
+        var kernels = KernelSelection.Create(shape, options.Kernels, out string? fallbackReason, layerPatterns, pool);
         ulong seed = options.Seed ?? ClockSeed();
         var sampler = new Sampler(shape.Vocab, options.Temperature, options.TopP, seed);
         var decoder = new LlamaDecoder(checkpoint);
@@ -158,6 +175,10 @@ public static class StoryApp
         }
 
         stderr.WriteLine($"kernels   {kernels.Name}: {kernels.Description}");
+        if (options.QueryAware is { } selection)
+        {
+            stderr.WriteLine($"attention {selection} on every layer (decode; prefill dense)");
+        }
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"kv cache  {KvCacheFormats.ShortName(session.CacheFormat)}: {session.CacheBytes} bytes ({session.CacheBytes / (1024.0 * 1024.0):F2} MiB) for {session.ContextLength} positions"));
         stderr.WriteLine(options.Temperature == 0

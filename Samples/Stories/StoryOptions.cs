@@ -51,6 +51,15 @@ public sealed record StoryOptions
     /// <summary>How the KV cache stores keys and values (<c>--kv-cache</c>); null for the kernels' default (f32).</summary>
     public KvCacheFormat? KvCache { get; init; }
 
+    /// <summary>
+    /// <c>--query-aware BLOCK:BUDGET[:SINKS[:WINDOW]]</c>: every layer attends by query-aware block
+    /// selection (Quest) instead of the checkpoint's patterns; null to keep them.
+    /// </summary>
+    public KernelGen.Patterns.AttentionPattern? QueryAware { get; init; }
+
+    /// <summary>Sinks <c>--query-aware</c> keeps when it names none (StreamingLLM's four).</summary>
+    public const int DefaultQueryAwareSinks = 4;
+
     /// <summary>True when <c>--help</c> was given.</summary>
     public bool ShowHelp { get; init; }
 
@@ -80,6 +89,10 @@ public sealed record StoryOptions
                                    compiled model class fits the checkpoint)
               --kv-cache FORMAT    f32 | bf16 | f16 | q8: how the KV cache stores keys and values
                                    (default f32, the run.c-exact story; the others read fewer bytes)
+              --query-aware B:N[:G[:W]]  every layer selects, per decode query, the blocks of B keys whose
+                                   key bounds score highest (Quest), attending at most N keys: G sinks
+                                   (default 4), the last W (default B, a multiple of B) and the best
+                                   blocks; prefill stays dense. Runs the generic or reference kernels
               --prefill            run the prompt through the kernels' prefill path in blocks
                                    (the same story; run.c's clock then starts after the prompt)
           -h, --help               show this text
@@ -244,6 +257,15 @@ public sealed record StoryOptions
 
                     options = options with { KvCache = format };
                     break;
+                case "--query-aware":
+                    if (!TryParseQueryAware(value, out var pattern, out error))
+                    {
+                        error = $"{name} {error}";
+                        return null;
+                    }
+
+                    options = options with { QueryAware = pattern };
+                    break;
                 case "-k" or "--kernels":
                     KernelChoice? kernels = value switch
                     {
@@ -282,8 +304,43 @@ public sealed record StoryOptions
     private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal)
     {
         "-m", "--model", "-z", "--tokenizer", "-n", "--steps", "--n-predict", "-t", "--temperature", "--temp",
-        "-p", "--top-p", "-s", "--seed", "-k", "--kernels", "--threads", "--kv-cache",
+        "-p", "--top-p", "-s", "--seed", "-k", "--kernels", "--threads", "--kv-cache", "--query-aware",
     };
+
+    /// <summary>Reads <c>BLOCK:BUDGET[:SINKS[:WINDOW]]</c>; the pattern's own rules (KG0020, KG0033, KG0034) judge the numbers.</summary>
+    private static bool TryParseQueryAware(string value, out KernelGen.Patterns.AttentionPattern? pattern, out string? error)
+    {
+        pattern = null;
+        string[] parts = value.Split(':');
+        var numbers = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out numbers[i]))
+            {
+                error = $"must be BLOCK:BUDGET[:SINKS[:WINDOW]] in whole numbers, such as 16:256, not '{value}'.";
+                return false;
+            }
+        }
+
+        if (parts.Length is < 2 or > 4)
+        {
+            error = $"must be BLOCK:BUDGET[:SINKS[:WINDOW]], such as 16:256, not '{value}'.";
+            return false;
+        }
+
+        try
+        {
+            pattern = KernelGen.Patterns.AttentionPattern.QueryAware(numbers[0], numbers[1],
+                parts.Length > 2 ? numbers[2] : DefaultQueryAwareSinks, parts.Length > 3 ? numbers[3] : numbers[0]);
+            error = null;
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            error = $"'{value}': {e.Message}";
+            return false;
+        }
+    }
 
     private static bool RequireText(string name, string value, out string? error)
     {

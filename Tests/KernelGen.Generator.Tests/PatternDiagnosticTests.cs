@@ -36,6 +36,42 @@ public partial class PatternDiagnosticTests
             """);
 
     [Fact]
+    public void KG0020_QueryAwareWithoutBlockSize() =>
+        AssertSingle("KG0020", "the QueryAware pattern needs a positive BlockSize, but it is 0", """
+            [[|SparseAttention(SparsePattern.QueryAware, TokenBudget = 128, GlobalTokens = 4, Window = 32)|]]
+            """);
+
+    [Fact]
+    public void KG0020_QueryAwareNegativeSinks() =>
+        AssertSingle("KG0020", "the QueryAware pattern needs GlobalTokens of 0 or more, but it is -1", """
+            [SparseAttention(SparsePattern.QueryAware, BlockSize = 16, TokenBudget = 128, [|GlobalTokens = -1|], Window = 32)]
+            """);
+
+    [Fact]
+    public void KG0021_QueryAwareBudgetLongerThanTheContext() =>
+        AssertSingle("KG0021", "TokenBudget (512) is longer than MaxSeqLen (256)", """
+            [SparseAttention(SparsePattern.QueryAware, BlockSize = 16, [|TokenBudget = 512|], GlobalTokens = 4, Window = 32)]
+            """);
+
+    [Fact]
+    public void KG0033_QueryAwareBudgetWithoutRoomForABlock() =>
+        AssertSingle("KG0033", "TokenBudget (40) leaves no room for a selected block: GlobalTokens 4 + Window 32 + one block of 16 need at least 52", """
+            [SparseAttention(SparsePattern.QueryAware, BlockSize = 16, [|TokenBudget = 40|], GlobalTokens = 4, Window = 32)]
+            """);
+
+    [Fact]
+    public void KG0034_QueryAwareWindowNotWholeBlocks() =>
+        AssertSingle("KG0034", "Window (40) is not a multiple of BlockSize (16): the recent keys must end where a selectable block begins; use 32 or 48", """
+            [SparseAttention(SparsePattern.QueryAware, BlockSize = 16, TokenBudget = 128, GlobalTokens = 4, [|Window = 40|])]
+            """);
+
+    [Fact]
+    public void KG0025_StrideOnQueryAware_IsAWarning() =>
+        AssertSingle("KG0025", "Stride does not apply to the QueryAware pattern and is ignored", """
+            [SparseAttention(SparsePattern.QueryAware, BlockSize = 16, TokenBudget = 128, GlobalTokens = 4, Window = 32, [|Stride = 8|])]
+            """, DiagnosticSeverity.Warning);
+
+    [Fact]
     public void KG0022_SummaryWiderThanItsBlock() =>
         AssertSingle("KG0022", "Summary (40) is wider than its block (BlockLength 32)", """
             [SparseAttention(SparsePattern.Fixed, BlockLength = 32, [|Summary = 40|])]

@@ -54,6 +54,15 @@ public class SnapshotTests
         """));
 
     [Fact]
+    public void QueryAware_OnEveryLayerButTheFirst() => Snapshot.Match("Gqa_QueryAware16Budget512", GeneratorHarness.GeneratedSource("""
+        using KernelGen;
+        namespace Samples;
+        [TransformerModel(Dim = 1024, Layers = 3, Heads = 8, KvHeads = 2, MaxSeqLen = 8192)]
+        [SparseAttention(SparsePattern.QueryAware, BlockSize = 16, TokenBudget = 512, GlobalTokens = 4, Window = 64, Layers = "1-2")]
+        public partial class QuestModel;
+        """));
+
+    [Fact]
     public void Fixed_WithPerHeadSummaries() => Snapshot.Match("Gqa_Fixed128x16PerHead", GeneratorHarness.GeneratedSource("""
         using KernelGen;
         namespace Samples;

@@ -48,6 +48,8 @@ internal static class KernelSets
             [nameof(GqaPaperForms)] = GqaPaperForms.CreateKernels,
             [nameof(GqaDeepSpeedForms)] = GqaDeepSpeedForms.CreateKernels,
             [nameof(GqaDeepSpeedLayout)] = GqaDeepSpeedLayout.CreateKernels,
+            [nameof(GqaQueryAware)] = GqaQueryAware.CreateKernels,
+            [nameof(MqaQueryAware)] = MqaQueryAware.CreateKernels,
         };
 
     /// <summary>Every (model, kernel set) pair except the reference itself.</summary>

@@ -24,6 +24,8 @@ internal static class PatternCases
         ["BigBird 16 sw5, globals 0,7, r1 per head among all"] = AttentionPattern.BigBird(16, 0, 0, 1, 3,
             slidingWindowBlocks: 5, globalBlockIndices: "0,7", differentLayoutPerHead: true, randomAmongAllBlocks: true),
         ["BSLongformer 10 sw3, globals 2-3,20"] = AttentionPattern.BigBird(10, 0, 0, 0, 0, slidingWindowBlocks: 3, globalBlockIndices: "2-3,20"),
+        ["QueryAware 16, budget 100, 3 sinks, window 32"] = AttentionPattern.QueryAware(16, 100, 3, 32),
+        ["QueryAware 8, budget 60, no sinks, window 16"] = AttentionPattern.QueryAware(8, 60, 0, 16),
         ["Layout 32 shared"] = TestLayouts.Shared(32, 300),
         ["Layout 25 per head"] = TestLayouts.PerHead(25, 300, heads: 8),
     };

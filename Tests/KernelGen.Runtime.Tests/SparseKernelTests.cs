@@ -97,6 +97,8 @@ public class SparseKernelTests
             AttentionPattern.BigBird(16, 0, 0, 1, 3, slidingWindowBlocks: 5, globalBlockIndices: "0,7", differentLayoutPerHead: true, randomAmongAllBlocks: true),
             AttentionPattern.BigBird(10, 0, 0, 0, 0, slidingWindowBlocks: 3, globalBlockIndices: "2,3,20"),
         }, Models.GqaDeepSpeedForms.LayerPatterns);
+        Assert.Equal(new[] { AttentionPattern.QueryAware(16, 100, 3, 32), AttentionPattern.Dense }, Models.GqaQueryAware.LayerPatterns);
+        Assert.Equal(new[] { AttentionPattern.QueryAware(8, 60, 0, 16), AttentionPattern.QueryAware(8, 60, 0, 16) }, Models.MqaQueryAware.LayerPatterns);
     }
 
     private static AttentionKernels CompiledModel(string model, string kind)

@@ -83,6 +83,15 @@ public partial class GqaDeepSpeedForms;
 [SparseAttention(SparsePattern.Layout, LayoutFile = "Layouts/deepspeed-fixed.layout")]
 public partial class GqaDeepSpeedLayout;
 
+// Query-aware block selection (Quest): GQA on one layer beside a dense one, MQA on every layer with no sinks.
+[TransformerModel(Dim = 320, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.QueryAware, BlockSize = 16, TokenBudget = 100, GlobalTokens = 3, Window = 32, Layers = "0")]
+public partial class GqaQueryAware;
+
+[TransformerModel(Dim = 512, Layers = 2, Heads = 8, KvHeads = 1, MaxSeqLen = 300)]
+[SparseAttention(SparsePattern.QueryAware, BlockSize = 8, TokenBudget = 60, Window = 16)]
+public partial class MqaQueryAware;
+
 // Every layer windowed (with sinks): the cache is a ring, so decoding runs past MaxSeqLen.
 [TransformerModel(Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, MaxSeqLen = 256)]
 [SparseAttention(SparsePattern.Global, GlobalTokens = 4, Window = 48)]
