@@ -11,6 +11,11 @@
 //     Vector128  32 × Vector128
 //     Scalar     128 × float
 //   decode     key blocks of 64, online softmax; each key and value is read once for the group
+//   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
+//     Vector512  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 22 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
+//     Vector256  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 192 rows); prefill 64 rows per tile → row-dot 2 × 4 (packing pays from 192 rows)
+//     Vector128  decode 4 rows per KV head → row-dot 2 × 4 (packing never pays here); prefill 64 rows per tile → row-dot 2 × 4 (packing never pays here)
+//     Scalar     decode 4 rows per KV head → row-dot 2 × 4 (packing never pays here); prefill 64 rows per tile → row-dot 2 × 4 (packing never pays here)
 //   prefill    tiles of 16 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
