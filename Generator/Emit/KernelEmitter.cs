@@ -86,7 +86,7 @@ internal static partial class KernelEmitter
                 w.Line("//     " + path.Name.PadRight(10) + " " + path.Describe());
             }
 
-            w.Line(Invariant($"//   decode     key blocks of {plan.KeyBlock}, online softmax; each key and value is read once for the group"));
+            w.Line("//   decode     " + KernelPlanner.DescribeDecode(spec));
             w.Line(Invariant($"//   prefill    tiles of {plan.QueryTile} positions x heads against the pattern's key ranges; key blocks outside it are never visited"));
         }
 
@@ -210,7 +210,7 @@ internal static partial class KernelEmitter
             w.Line();
             w.Line("/// <inheritdoc />");
             w.Line("public override string Description =>");
-            w.Line("    \"generated for " + spec.DisplayName + ": " + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + " unrolled; SIMD path \" + SimdPath;");
+            w.Line("    \"generated for " + spec.DisplayName + ": " + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + " unrolled" + (plan.TwoPassDecode ? ", two-pass decode" : "") + "; SIMD path \" + SimdPath;");
             w.Line();
             EmitSimdDispatch(w, plan, "Decode", "DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, position, query, output");
             w.Line();

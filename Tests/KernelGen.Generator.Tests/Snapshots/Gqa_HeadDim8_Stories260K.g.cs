@@ -8,7 +8,7 @@
 //     Vector256  1 × Vector256
 //     Vector128  2 × Vector128
 //     Scalar     8 × float
-//   decode     key blocks of 64, online softmax; each key and value is read once for the group
+//   decode     two-pass softmax (head_dim 8 <= 16): chunks of 2048 keys scored 8 keys a step on Vector256 and wider, 4 on Vector128, max kept while scoring, one exp pass, one value pass
 //   prefill    tiles of 32 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
@@ -100,7 +100,7 @@ namespace KernelGen.Generated
 
         /// <inheritdoc />
         public override string Description =>
-            "generated for Samples.Stories260K: GQA: 8 query heads / 4 KV heads, group 2, head_dim 8 unrolled; SIMD path " + SimdPath;
+            "generated for Samples.Stories260K: GQA: 8 query heads / 4 KV heads, group 2, head_dim 8 unrolled, two-pass decode; SIMD path " + SimdPath;
 
         /// <inheritdoc />
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
