@@ -204,6 +204,7 @@ public sealed partial class AttentionEngine
     }
 
     /// <summary>Which vectors the two-pass loops use: 8 keys a step on Vector256 (head_dim 8 or 16), 4 on Vector128 (a multiple of 4), else one key at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int TwoPassWidth(int d) =>
         SimdPolicy.Bits >= 256 && Avx.IsSupported && (d == 8 || d == 16) ? 256 :
         SimdPolicy.Bits >= 128 && Vector128.IsHardwareAccelerated && (d & 3) == 0 ? 128 : 0;
