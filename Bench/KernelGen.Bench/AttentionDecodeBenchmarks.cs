@@ -23,7 +23,7 @@ public class AttentionDecodeBenchmarks
     private float[] _output = null!;
 
     /// <summary>The attention kernels under test.</summary>
-    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Reference, StoriesModel.Prototype)]
+    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Reference)]
     public string Kernels { get; set; } = StoriesModel.Generated;
 
     /// <summary>Creates the kernels, their cache and random vectors.</summary>

@@ -18,7 +18,7 @@ public class DecodeStepBenchmarks
     private int[] _tokens = null!;
 
     /// <summary>The attention kernels under test.</summary>
-    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Prototype, StoriesModel.None)]
+    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.None)]
     public string Kernels { get; set; } = StoriesModel.Generated;
 
     /// <summary>Builds the session and the golden token sequence to feed.</summary>

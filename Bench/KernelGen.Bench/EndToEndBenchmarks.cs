@@ -20,7 +20,7 @@ public class EndToEndBenchmarks
     private TextGenerator _generator = null!;
 
     /// <summary>The attention kernels under test.</summary>
-    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Reference, StoriesModel.Prototype)]
+    [Params(StoriesModel.Generated, StoriesModel.Generic, StoriesModel.Reference)]
     public string Kernels { get; set; } = StoriesModel.Generated;
 
     /// <summary>Builds the generator and checks that it prints the golden story, so a fast wrong answer cannot be measured.</summary>

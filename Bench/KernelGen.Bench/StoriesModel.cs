@@ -18,8 +18,8 @@ internal static class StoriesModel
 
     public static LlamaTokenizer Tokenizer => Files.Value.Tokenizer;
 
-    /// <summary>The kernel sets the suites compare: the three the runtime offers, and the decode prototype.</summary>
-    public const string Generated = "generated", Generic = "generic", Reference = "reference", Prototype = "two-pass prototype", None = "none (decoder alone)";
+    /// <summary>The kernel sets the suites compare: the three the runtime offers, and attention left out.</summary>
+    public const string Generated = "generated", Generic = "generic", Reference = "reference", None = "none (decoder alone)";
 
     /// <summary>A greedy generator on the named kernels.</summary>
     public static TextGenerator CreateGreedyGenerator(string kernels) =>
@@ -31,11 +31,6 @@ internal static class StoriesModel
     /// <summary>The named kernels for stories260K.</summary>
     public static AttentionKernels CreateKernels(string kernels)
     {
-        if (kernels == Prototype)
-        {
-            return new TwoPassDecodePrototype(Checkpoint.Shape);
-        }
-
         if (kernels == None)
         {
             return new NoAttention(Checkpoint.Shape);

@@ -26,6 +26,25 @@ internal static class KernelSizes
     public static int MaxSegments(int maxSeqLen, int smallestBlockLength) =>
         2 + (smallestBlockLength > 0 ? (maxSeqLen + smallestBlockLength - 1) / smallestBlockLength : 0);
 
+    /// <summary>Largest head_dim whose decode takes the two-pass softmax (<see cref="UsesTwoPassDecode"/>).</summary>
+    public const int TwoPassMaxHeadDim = 16;
+
+    /// <summary>
+    /// The decode strategy rule, the same for generated and generic kernels: for head_dim ≤ 16 a key
+    /// is at most two Vector256, so an online-softmax block spends as much on bookkeeping as on dot
+    /// products; such heads score a whole chunk of keys, several keys a step, then take one exp pass
+    /// and one value pass. Every SIMD path, cache format and pattern supports it (the scalar path
+    /// and head_dims that are no multiple of 4 score key by key).
+    /// </summary>
+    public static bool UsesTwoPassDecode(int headDim) => headDim <= TwoPassMaxHeadDim;
+
+    /// <summary>
+    /// Keys per two-pass chunk: the scores of a group's rows for one chunk fill the score scratch a
+    /// prefill tile has (QueryTile × group rows × KeyBlock), so no buffer is added: 2048 keys for
+    /// groups of 1 and 2, 1024 for 4, 128 for 32.
+    /// </summary>
+    public static int TwoPassChunkKeys(int groupSize) => QueryTile(groupSize) * KeyBlock;
+
     /// <summary>A SIMD path's name: "Vector512", "Vector256", "Vector128", or "Scalar" for 0 bits.</summary>
     public static string PathName(int bits) => bits == 0 ? "Scalar" : "Vector" + bits.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

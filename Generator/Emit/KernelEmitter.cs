@@ -86,7 +86,7 @@ internal static partial class KernelEmitter
                 w.Line("//     " + path.Name.PadRight(10) + " " + path.Describe());
             }
 
-            w.Line(Invariant($"//   decode     key blocks of {plan.KeyBlock}, online softmax; each key and value is read once for the group"));
+            w.Line("//   decode     " + KernelPlanner.DescribeDecode(spec));
             w.Line("//   algorithm  per SIMD path for a " + plan.Spec.KvCache + " cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):");
             foreach (var algorithm in plan.Algorithms)
             {
@@ -216,7 +216,7 @@ internal static partial class KernelEmitter
             w.Line();
             w.Line("/// <inheritdoc />");
             w.Line("public override string Description =>");
-            w.Line("    \"generated for " + spec.DisplayName + ": " + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + " unrolled; SIMD path \" + SimdPath;");
+            w.Line("    \"generated for " + spec.DisplayName + ": " + plan.AttentionSummary + ", head_dim " + Invariant($"{spec.HeadDim}") + " unrolled" + (plan.TwoPassDecode ? ", two-pass decode" : "") + "; SIMD path \" + SimdPath;");
             w.Line();
             EmitSimdDispatch(w, plan, "Decode", "DecodeCore(KvCache cache, int layer, int position, ReadOnlySpan<float> query, Span<float> output)", "cache, layer, position, query, output");
             w.Line();

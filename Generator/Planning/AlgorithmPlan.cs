@@ -18,6 +18,7 @@ namespace KernelGen.Generator.Planning;
 /// <param name="Decode">The decode algorithm.</param>
 /// <param name="PrefillRows">Rows of a full prefill tile: positions × the query heads of one KV head.</param>
 /// <param name="Prefill">The prefill algorithm.</param>
+/// <param name="TwoPassDecode">Decode takes the two-pass softmax (tiny head_dim, <see cref="KernelSizes.UsesTwoPassDecode"/>), not a key-block algorithm.</param>
 internal sealed record AlgorithmPlan(
     string Path,
     int Bits,
@@ -28,14 +29,15 @@ internal sealed record AlgorithmPlan(
     int DecodeRows,
     AttentionAlgorithm Decode,
     int PrefillRows,
-    AttentionAlgorithm Prefill)
+    AttentionAlgorithm Prefill,
+    bool TwoPassDecode = false)
 {
     /// <summary>Registers the tile's inner loop holds: accumulators, loaded vectors, one broadcast.</summary>
     public int TileRegisters => TileRows * TileVectors + TileVectors + 1;
 
     /// <summary>"decode 32 rows per KV head → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers; prefill ..."</summary>
     public string Describe() =>
-        "decode " + Rows(DecodeRows, "per KV head") + " → " + Describe(Decode) + "; prefill " + Rows(PrefillRows, "per tile") + " → " + Describe(Prefill);
+        "decode " + Rows(DecodeRows, "per KV head") + " → " + (TwoPassDecode ? "two-pass (above)" : Describe(Decode)) + "; prefill " + Rows(PrefillRows, "per tile") + " → " + Describe(Prefill);
 
     private string Describe(AttentionAlgorithm algorithm) => algorithm == AttentionAlgorithm.PackedGemm
         ? "packed Kᵀ, scores " + Invariant(TileRows) + " × " + Invariant(TileVectors) + " " + (Bits == 0 ? "float" : Path) + " tile, " + Invariant(TileRegisters) + " of " + Invariant(Registers) + " registers"

@@ -27,6 +27,9 @@ internal sealed record KernelPlan(
 
     public int HeadDim => Spec.HeadDim;
 
+    /// <summary>True when decode takes the two-pass softmax (<see cref="KernelPlanner.ChoosesTwoPassDecode"/>); derived from the spec.</summary>
+    public bool TwoPassDecode => KernelPlanner.ChoosesTwoPassDecode(Spec);
+
     /// <summary>The microkernels this model's kernels call, one set per SIMD path; none for a generic fallback.</summary>
     public System.Collections.Generic.IEnumerable<MicrokernelPlan> Microkernels =>
         Spec.Fallback is null ? System.Linq.Enumerable.Select(Paths, path => new MicrokernelPlan(HeadDim, path)) : System.Linq.Enumerable.Empty<MicrokernelPlan>();

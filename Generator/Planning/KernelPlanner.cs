@@ -88,7 +88,8 @@ internal static class KernelPlanner
                 decodeRows,
                 AttentionAlgorithms.Choose(decodeRows, spec.HeadDim, path.Bits, spec.KvCache),
                 prefillRows,
-                AttentionAlgorithms.Choose(prefillRows, spec.HeadDim, path.Bits, spec.KvCache));
+                AttentionAlgorithms.Choose(prefillRows, spec.HeadDim, path.Bits, spec.KvCache),
+                KernelSizes.UsesTwoPassDecode(spec.HeadDim));
         }).ToEquatableArray();
     }
 
@@ -116,6 +117,30 @@ internal static class KernelPlanner
 
         return chunks.ToEquatableArray();
     }
+
+    /// <summary>
+    /// The decode strategy: the two-pass softmax (all scores of a chunk, several keys a step, then
+    /// one exp pass and one value pass) when head_dim ≤ <see cref="KernelSizes.TwoPassMaxHeadDim"/>,
+    /// the rule the generic kernels apply too (<see cref="KernelSizes.UsesTwoPassDecode"/>); every
+    /// SIMD path, cache format and pattern supports it. Larger heads keep the online softmax over
+    /// key blocks, whose bookkeeping their dot products amortize.
+    /// </summary>
+    public static bool ChoosesTwoPassDecode(ModelSpec spec) => KernelSizes.UsesTwoPassDecode(spec.HeadDim);
+
+    /// <summary>The header's line on decode: the strategy, its sizes, and why.</summary>
+    public static string DescribeDecode(ModelSpec spec)
+    {
+        if (!ChoosesTwoPassDecode(spec))
+        {
+            return Invariant($"key blocks of {KeyBlock}, online softmax; each key and value is read once for the group");
+        }
+
+        string step = spec.HeadDim is 8 or 16 ? "8 keys a step on Vector256 and wider, 4 on Vector128"
+            : spec.HeadDim % 4 == 0 ? "4 keys a step on Vector128 and wider" : "key by key";
+        return Invariant($"two-pass softmax (head_dim {spec.HeadDim} <= {KernelSizes.TwoPassMaxHeadDim}): chunks of {KernelSizes.TwoPassChunkKeys(spec.GroupSize)} keys scored {step}, max kept while scoring, one exp pass, one value pass");
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string HintName(ModelSpec spec) =>
         (spec.Namespace.Length == 0 ? spec.ClassName : spec.Namespace + "." + spec.ClassName) + ".Kernels.g.cs";

@@ -190,6 +190,7 @@ public sealed class LlamaWeights
     }
 
     /// <summary>Copies token <paramref name="token"/>'s embedding row into <paramref name="destination"/> (dequantized for a quantized model).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CopyEmbedding(int token, Span<float> destination)
     {
         if ((uint)token >= (uint)Shape.Vocab)
@@ -207,6 +208,8 @@ public sealed class LlamaWeights
     }
 
     /// <summary>Layer <paramref name="layer"/>'s <paramref name="matrix"/> as floats (float32 models only).</summary>
+    /// <remarks>Called seven times a layer per token: compiled optimized at its first call (a story is too short for tiering).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Matrix(LlamaMatrix matrix, int layer) => matrix switch
     {
         LlamaMatrix.Query => QueryProjection(layer),
@@ -237,40 +240,59 @@ public sealed class LlamaWeights
     public ReadOnlySpan<float> Payload => _payload.AsSpan(RequireFloat(_tokenEmbedding), _length);
 
     /// <summary>Token embedding, <c>[vocab][dim]</c>.</summary>
-    public ReadOnlySpan<float> TokenEmbedding => Slice(RequireFloat(_tokenEmbedding), (long)Shape.Vocab * Shape.Dim);
+    public ReadOnlySpan<float> TokenEmbedding
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Slice(RequireFloat(_tokenEmbedding), (long)Shape.Vocab * Shape.Dim);
+    }
 
     /// <summary>RMSNorm weight before attention, <c>[dim]</c>.</summary>
     public ReadOnlySpan<float> AttentionNorm(int layer) => Layer(_attentionNorm, layer, Shape.Dim);
 
     /// <summary>Query projection Wq, <c>[dim][dim]</c> (rows are <c>[heads][head_dim]</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> QueryProjection(int layer) => Layer(RequireFloat(_query), layer, Shape.Dim * Shape.Dim);
 
     /// <summary>Key projection Wk, <c>[kv_dim][dim]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> KeyProjection(int layer) => Layer(RequireFloat(_key), layer, Shape.KvDim * Shape.Dim);
 
     /// <summary>Value projection Wv, <c>[kv_dim][dim]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> ValueProjection(int layer) => Layer(RequireFloat(_value), layer, Shape.KvDim * Shape.Dim);
 
     /// <summary>Attention output projection Wo, <c>[dim][dim]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> OutputProjection(int layer) => Layer(RequireFloat(_output), layer, Shape.Dim * Shape.Dim);
 
     /// <summary>RMSNorm weight before the feed-forward block, <c>[dim]</c>.</summary>
     public ReadOnlySpan<float> FeedForwardNorm(int layer) => Layer(_feedForwardNorm, layer, Shape.Dim);
 
     /// <summary>SwiGLU gate projection W1, <c>[hidden_dim][dim]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> GateProjection(int layer) => Layer(RequireFloat(_gate), layer, Shape.HiddenDim * Shape.Dim);
 
     /// <summary>Feed-forward down projection W2, <c>[dim][hidden_dim]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> DownProjection(int layer) => Layer(RequireFloat(_down), layer, Shape.Dim * Shape.HiddenDim);
 
     /// <summary>SwiGLU up projection W3, <c>[hidden_dim][dim]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<float> UpProjection(int layer) => Layer(RequireFloat(_up), layer, Shape.HiddenDim * Shape.Dim);
 
     /// <summary>RMSNorm weight before the classifier, <c>[dim]</c>.</summary>
-    public ReadOnlySpan<float> FinalNorm => Slice(_finalNorm, Shape.Dim);
+    public ReadOnlySpan<float> FinalNorm
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Slice(_finalNorm, Shape.Dim);
+    }
 
     /// <summary>Output classifier, <c>[vocab][dim]</c>: the token embedding when <see cref="SharedClassifier"/>.</summary>
-    public ReadOnlySpan<float> Classifier => Slice(RequireFloat(_classifier), (long)Shape.Vocab * Shape.Dim);
+    public ReadOnlySpan<float> Classifier
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Slice(RequireFloat(_classifier), (long)Shape.Vocab * Shape.Dim);
+    }
 
     /// <summary>
     /// Floats that follow the header of a checkpoint of <paramref name="shape"/>: every tensor in
@@ -332,7 +354,11 @@ public sealed class LlamaWeights
     }
 
     /// <summary>The offset of a matrix in the float payload; a quantized model has none.</summary>
-    private int RequireFloat(int offset) => offset >= 0 ? offset : throw new InvalidOperationException(
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int RequireFloat(int offset) => offset >= 0 ? offset : ThrowQuantized();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ThrowQuantized() => throw new InvalidOperationException(
         $"This model's matrices are quantized ({_embeddingMatrix!.Type} token embedding); read them through Quantized(...), QuantizedEmbedding and QuantizedClassifier.");
 
     private void CheckLayer(int layer)
@@ -343,6 +369,7 @@ public sealed class LlamaWeights
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadOnlySpan<float> Slice(int offset, long length) => _payload.AsSpan(offset, (int)length);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

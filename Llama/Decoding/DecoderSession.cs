@@ -269,6 +269,7 @@ public sealed class DecoderSession
     }
 
     /// <summary>logits = Wcls·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Classify(LlamaWeights weights)
     {
         if (_quantized is null)

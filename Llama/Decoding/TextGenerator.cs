@@ -86,6 +86,11 @@ public sealed partial class TextGenerator
     /// <param name="steps">Forward passes, prompt included; 0 or more than the context means the whole context.</param>
     /// <param name="output">Receives each token's bytes as soon as it is picked (flushed per token, like run.c), then "\n".</param>
     /// <exception cref="PromptTooLongException">The prompt has more tokens than the context holds.</exception>
+    /// <remarks>
+    /// Compiled optimized at its first call: its loop runs every token of a story that lasts
+    /// milliseconds, too short for tiered compilation to replace tier-0 code.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public GenerationResult Generate(ReadOnlySpan<byte> prompt, int steps, Stream output)
     {
         ArgumentNullException.ThrowIfNull(output);

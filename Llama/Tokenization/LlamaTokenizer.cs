@@ -368,6 +368,7 @@ public sealed class LlamaTokenizer
     }
 
     /// <summary>C-locale <c>isprint(b) || isspace(b)</c>: 0x20–0x7E, tab, newline, vertical tab, form feed, carriage return.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsPrintableOrSpace(byte b) => b is >= 0x20 and <= 0x7E or >= 0x09 and <= 0x0D;
 
     /// <summary>True for a piece that is exactly <c>&lt;0xHH&gt;</c> (hex digits of either case).</summary>

@@ -247,6 +247,7 @@ public abstract class AttentionKernels
 
     // The kernels index the cache by slot without bounds checks, and their sparse tables cover
     // MaxSeqLen positions: a layer laid out otherwise than these kernels would lay it out is refused.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckLayout(KvCacheLayout actual, int layer)
     {
         var rolling = _rollingLayouts[layer];
@@ -278,20 +279,30 @@ public abstract class AttentionKernels
         ? $"a rolling window of {layout.Window} with {layout.SinkTokens} sinks in {layout.Capacity} slots"
         : $"dense with {layout.Capacity} positions";
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Enter()
     {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
-            throw new InvalidOperationException(
-                $"{Name} kernels are already running a call on another thread; one instance serves one thread at a time (create one per thread).");
+            ThrowBusy();
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowBusy() => throw new InvalidOperationException(
+        $"{Name} kernels are already running a call on another thread; one instance serves one thread at a time (create one per thread).");
+
+    // Called per call and per span: inlined, the message built only on the failure path.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckLength(string name, int actual, int expected)
     {
         if (actual != expected)
         {
-            throw new ArgumentException($"{name} must hold {expected} floats, but holds {actual}.", name);
+            ThrowLength(name, actual, expected);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(string name, int actual, int expected) =>
+        throw new ArgumentException($"{name} must hold {expected} floats, but holds {actual}.", name);
 }

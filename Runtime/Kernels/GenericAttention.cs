@@ -46,7 +46,7 @@ public sealed class GenericAttention : AttentionKernels
 
     /// <inheritdoc />
     public override string Description =>
-        $"generic: runtime shape, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}; SIMD path {SimdPolicy.Describe()}";
+        $"generic: runtime shape, {Shape.AttentionKind} {Shape.Heads}/{Shape.KvHeads} heads, head_dim {Shape.HeadDim}{(KernelSizes.UsesTwoPassDecode(Shape.HeadDim) ? ", two-pass decode" : "")}; SIMD path {SimdPolicy.Describe()}";
 
     /// <summary>Positions per prefill tile: enough rows (positions × group) to reuse each key, few enough to stay in L1.</summary>
     public static int QueryTileFor(int groupSize) => KernelSizes.QueryTile(groupSize);

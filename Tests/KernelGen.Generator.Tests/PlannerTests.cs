@@ -124,6 +124,20 @@ public class PlannerTests
         Assert.Contains("//     Vector256  decode 32 rows per KV head → row-dot 2 × 4 (packing pays from 192 rows)", text);
     }
 
+    [Theory]
+    [InlineData(8, 2, true, "chunks of 2048 keys scored 8 keys a step")]
+    [InlineData(16, 4, true, "chunks of 1024 keys scored 8 keys a step")]
+    [InlineData(12, 1, true, "4 keys a step on Vector128")]
+    [InlineData(6, 1, true, "key by key")]
+    [InlineData(17, 1, false, "online softmax")]
+    [InlineData(64, 2, false, "key blocks of 64, online softmax")]
+    public void Decode_IsTwoPassForHeadDimAtMost16(int headDim, int group, bool twoPass, string described)
+    {
+        var spec = Spec(dim: headDim * 4 * group, heads: 4 * group, kvHeads: 4);
+        Assert.Equal(twoPass, KernelPlanner.Plan(spec).TwoPassDecode);
+        Assert.Contains(described, KernelPlanner.DescribeDecode(spec));
+    }
+
     [Fact]
     public void EqualSpecs_GiveEqualPlans() =>
         Assert.Equal(KernelPlanner.Plan(Spec(64, 8, 4)), KernelPlanner.Plan(Spec(64, 8, 4)));

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using BenchmarkDotNet.Attributes;
 using KernelGen.Threading;
 
@@ -12,10 +13,19 @@ namespace KernelGen.Bench.Limits;
 /// each on one core and on all of them (through the same worker pool the kernels use).
 /// </summary>
 /// <remarks>
-/// Peak: 12 independent FMA chains per core in registers (enough to cover FMA latency × issue
+/// <para>Peak: 12 independent FMA chains per core in registers (enough to cover FMA latency × issue
 /// width on current x86 and Arm cores), widest accelerated vector. Bandwidth: a sum over a
 /// buffer far larger than the last-level cache, 4 accumulators, each core its own contiguous
-/// slice. The report divides <see cref="FlopsPerCall"/> and <see cref="BytesPerCall"/> by the time.
+/// slice. The report divides <see cref="FlopsPerCallPerCore"/> and <see cref="BytesPerCall"/> by the time.</para>
+/// <para>One sequential stream per core leaves bandwidth unused: the hardware prefetchers track a
+/// few streams each, and one stream's misses are not enough in flight to cover DRAM latency
+/// (Little's law: bytes in flight = bandwidth × latency). <see cref="MemoryReadStreams"/> is the
+/// read roof the way STREAM-like probes measure it (McCalpin's STREAM; likwid-bench's
+/// <c>load</c> kernels): each core reads <see cref="Streams"/> slices of its part at once,
+/// unrolled, widest vector, so many lines are in flight; <see cref="MemoryReadStreamsPrefetched"/>
+/// adds a software prefetch <see cref="PrefetchDistanceBytes"/> ahead on each stream. Both read
+/// the same 1 GiB, so they share <see cref="BytesPerCall"/>; the read roof is the fastest of the
+/// three read methods.</para>
 /// </remarks>
 [Config(typeof(DefaultConfig))]
 public class MachineLimitsBenchmarks
@@ -29,6 +39,7 @@ public class MachineLimitsBenchmarks
     private float[] _buffer = null!;
     private readonly FmaJob _fma = new();
     private readonly ReadJob _read = new();
+    private readonly StreamsJob _streams = new();
 
     [Params(1, 0)]
     public int Cores { get; set; }
@@ -39,10 +50,16 @@ public class MachineLimitsBenchmarks
     /// <summary>fp32 operations in one <see cref="FmaPeak"/> call (an FMA counts 2) per core, whatever the vector width.</summary>
     public const long FlopsPerCallPerCore = 12L * FloatsPerChain * 2;
 
-    /// <summary>Bytes read by one <see cref="MemoryReadBandwidth"/> call.</summary>
+    /// <summary>Independent read streams per core in <see cref="MemoryReadStreams"/>: more than one prefetcher tracks, fewer than the L1's fill buffers.</summary>
+    public const int Streams = 8;
+
+    /// <summary>How far ahead each stream of <see cref="MemoryReadStreamsPrefetched"/> prefetches: 16 cache lines.</summary>
+    public const int PrefetchDistanceBytes = 1024;
+
+    /// <summary>Bytes read by one <see cref="MemoryReadBandwidth"/> (or <see cref="MemoryReadStreams"/>) call.</summary>
     public static long BytesPerCall => (long)BufferFloats * sizeof(float);
 
-    [GlobalSetup(Target = nameof(MemoryReadBandwidth))]
+    [GlobalSetup(Targets = new[] { nameof(MemoryReadBandwidth), nameof(MemoryReadStreams), nameof(MemoryReadStreamsPrefetched) })]
     public void SetupBuffer()
     {
         _buffer = GC.AllocateUninitializedArray<float>(BufferFloats, pinned: true);
@@ -52,6 +69,7 @@ public class MachineLimitsBenchmarks
         }
 
         _read.Buffer = _buffer;
+        _streams.Buffer = _buffer;
     }
 
     /// <summary>12 FMA chains per core, each <see cref="FloatsPerChain"/> floats long.</summary>
@@ -86,6 +104,157 @@ public class MachineLimitsBenchmarks
         }
 
         return _read.Sink;
+    }
+
+    /// <summary>Reads the whole buffer once, split between the cores, <see cref="Streams"/> streams per core.</summary>
+    [Benchmark]
+    public float MemoryReadStreams() => RunStreams(prefetch: false);
+
+    /// <summary>As <see cref="MemoryReadStreams"/>, each stream prefetching <see cref="PrefetchDistanceBytes"/> ahead.</summary>
+    [Benchmark]
+    public float MemoryReadStreamsPrefetched() => RunStreams(prefetch: true);
+
+    private float RunStreams(bool prefetch)
+    {
+        _streams.Parts = Workers;
+        _streams.Prefetch = prefetch;
+        if (Workers == 1)
+        {
+            _streams.Execute(0, 0);
+        }
+        else
+        {
+            WorkerPool.Shared.Run(_streams, Workers);
+        }
+
+        return _streams.Sink;
+    }
+
+    /// <summary>
+    /// The sum of <paramref name="length"/> floats from <paramref name="start"/> (a multiple of
+    /// <see cref="Streams"/> × 64 floats) read as <see cref="Streams"/> interleaved streams, one
+    /// contiguous slice each, two vectors per stream per step. Internal so a smoke check can test it
+    /// against a plain sum.
+    /// </summary>
+    internal static float SumStreams(ref float start, int length, bool prefetch) =>
+        Vector512.IsHardwareAccelerated ? SumStreams512(ref start, length, prefetch) : SumStreams256(ref start, length, prefetch);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe float SumStreams512(ref float start, int length, bool prefetch)
+    {
+        nuint slice = (nuint)(length / Streams);
+        ref float p0 = ref start;
+        ref float p1 = ref Unsafe.Add(ref p0, slice);
+        ref float p2 = ref Unsafe.Add(ref p1, slice);
+        ref float p3 = ref Unsafe.Add(ref p2, slice);
+        ref float p4 = ref Unsafe.Add(ref p3, slice);
+        ref float p5 = ref Unsafe.Add(ref p4, slice);
+        ref float p6 = ref Unsafe.Add(ref p5, slice);
+        ref float p7 = ref Unsafe.Add(ref p6, slice);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        const int ahead = PrefetchDistanceBytes / sizeof(float);
+        bool soft = prefetch && Sse.IsSupported;
+        for (nuint i = 0; i < slice; i += 32)
+        {
+            if (soft)
+            {
+                // 32 floats a trip: two cache lines per stream.
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p0, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p0, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p1, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p1, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p2, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p2, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p3, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p3, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p4, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p4, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p5, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p5, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p6, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p6, i + ahead + 16)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p7, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p7, i + ahead + 16)));
+            }
+
+            a0 += Vector512.LoadUnsafe(ref p0, i); b0 += Vector512.LoadUnsafe(ref p0, i + 16);
+            a1 += Vector512.LoadUnsafe(ref p1, i); b1 += Vector512.LoadUnsafe(ref p1, i + 16);
+            a2 += Vector512.LoadUnsafe(ref p2, i); b2 += Vector512.LoadUnsafe(ref p2, i + 16);
+            a3 += Vector512.LoadUnsafe(ref p3, i); b3 += Vector512.LoadUnsafe(ref p3, i + 16);
+            a4 += Vector512.LoadUnsafe(ref p4, i); b4 += Vector512.LoadUnsafe(ref p4, i + 16);
+            a5 += Vector512.LoadUnsafe(ref p5, i); b5 += Vector512.LoadUnsafe(ref p5, i + 16);
+            a6 += Vector512.LoadUnsafe(ref p6, i); b6 += Vector512.LoadUnsafe(ref p6, i + 16);
+            a7 += Vector512.LoadUnsafe(ref p7, i); b7 += Vector512.LoadUnsafe(ref p7, i + 16);
+        }
+
+        return Vector512.Sum((a0 + b0) + (a1 + b1) + (a2 + b2) + (a3 + b3) + (a4 + b4) + (a5 + b5) + (a6 + b6) + (a7 + b7));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe float SumStreams256(ref float start, int length, bool prefetch)
+    {
+        nuint slice = (nuint)(length / Streams);
+        ref float p0 = ref start;
+        ref float p1 = ref Unsafe.Add(ref p0, slice);
+        ref float p2 = ref Unsafe.Add(ref p1, slice);
+        ref float p3 = ref Unsafe.Add(ref p2, slice);
+        ref float p4 = ref Unsafe.Add(ref p3, slice);
+        ref float p5 = ref Unsafe.Add(ref p4, slice);
+        ref float p6 = ref Unsafe.Add(ref p5, slice);
+        ref float p7 = ref Unsafe.Add(ref p6, slice);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        const int ahead = PrefetchDistanceBytes / sizeof(float);
+        bool soft = prefetch && Sse.IsSupported;
+        for (nuint i = 0; i < slice; i += 16)
+        {
+            if (soft)
+            {
+                // 16 floats a trip: one cache line per stream.
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p0, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p1, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p2, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p3, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p4, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p5, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p6, i + ahead)));
+                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref p7, i + ahead)));
+            }
+
+            a0 += Vector256.LoadUnsafe(ref p0, i); b0 += Vector256.LoadUnsafe(ref p0, i + 8);
+            a1 += Vector256.LoadUnsafe(ref p1, i); b1 += Vector256.LoadUnsafe(ref p1, i + 8);
+            a2 += Vector256.LoadUnsafe(ref p2, i); b2 += Vector256.LoadUnsafe(ref p2, i + 8);
+            a3 += Vector256.LoadUnsafe(ref p3, i); b3 += Vector256.LoadUnsafe(ref p3, i + 8);
+            a4 += Vector256.LoadUnsafe(ref p4, i); b4 += Vector256.LoadUnsafe(ref p4, i + 8);
+            a5 += Vector256.LoadUnsafe(ref p5, i); b5 += Vector256.LoadUnsafe(ref p5, i + 8);
+            a6 += Vector256.LoadUnsafe(ref p6, i); b6 += Vector256.LoadUnsafe(ref p6, i + 8);
+            a7 += Vector256.LoadUnsafe(ref p7, i); b7 += Vector256.LoadUnsafe(ref p7, i + 8);
+        }
+
+        return Vector256.Sum((a0 + b0) + (a1 + b1) + (a2 + b2) + (a3 + b3) + (a4 + b4) + (a5 + b5) + (a6 + b6) + (a7 + b7));
+    }
+
+    private sealed class StreamsJob : IParallelJob
+    {
+        public float[] Buffer { get; set; } = Array.Empty<float>();
+
+        public int Parts { get; set; }
+
+        public bool Prefetch { get; set; }
+
+        public float Sink { get; private set; }
+
+        public void Execute(int item, int worker)
+        {
+            // Each core's part a multiple of Streams × 64 floats, so every stream ends on a whole step.
+            int length = Buffer.Length / Parts / (Streams * 64) * (Streams * 64);
+            float sum = SumStreams(ref Buffer[item * length], length, Prefetch);
+            if (sum == 42f)
+            {
+                Sink = sum;
+            }
+        }
     }
 
     private sealed class FmaJob : IParallelJob

@@ -73,9 +73,8 @@ internal static class ResultsReport
             new[]
             {
                 "The golden run of the main job: greedy \"Once upon a time\", 256 forward passes with tokenizing, argmax and",
-                "printing to a null stream (setup checks the story is the golden one), per kernel set. `two-pass prototype`",
-                "is an experiment kept in the bench (not used by the runtime). llama2.c's `run.c` cannot run inside",
-                "BenchmarkDotNet; measured beside this suite, its numbers are under [Targets](#targets).",
+                "printing to a null stream (setup checks the story is the golden one), per kernel set. llama2.c's `run.c`",
+                "cannot run inside BenchmarkDotNet; measured beside this suite, its numbers are under [Targets](#targets).",
             },
             "Kernels", "generic");
         yield return new TokenRateSection(

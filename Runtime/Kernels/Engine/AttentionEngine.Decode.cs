@@ -91,6 +91,12 @@ public sealed partial class AttentionEngine
         where TPattern : struct, IKeyPattern
         where TFormat : struct, IKvCacheFormat
     {
+        if (KernelSizes.UsesTwoPassDecode(micro.HeadDim))
+        {
+            DecodePairTwoPass<TMicro, TPattern, TFormat>(micro, pattern, s, cache, layer, position, query, output, pair, part, parts);
+            return;
+        }
+
         int d = micro.HeadDim;
         int kvHead = pair % _shape.KvHeads, headClass = pair / _shape.KvHeads;
         int[] heads = pattern.Heads(kvHead, headClass);

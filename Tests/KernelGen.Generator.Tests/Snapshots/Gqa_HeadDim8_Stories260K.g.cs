@@ -8,11 +8,11 @@
 //     Vector256  1 × Vector256
 //     Vector128  2 × Vector128
 //     Scalar     8 × float
-//   decode     key blocks of 64, online softmax; each key and value is read once for the group
+//   decode     two-pass softmax (head_dim 8 <= 16): chunks of 2048 keys scored 8 keys a step on Vector256 and wider, 4 on Vector128, max kept while scoring, one exp pass, one value pass
 //   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
-//     Vector256  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 6 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
-//     Vector128  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 6 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
-//     Scalar     decode 2 rows per KV head → row-dot 2 × 4 (packing never pays here); prefill 64 rows per tile → row-dot 2 × 4 (packing never pays here)
+//     Vector256  decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
+//     Vector128  decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
+//     Scalar     decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → row-dot 2 × 4 (packing never pays here)
 //   prefill    tiles of 32 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
@@ -104,7 +104,7 @@ namespace KernelGen.Generated
 
         /// <inheritdoc />
         public override string Description =>
-            "generated for Samples.Stories260K: GQA: 8 query heads / 4 KV heads, group 2, head_dim 8 unrolled; SIMD path " + SimdPath;
+            "generated for Samples.Stories260K: GQA: 8 query heads / 4 KV heads, group 2, head_dim 8 unrolled, two-pass decode; SIMD path " + SimdPath;
 
         /// <inheritdoc />
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
