@@ -34,7 +34,7 @@ public class OnnxPeerPrefillBenchmarks
     public int HeadDim { get; set; }
 
     /// <summary>Tokens in the prompt.</summary>
-    [Params(512, 1024, 2048, 4096, 8192)]
+    [Params(512, 1024, 2048, 4096, 8192, 16384)]
     public int N { get; set; }
 
     /// <summary>

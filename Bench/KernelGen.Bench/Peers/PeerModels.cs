@@ -9,5 +9,5 @@ namespace KernelGen.Bench.Peers;
 [TransformerModel(Dim = 4096, Layers = 1, Heads = 32, KvHeads = 8, MaxSeqLen = 32768)] public partial class Decode32x8;
 [TransformerModel(Dim = 4096, Layers = 1, Heads = 32, KvHeads = 1, MaxSeqLen = 32768)] public partial class Decode32x1;
 
-[TransformerModel(Dim = 512, Layers = 1, Heads = 8, KvHeads = 8, MaxSeqLen = 8192)] public partial class Prefill8x64;
-[TransformerModel(Dim = 1024, Layers = 1, Heads = 8, KvHeads = 8, MaxSeqLen = 8192)] public partial class Prefill8x128;
+[TransformerModel(Dim = 512, Layers = 1, Heads = 8, KvHeads = 8, MaxSeqLen = 16384)] public partial class Prefill8x64;
+[TransformerModel(Dim = 1024, Layers = 1, Heads = 8, KvHeads = 8, MaxSeqLen = 16384)] public partial class Prefill8x128;
