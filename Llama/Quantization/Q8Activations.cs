@@ -24,12 +24,18 @@ namespace KernelGen.Quantization;
 /// Q8_0 weights take ggml's sign trick (|w| times x with w's sign). Without AVX2, or with
 /// <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
 /// </remarks>
-public sealed class Q8Activations
+public sealed partial class Q8Activations
 {
     private readonly sbyte[] _values;
     private readonly float[] _scales;
     private readonly int[] _sums;           // Σq per 32 values
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
+    private readonly short[] _wide;         // Q8_0: the values as int16 (the Vector512 Q8_0 kernel)
+    private readonly sbyte[] _paired;       // Q8_0: per 64 values, 16-value chunks in order 0, 2, 1, 3 (the Vector512 Q4_0/Q5_0 kernels)
+    private readonly float[] _pairScales;   // Q8_0: per 64 values, 16 lanes of the two blocks' scales in the dot's lane order
+    private readonly int[] _pairSums;       // Q8_0: per 64 values, Σq of block 0 in lane 0 and of block 1 in lane 4, else 0
+    private readonly short[] _chunkSums;    // Q8_K: Σq per 16 values (the Vector512 Q6_K kernel's offset)
+    private readonly short[] _blockSums;    // Q8_K: Σq per 32 values as int16 (the Vector512 Q4_K/Q5_K minima)
     private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
 
     /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
@@ -40,6 +46,12 @@ public sealed class Q8Activations
         _scales = new float[maxColumns / 32 + 1];
         _sums = new int[maxColumns / 32 + 1];
         _superScales = new float[maxColumns / 256 + 1];
+        _wide = new short[maxColumns + 32];
+        _paired = new sbyte[maxColumns + 64];
+        _pairScales = new float[(maxColumns / 64 + 1) * 16];
+        _pairSums = new int[(maxColumns / 64 + 1) * 16];
+        _chunkSums = new short[maxColumns / 16 + 16];
+        _blockSums = new short[maxColumns / 32 + 8];
     }
 
     /// <summary>Values held by the last <see cref="Quantize"/>.</summary>
@@ -96,15 +108,20 @@ public sealed class Q8Activations
             _superScales[b] = largest == 0 ? 0 : 1 / inverse;
             for (int j = 0; j < 8; j++)
             {
-                int sum = 0;
+                int sum = 0, first = 0;
                 for (int i = 0; i < 32; i++)
                 {
                     int q = Math.Min(127, (int)MathF.Round(inverse * block[32 * j + i], MidpointRounding.ToEven));
                     _values[256 * b + 32 * j + i] = (sbyte)q;
                     sum += q;
+                    first = i == 15 ? sum : first;
                 }
 
+                // |Σq| ≤ 32·127 fits int16.
                 _sums[8 * b + j] = sum;
+                _blockSums[8 * b + j] = (short)sum;
+                _chunkSums[16 * b + 2 * j] = (short)first;
+                _chunkSums[16 * b + 2 * j + 1] = (short)(sum - first);
             }
         }
     }
@@ -135,16 +152,26 @@ public sealed class Q8Activations
             {
                 int q = (int)MathF.Round(block[i] * inverse, MidpointRounding.ToEven);
                 _values[32 * b + i] = (sbyte)q;
+                _wide[32 * b + i] = (short)q;
                 sum += q;
             }
 
             _sums[b] = sum;
         }
+
+        ArrangePairs(x.Length / 32);
     }
 
     /// <summary>Rows <paramref name="firstRow"/>.. of y = W·x̃ (or +=) for x̃ the quantized activations.</summary>
     /// <exception cref="ArgumentException">The matrix's type has no integer kernel here, or the shapes do not fit.</exception>
-    public void Multiply(QuantizedMatrix matrix, Span<float> y, int firstRow, bool accumulate)
+    public void Multiply(QuantizedMatrix matrix, Span<float> y, int firstRow, bool accumulate) =>
+        Multiply(matrix, y, firstRow, accumulate, Supports512 ? 512 : 256);
+
+    /// <summary>True when the Vector512 integer kernels run: the policy's width is 512 and the hardware has AVX-512 BW.</summary>
+    internal static bool Supports512 => SimdPolicy.Bits >= 512 && Avx512BW.IsSupported;
+
+    /// <summary>As <see cref="Multiply(QuantizedMatrix, Span{float}, int, bool)"/> on the path of <paramref name="bits"/> (512 needs AVX-512 BW, 256 AVX2): the tests run both on one machine.</summary>
+    internal void Multiply(QuantizedMatrix matrix, Span<float> y, int firstRow, bool accumulate, int bits)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         if (!Supports(matrix.Type) || TakesSuperBlocks(matrix.Type) != _superBlocks || matrix.Columns != Length || firstRow < 0 || (long)firstRow + y.Length > matrix.Rows)
@@ -152,8 +179,19 @@ public sealed class Q8Activations
             throw new ArgumentException($"No integer product of {matrix} with {Length} quantized activations into rows {firstRow}..{firstRow + y.Length - 1}.", nameof(matrix));
         }
 
+        if (bits is not (512 or 256) || (bits == 512 && !Avx512BW.IsSupported))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "The integer kernels have a Vector512 path (AVX-512 BW) and a Vector256 path (AVX2).");
+        }
+
         ref byte rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(matrix.Bytes), (nint)firstRow * matrix.RowBytes);
         int blocks = matrix.Columns / 32;
+        if (bits == 512)
+        {
+            Multiply512(matrix.Type, ref rows, matrix.RowBytes, blocks, y, accumulate);
+            return;
+        }
+
         switch (matrix.Type)
         {
             case GgufTensorType.Q8_0: Rows<Q8_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
