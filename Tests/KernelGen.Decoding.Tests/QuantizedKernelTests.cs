@@ -275,3 +275,74 @@ public sealed class Q8ActivationTests
         return rounded;
     }
 }
+
+/// <summary>
+/// A projection told its input is the previous one's reuses that input's rounding (per kind: Q8_0 or
+/// Q8_K) and gives the bits a fresh rounding gives, split over workers or not, allocating nothing.
+/// </summary>
+public sealed class QuantizedProjectionTests
+{
+    private static readonly KernelGen.Threading.WorkerPool Pool = new(2);
+
+    [Fact]
+    public void SameInput_ReusesTheRounding_AndGivesTheFreshBits()
+    {
+        const int Columns = 1024;
+        // Each over MinParallelBytes, so the two-worker projection splits its rows.
+        var q4k = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q4_K, 2048, Columns, seed: 1);
+        var q6k = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q6_K, 1536, Columns, seed: 2);
+        var q8 = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q8_0, 1100, Columns, seed: 3);
+        var q5 = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q5_0, 257, Columns, seed: 4);
+        Assert.True(q4k.ByteLength >= QuantizedProjection.MinParallelBytes && q6k.ByteLength >= QuantizedProjection.MinParallelBytes && q8.ByteLength >= QuantizedProjection.MinParallelBytes);
+        var random = new Random(5);
+        var x = new float[Columns];
+        var other = new float[Columns];
+        for (int i = 0; i < Columns; i++)
+        {
+            x[i] = 2 * random.NextSingle() - 1;
+            other[i] = 2 * random.NextSingle() - 1;
+        }
+
+        foreach (bool quantize in new[] { true, false })
+        {
+            var shared = new QuantizedProjection(Columns, quantize, Pool);
+            var fresh = new QuantizedProjection(Columns, quantize, Pool);
+            var sequence = new[] { q4k, q6k, q8, q5, q4k };
+            var outputs = new float[sequence.Length][];
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < sequence.Length; i++)
+                {
+                    outputs[i] ??= new float[sequence[i].Rows];
+                    shared.Multiply(sequence[i], x, outputs[i], sameInput: i > 0);
+                }
+
+                if (round == 2)
+                {
+                    Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                }
+            }
+
+            for (int i = 0; i < sequence.Length; i++)
+            {
+                var expected = new float[sequence[i].Rows];
+                fresh.Multiply(sequence[i], x, expected);
+                Assert.Equal(expected, outputs[i]);
+            }
+
+            // A new input without sameInput is rounded anew, for each kind.
+            var y = new float[q8.Rows];
+            var z = new float[q6k.Rows];
+            shared.Multiply(q8, other, y);
+            shared.Multiply(q6k, other, z, sameInput: true);
+            var expectedY = new float[q8.Rows];
+            var expectedZ = new float[q6k.Rows];
+            fresh.Multiply(q8, other, expectedY);
+            fresh.Multiply(q6k, other, expectedZ);
+            Assert.Equal(expectedY, y);
+            Assert.Equal(expectedZ, z);
+            Assert.NotEqual(outputs[2], y);
+        }
+    }
+}
