@@ -73,20 +73,20 @@ public sealed partial class Q8Activations
     {
         switch (type)
         {
-            case GgufTensorType.Q8_0: Rows512<Q8_0Wide>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_0: Rows512<Q4_0Pairs>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q5_0: Rows512<Q5_0Pairs>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_K: Rows512<Q4_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
-            case GgufTensorType.Q5_K: Rows512<Q5_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
-            default: Rows512<Q6_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q8_0: Rows<Q8_0Wide>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_0: Rows<Q4_0Pairs>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q5_0: Rows<Q5_0Pairs>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_K: Rows<Q4_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q5_K: Rows<Q5_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            default: Rows<Q6_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
         }
     }
 
-    /// <summary>Tiles of four rows, then the rows left over one at a time, by the same tile code.</summary>
-    private void Rows512<TKernel>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
-        where TKernel : struct, IKernel512
+    /// <summary>Tiles of four rows, then the rows left over one at a time, by the same tile code (both widths).</summary>
+    private void Rows<TKernel>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
+        where TKernel : struct, IRowKernel
     {
-        var buffers = new Buffers512(this);
+        var buffers = new Buffers(this);
         ref float ys = ref MemoryMarshal.GetReference(y);
         int r = 0;
         for (; r <= y.Length - 4; r += 4)
@@ -117,7 +117,7 @@ public sealed partial class Q8Activations
     }
 
     /// <summary>The rounded activations as the kernels read them (references into this instance's arrays).</summary>
-    private readonly ref struct Buffers512
+    private readonly ref struct Buffers
     {
         public readonly ref sbyte Values;
         public readonly ref short Wide;
@@ -130,7 +130,7 @@ public sealed partial class Q8Activations
         public readonly ref short BlockSums;
         public readonly ref short ChunkSums;
 
-        public Buffers512(Q8Activations q)
+        public Buffers(Q8Activations q)
         {
             Values = ref MemoryMarshal.GetArrayDataReference(q._values);
             Wide = ref MemoryMarshal.GetArrayDataReference(q._wide);
@@ -161,19 +161,19 @@ public sealed partial class Q8Activations
         public static int Count => 4;
     }
 
-    /// <summary>One block family's tile: 1 or 4 rows over the whole row length.</summary>
-    private interface IKernel512
+    /// <summary>One block family's tile on one width: 1 or 4 rows over the whole row length.</summary>
+    private interface IRowKernel
     {
-        static abstract void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        static abstract void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount;
     }
 
     /// <summary>Q8_0: per block, the 32 signed weights widened to int16 against the int16 activations.</summary>
-    private readonly struct Q8_0Wide : IKernel512
+    private readonly struct Q8_0Wide : IRowKernel
     {
         private const int BlockBytes = 34;
 
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -219,10 +219,10 @@ public sealed partial class Q8Activations
     }
 
     /// <summary>The Q4_0/Q5_0 tile: pairs of blocks per 512-bit product, a last odd block in 256 bits.</summary>
-    private readonly struct PairKernel<TBlock> : IKernel512
+    private readonly struct PairKernel<TBlock> : IRowKernel
         where TBlock : struct, IPairBlock
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -277,15 +277,15 @@ public sealed partial class Q8Activations
         }
     }
 
-    private readonly struct Q4_0Pairs : IKernel512
+    private readonly struct Q4_0Pairs : IRowKernel
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount => PairKernel<Q4_0Pair>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
     }
 
-    private readonly struct Q5_0Pairs : IKernel512
+    private readonly struct Q5_0Pairs : IRowKernel
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount => PairKernel<Q5_0Pair>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
     }
 
@@ -347,14 +347,14 @@ public sealed partial class Q8Activations
 
         /// <summary>acc + this super-block's Σ w·x̃ / dx, for the four 64-value parts of the activations.</summary>
         static abstract Vector512<float> Accumulate(ref byte block, Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
-            in Buffers512 x, int superBlock, float dx, Vector512<float> acc);
+            in Buffers x, int superBlock, float dx, Vector512<float> acc);
     }
 
     /// <summary>The K tile: per super-block, the activations' four parts loaded once for the tile's rows.</summary>
-    private readonly struct KKernel<TBlock> : IKernel512
+    private readonly struct KKernel<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlock512
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -380,21 +380,21 @@ public sealed partial class Q8Activations
         }
     }
 
-    private readonly struct Q4_KWide : IKernel512
+    private readonly struct Q4_KWide : IRowKernel
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount => KKernel<ScaledMinima<Q4_KParts>>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
     }
 
-    private readonly struct Q5_KWide : IKernel512
+    private readonly struct Q5_KWide : IRowKernel
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount => KKernel<ScaledMinima<Q5_KParts>>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
     }
 
-    private readonly struct Q6_KWide : IKernel512
+    private readonly struct Q6_KWide : IRowKernel
     {
-        public static void Tile<TRows>(in Buffers512 x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount => KKernel<Q6_KBlock>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
     }
 
@@ -438,9 +438,8 @@ public sealed partial class Q8Activations
 
     /// <summary>
     /// Q4_K/Q5_K { half d, dmin; u8 scales[12]; ... }: per 32 values a 6-bit scale and minimum, value =
-    /// d·scale·u − dmin·min. The 12 packed bytes unpack in four 32-bit words (sub-blocks 0–3 in the low
-    /// 6 bits of bytes 0–7; 4–7 in the nibbles of bytes 8–11, their top two bits in bytes 0–7's spare
-    /// bits); the minima meet the activations' Σ per 32 values in one <c>pmaddwd</c>.
+    /// d·scale·u − dmin·min. The 12 packed bytes unpack a word at a time (<see cref="KScales.Unpack8"/>);
+    /// the minima meet the activations' Σ per 32 values in one <c>pmaddwd</c>.
     /// </summary>
     private readonly struct ScaledMinima<TParts> : ISuperBlock512
         where TParts : struct, IKParts
@@ -449,15 +448,11 @@ public sealed partial class Q8Activations
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Accumulate(ref byte block, Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
-            in Buffers512 x, int superBlock, float dx, Vector512<float> acc)
+            in Buffers x, int superBlock, float dx, Vector512<float> acc)
         {
             float d = HalfScale.Read(ref block) * dx;
             float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2)) * dx;
-            uint u0 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref block, 4));
-            uint u1 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref block, 8));
-            uint u2 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref block, 12));
-            ulong scales = (u0 & 0x3F3F3F3Fu) | ((ulong)((u2 & 0x0F0F0F0Fu) | ((u0 >> 2) & 0x30303030u)) << 32);
-            ulong minima = (u1 & 0x3F3F3F3Fu) | ((ulong)(((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 2) & 0x30303030u)) << 32);
+            KScales.Unpack8(ref Unsafe.Add(ref block, 4), out ulong scales, out ulong minima);
             Vector128<short> scaleValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
             Vector128<short> minimumValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minima).AsByte());
             var scaleWords = scaleValues.ToVector256Unsafe().ToVector512Unsafe();
@@ -484,7 +479,7 @@ public sealed partial class Q8Activations
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Accumulate(ref byte block, Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
-            in Buffers512 x, int superBlock, float dx, Vector512<float> acc)
+            in Buffers x, int superBlock, float dx, Vector512<float> acc)
         {
             float d = HalfScale.Read(ref Unsafe.Add(ref block, 208)) * dx;
             var scales = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 192)).AsSByte());

@@ -18,11 +18,13 @@ namespace KernelGen.Quantization;
 /// <para>Error added: each activation moves by at most half a step, max|x_block|/254, a relative
 /// error of about 2^-8 of the block's largest value; on the agreement tests' models this moves logits
 /// by up to a few percent of the largest (what llama.cpp's logits differ from float32 by, too).</para>
-/// <para>The products use AVX2's <c>vpmaddubsw</c> (unsigned × signed bytes to int16 pairs) then
-/// <c>vpmaddwd</c> to int32, or AVX-VNNI's <c>vpdpbusd</c> in one instruction; weights offset by 8 or
-/// 16 (Q4_0, Q5_0) enter as unsigned nibbles, the offset removed once per block through Σq_x; signed
-/// Q8_0 weights take ggml's sign trick (|w| times x with w's sign). Without AVX2, or with
-/// <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
+/// <para>The products use <c>vpmaddubsw</c> (unsigned × signed bytes to int16 pairs) then
+/// <c>vpmaddwd</c> to int32 (AVX-VNNI's <c>vpdpbusd</c> in one instruction where the machine has it),
+/// in 512 bits with AVX-512 BW (Q8Activations.Vector512.cs) or 256 bits with AVX2
+/// (Q8Activations.Vector256.cs), four rows per pass; weights offset by 8, 16 or 32 (Q4_0, Q5_0,
+/// Q6_K) enter as unsigned integers, the offset removed once per block through the activations'
+/// sums. Without AVX2, or with <see cref="SimdPolicy.Bits"/> below 256, the float kernels run
+/// instead.</para>
 /// </remarks>
 public sealed partial class Q8Activations
 {
@@ -192,127 +194,7 @@ public sealed partial class Q8Activations
             return;
         }
 
-        switch (matrix.Type)
-        {
-            case GgufTensorType.Q8_0: Rows<Q8_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_0: Rows<Q4_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q5_0: Rows<Q5_0Bytes>(ref rows, matrix.RowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_K: RowsK<Q4_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: true); break;
-            case GgufTensorType.Q5_K: RowsK<Q5_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: true); break;
-            default: RowsK<Q6_KDecoder>(ref rows, matrix.RowBytes, matrix.Columns / 256, y, accumulate, minima: false); break;
-        }
-    }
-
-    /// <summary>
-    /// K super-blocks against Q8_K activations: per 16 values Σu·q (vpmaddubsw), times the chunk's integer
-    /// scale (vpmaddwd), summed in int32 over the super-block and scaled once by d_w·d_x; the Q4_K/Q5_K
-    /// minima through the activations' sums per 32 values. Q6_K's values are signed (u − 32), so they
-    /// take the sign trick instead.
-    /// </summary>
-    private void RowsK<TDecoder>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate, bool minima)
-        where TDecoder : struct, ISuperBlockDecoder
-    {
-        ref sbyte xq = ref MemoryMarshal.GetArrayDataReference(_values);
-        ref float xd = ref MemoryMarshal.GetArrayDataReference(_superScales);
-        ref int xs = ref MemoryMarshal.GetArrayDataReference(_sums);
-        Span<short> scaleBuffer = stackalloc short[16];
-        ref short scales = ref MemoryMarshal.GetReference(scaleBuffer);
-        for (int r = 0; r < y.Length; r++)
-        {
-            ref byte block = ref Unsafe.Add(ref rows, (nint)r * rowBytes);
-            var acc = Vector256<float>.Zero;
-            float minimum = 0;
-            for (int b = 0; b < blocks; b++)
-            {
-                float dx = Unsafe.Add(ref xd, b);
-                float d;
-                if (minima)
-                {
-                    // Q4_K/Q5_K: d, dmin, then 12 bytes of 6-bit scales and minima.
-                    d = HalfScale.Read(ref block);
-                    float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2));
-                    ref byte packed = ref Unsafe.Add(ref block, 4);
-                    int minSum = 0;
-                    for (int j = 0; j < 8; j++)
-                    {
-                        KScales.Unpack(ref packed, j, out int scale, out int min);
-                        Unsafe.Add(ref scales, 2 * j) = (short)scale;
-                        Unsafe.Add(ref scales, 2 * j + 1) = (short)scale;
-                        minSum += min * Unsafe.Add(ref xs, 8 * b + j);
-                    }
-
-                    minimum += dmin * dx * minSum;
-                }
-                else
-                {
-                    d = HalfScale.Read(ref Unsafe.Add(ref block, 208));
-                    for (int c = 0; c < 16; c++)
-                    {
-                        Unsafe.Add(ref scales, c) = (sbyte)Unsafe.Add(ref block, 192 + c);
-                    }
-                }
-
-                ref sbyte xb = ref Unsafe.Add(ref xq, 256 * b);
-                var sum = Vector256<int>.Zero;
-                for (int part = 0; part < 4; part++)
-                {
-                    TDecoder.Part(ref block, part, out var c0, out var c1, out var c2, out var c3);
-                    var w01 = Vector256.Create(c0, c1);
-                    var w23 = Vector256.Create(c2, c3);
-                    var x01 = Vector256.LoadUnsafe(ref Unsafe.Add(ref xb, 64 * part));
-                    var x23 = Vector256.LoadUnsafe(ref Unsafe.Add(ref xb, 64 * part + 32));
-                    ref short sp = ref Unsafe.Add(ref scales, 4 * part);
-                    var s01 = Vector256.Create(Vector128.Create(sp), Vector128.Create(Unsafe.Add(ref sp, 1)));
-                    var s23 = Vector256.Create(Vector128.Create(Unsafe.Add(ref sp, 2)), Vector128.Create(Unsafe.Add(ref sp, 3)));
-                    Vector256<short> p01, p23;
-                    if (minima)
-                    {
-                        p01 = Avx2.MultiplyAddAdjacent(w01.AsByte(), x01);
-                        p23 = Avx2.MultiplyAddAdjacent(w23.AsByte(), x23);
-                    }
-                    else
-                    {
-                        p01 = Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01));
-                        p23 = Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23));
-                    }
-
-                    sum = Avx2.Add(sum, Avx2.Add(Avx2.MultiplyAddAdjacent(p01, s01), Avx2.MultiplyAddAdjacent(p23, s23)));
-                }
-
-                var scaleVector = Vector256.Create(d * dx);
-                acc = Fma.IsSupported ? Fma.MultiplyAdd(Avx.ConvertToVector256Single(sum), scaleVector, acc) : acc + Avx.ConvertToVector256Single(sum) * scaleVector;
-                block = ref Unsafe.Add(ref block, TDecoder.BlockBytes);
-            }
-
-            float total = Vector128.Sum(acc.GetLower() + acc.GetUpper()) - minimum;
-            y[r] = accumulate ? y[r] + total : total;
-        }
-    }
-
-    private void Rows<TBlock>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
-        where TBlock : struct, IIntegerBlock
-    {
-        ref sbyte xq = ref MemoryMarshal.GetArrayDataReference(_values);
-        ref float xd = ref MemoryMarshal.GetArrayDataReference(_scales);
-        ref int xs = ref MemoryMarshal.GetArrayDataReference(_sums);
-        for (int r = 0; r < y.Length; r++)
-        {
-            ref byte block = ref Unsafe.Add(ref rows, (nint)r * rowBytes);
-            var acc = Vector256<float>.Zero;
-            float offsets = 0;
-            for (int b = 0; b < blocks; b++)
-            {
-                var x = Vector256.LoadUnsafe(ref Unsafe.Add(ref xq, 32 * b));
-                float scale = HalfScale.Read(ref block) * Unsafe.Add(ref xd, b);
-                var dot = TBlock.Dot(ref block, x);
-                acc = Fma.IsSupported ? Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc) : acc + Avx.ConvertToVector256Single(dot) * scale;
-                offsets += scale * (TBlock.Offset * Unsafe.Add(ref xs, b));
-                block = ref Unsafe.Add(ref block, TBlock.BlockBytes);
-            }
-
-            float sum = Vector128.Sum(acc.GetLower() + acc.GetUpper()) - offsets;
-            y[r] = accumulate ? y[r] + sum : sum;
-        }
+        Multiply256(matrix.Type, ref rows, matrix.RowBytes, blocks, y, accumulate);
     }
 
     /// <summary>Eight int32 lanes of Σ u·s over four byte pairs each: VNNI's one instruction, or AVX2's two.</summary>
