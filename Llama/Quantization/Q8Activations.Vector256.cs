@@ -16,10 +16,13 @@ namespace KernelGen.Quantization;
 /// <para>AVX2 has 16 ymm registers: a tile holds its 4 float accumulators, one super-block's int32
 /// sum and a few temporaries, and reads the activations from L1 as memory operands rather than
 /// keeping a super-block's eight vectors live (which would spill).</para>
-/// <para>Q8_0 keeps ggml's sign trick (|w| against x carrying w's sign); Q4_0, Q5_0 and Q6_K enter as
-/// unsigned integers with their offset taken off per block from the activations' sums, as in the
-/// Vector512 kernels. The K types' per-16-value scales reach the int16 lanes by one <c>vpshufb</c> of
-/// the super-block's scales, broadcast to both 128-bit lanes once per super-block.</para>
+/// <para>Signed weights (Q8_0, Q6_K) take ggml's sign trick (|w| against x carrying w's sign); Q4_0 and
+/// Q5_0 enter as unsigned nibbles, their offset's o·Σx taken off per block as a float beside the
+/// lanes, as are the Q4_K/Q5_K minima per super-block. The K types' per-16-value scales reach the
+/// int16 lanes by one <c>vpshufb</c> of the super-block's scales, broadcast to both 128-bit lanes
+/// once per super-block. Each row's float operations are those of the one-row kernels this
+/// replaced, in the same order (and llama.cpp's for Q8_0): the 8-bit rounding of the next
+/// activations is discontinuous, so a last-bit difference here can move a logit by 1%.</para>
 /// </remarks>
 public sealed partial class Q8Activations
 {
@@ -37,23 +40,28 @@ public sealed partial class Q8Activations
         }
     }
 
-    /// <summary>Writes (or adds) the tile's row sums.</summary>
+    /// <summary>Writes (or adds) the tile's row sums less each row's scalar term (offsets or minima).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TRows>(ref float y, bool accumulate, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    private static void Store<TRows>(ref float y, bool accumulate, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, float o0, float o1, float o2, float o3)
         where TRows : struct, IRowCount
     {
-        Put(ref y, Vector256.Sum(a0), accumulate);
+        Put(ref y, Sum(a0) - o0, accumulate);
         if (TRows.Count == 4)
         {
-            Put(ref Unsafe.Add(ref y, 1), Vector256.Sum(a1), accumulate);
-            Put(ref Unsafe.Add(ref y, 2), Vector256.Sum(a2), accumulate);
-            Put(ref Unsafe.Add(ref y, 3), Vector256.Sum(a3), accumulate);
+            Put(ref Unsafe.Add(ref y, 1), Sum(a1) - o1, accumulate);
+            Put(ref Unsafe.Add(ref y, 2), Sum(a2) - o2, accumulate);
+            Put(ref Unsafe.Add(ref y, 3), Sum(a3) - o3, accumulate);
         }
-
-        static void Put(ref float target, float sum, bool accumulate) => target = accumulate ? target + sum : sum;
     }
 
-    /// <summary>The 32-value types, one block per product: Σ u·x in int32 lanes, the offset's o·Σx off lane 0, scaled by d_w·d_x.</summary>
+    /// <summary>Σ of 8 lanes as every width reduces a row: the two halves added, then the four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum(Vector256<float> v) => Vector128.Sum(v.GetLower() + v.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ref float target, float sum, bool accumulate) => target = accumulate ? target + sum : sum;
+
+    /// <summary>The 32-value types, one block per product: Σ u·x in int32 lanes scaled by s = d_w·d_x, and s·o·Σx summed apart.</summary>
     private readonly struct BlockKernel256<TBlock> : IRowKernel
         where TBlock : struct, IIntegerBlock
     {
@@ -61,27 +69,32 @@ public sealed partial class Q8Activations
             where TRows : struct, IRowCount
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
                 var xs = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
                 float dx = Unsafe.Add(ref x.Scales, b);
-                var sums = Vector256.CreateScalar(Unsafe.Add(ref x.Sums, b) * TBlock.Offset);
-                a0 = Block(ref Unsafe.Add(ref row, offset), xs, dx, sums, a0);
+                int sum = TBlock.Offset * Unsafe.Add(ref x.Sums, b);
+                a0 = Block(ref Unsafe.Add(ref row, offset), xs, dx, sum, a0, ref o0);
                 if (TRows.Count == 4)
                 {
-                    a1 = Block(ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sums, a1);
-                    a2 = Block(ref Unsafe.Add(ref row, 2 * rowBytes + offset), xs, dx, sums, a2);
-                    a3 = Block(ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sums, a3);
+                    a1 = Block(ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sum, a1, ref o1);
+                    a2 = Block(ref Unsafe.Add(ref row, 2 * rowBytes + offset), xs, dx, sum, a2, ref o2);
+                    a3 = Block(ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sum, a3, ref o3);
                 }
             }
 
-            Store<TRows>(ref y, accumulate, a0, a1, a2, a3);
+            Store<TRows>(ref y, accumulate, a0, a1, a2, a3, o0, o1, o2, o3);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Block(ref byte block, Vector256<sbyte> x, float dx, Vector256<int> offset, Vector256<float> acc) =>
-            SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref block, x) - offset), Vector256.Create(HalfScale.Read(ref block) * dx), acc);
+        private static Vector256<float> Block(ref byte block, Vector256<sbyte> x, float dx, int offsetSum, Vector256<float> acc, ref float offsets)
+        {
+            float scale = HalfScale.Read(ref block) * dx;
+            offsets += scale * offsetSum;
+            return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref block, x)), Vector256.Create(scale), acc);
+        }
     }
 
     /// <summary>What a Vector256 K tile needs of its super-block type.</summary>
@@ -89,8 +102,8 @@ public sealed partial class Q8Activations
     {
         static abstract int BlockBytes { get; }
 
-        /// <summary>acc + this super-block's Σ w·x̃ / dx, reading the super-block's 256 activations at <paramref name="xb"/>.</summary>
-        static abstract Vector256<float> Accumulate(ref byte block, ref sbyte xb, in Buffers x, int superBlock, float dx, Vector256<float> acc);
+        /// <summary>acc + this super-block's Σ scale·q·x̃ (int32 lanes times d_w·d_x), its minima term added to <paramref name="minimum"/>.</summary>
+        static abstract Vector256<float> Accumulate(ref byte block, ref sbyte xb, in Buffers x, int superBlock, float dx, Vector256<float> acc, ref float minimum);
     }
 
     private readonly struct KKernel256<TBlock> : IRowKernel
@@ -100,21 +113,22 @@ public sealed partial class Q8Activations
             where TRows : struct, IRowCount
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
                 ref sbyte xb = ref Unsafe.Add(ref x.Values, 256 * b);
                 float dx = Unsafe.Add(ref x.SuperScales, b);
-                a0 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref xb, in x, b, dx, a0);
+                a0 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref xb, in x, b, dx, a0, ref m0);
                 if (TRows.Count == 4)
                 {
-                    a1 = TBlock.Accumulate(ref Unsafe.Add(ref row, rowBytes + offset), ref xb, in x, b, dx, a1);
-                    a2 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref xb, in x, b, dx, a2);
-                    a3 = TBlock.Accumulate(ref Unsafe.Add(ref row, 3 * rowBytes + offset), ref xb, in x, b, dx, a3);
+                    a1 = TBlock.Accumulate(ref Unsafe.Add(ref row, rowBytes + offset), ref xb, in x, b, dx, a1, ref m1);
+                    a2 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref xb, in x, b, dx, a2, ref m2);
+                    a3 = TBlock.Accumulate(ref Unsafe.Add(ref row, 3 * rowBytes + offset), ref xb, in x, b, dx, a3, ref m3);
                 }
             }
 
-            Store<TRows>(ref y, accumulate, a0, a1, a2, a3);
+            Store<TRows>(ref y, accumulate, a0, a1, a2, a3, m0, m1, m2, m3);
         }
     }
 
@@ -154,21 +168,17 @@ public sealed partial class Q8Activations
         }
     }
 
-    /// <summary>Q4_K/Q5_K in 256 bits: the same unpacking of scales and minima as <see cref="ScaledMinima{TParts}"/>.</summary>
+    /// <summary>Q4_K/Q5_K in 256 bits: the 6-bit scales and minima unpacked a word at a time, the minima summed in int32 beside the lanes.</summary>
     private readonly struct ScaledMinima256<TParts> : ISuperBlock256
         where TParts : struct, IKParts256
     {
         public static int BlockBytes => TParts.BlockBytes;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Accumulate(ref byte block, ref sbyte xb, in Buffers x, int superBlock, float dx, Vector256<float> acc)
+        public static Vector256<float> Accumulate(ref byte block, ref sbyte xb, in Buffers x, int superBlock, float dx, Vector256<float> acc, ref float minimum)
         {
             float d = HalfScale.Read(ref block) * dx;
-            float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2)) * dx;
-            KScales.Unpack8(ref Unsafe.Add(ref block, 4), out ulong scales, out ulong minima);
-            Vector128<short> scaleValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
-            Vector128<short> minimumValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minima).AsByte());
-            var minimumDot = Sse2.MultiplyAddAdjacent(minimumValues, Vector128.LoadUnsafe(ref Unsafe.Add(ref x.BlockSums, 8 * superBlock)));
+            minimum += HalfScale.Read(ref Unsafe.Add(ref block, 2)) * dx * MinimumSum(ref block, in x, superBlock, out var scaleValues);
             var both = Vector256.Create(scaleValues, scaleValues);
 
             var sum = Vector256<int>.Zero;
@@ -179,23 +189,31 @@ public sealed partial class Q8Activations
                 sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32))), Spread(both, 2 * part + 1, 2 * part + 1));
             }
 
-            acc = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(d), acc);
-            Vector128<float> minimumFloats = Sse2.ConvertToVector128Single(minimumDot);
-            return SimdPolicy.MultiplyAdd(minimumFloats.ToVector256(), Vector256.Create(-dmin), acc);
+            return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(d), acc);
         }
     }
 
-    /// <summary>Q6_K in 256 bits: u = nibble | two bits of qh (0–63), the 32 offset off per 16 values through Σx.</summary>
+    /// <summary>Σ_j min_j·Σx_j of a Q4_K/Q5_K super-block (exact, in int32), and its eight 6-bit scales as int16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MinimumSum(ref byte block, in Buffers x, int superBlock, out Vector128<short> scaleValues)
+    {
+        KScales.Unpack8(ref Unsafe.Add(ref block, 4), out ulong scales, out ulong minima);
+        scaleValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
+        Vector128<short> minimumValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minima).AsByte());
+        return Vector128.Sum(Sse2.MultiplyAddAdjacent(minimumValues, Vector128.LoadUnsafe(ref Unsafe.Add(ref x.BlockSums, 8 * superBlock))));
+    }
+
+    /// <summary>Q6_K in 256 bits: q = (nibble | two bits of qh) − 32, signed, so ggml's sign trick (|q| against x carrying q's sign).</summary>
     private readonly struct Q6_KBlock256 : ISuperBlock256
     {
         public static int BlockBytes => 210;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Accumulate(ref byte block, ref sbyte xb, in Buffers x, int superBlock, float dx, Vector256<float> acc)
+        public static Vector256<float> Accumulate(ref byte block, ref sbyte xb, in Buffers x, int superBlock, float dx, Vector256<float> acc, ref float minimum)
         {
             float d = HalfScale.Read(ref Unsafe.Add(ref block, 208)) * dx;
             var scales = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 192)).AsSByte());
-            var sum = Vector256<int>.Zero - Vector256.ShiftLeft(Avx2.MultiplyAddAdjacent(scales, Vector256.LoadUnsafe(ref Unsafe.Add(ref x.ChunkSums, 16 * superBlock))), 5);
+            var sum = Vector256<int>.Zero;
             var first = Vector256.Create(scales.GetLower(), scales.GetLower());   // scales 0–7: parts 0, 1
             var second = Vector256.Create(scales.GetUpper(), scales.GetUpper());  // scales 8–15: parts 2, 3
             for (int part = 0; part < 4; part++)
@@ -207,10 +225,13 @@ public sealed partial class Q8Activations
                 var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
                 var three = Vector256.Create((byte)3);
                 var nibble = Vector256.Create((byte)0x0F);
-                var w01 = (Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4);
-                var w23 = (Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4);
-                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w01, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part))), Spread(source, k, k + 1));
-                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(w23, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32))), Spread(source, k + 2, k + 3));
+                var thirtyTwo = Vector256.Create((byte)32);
+                var w01 = (((Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4)) - thirtyTwo).AsSByte();
+                var w23 = (((Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4)) - thirtyTwo).AsSByte();
+                var x01 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part));
+                var x23 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32));
+                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01)), Spread(source, k, k + 1));
+                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23)), Spread(source, k + 2, k + 3));
             }
 
             return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(d), acc);

@@ -9,80 +9,41 @@ using KernelGen.Kernels;
 namespace KernelGen.Quantization;
 
 /// <summary>
-/// The Vector512 integer kernels (AVX-512 BW): four rows per pass, each loaded activation vector
-/// serving the four rows, each row's 64 values per instruction.
+/// The Vector512 integer kernels (AVX-512 BW): two rows per zmm register, each 256-bit half computing
+/// one row exactly as the Vector256 kernels do, four rows per pass over each block of activations.
 /// </summary>
 /// <remarks>
+/// <para>Why two rows per register rather than 64 values of one row: every lane then goes through the
+/// same integer sums and the same float operations, in the same order, as on the Vector256 path (and,
+/// for Q8_0, as in llama.cpp's AVX2 kernel), so the two widths give the same bits. That matters more
+/// than it seems: the next product rounds its activations to 8 bits, a discontinuous step, and a
+/// last-bit difference in one output can flip a rounded activation and move a logit by 1%. The
+/// instruction count per weight is the same either way: 64 bytes of weights per vpmaddubsw.</para>
 /// <para>.NET 10 exposes no 512-bit VNNI (<c>vpdpbusd</c> on zmm) on AVX-512 machines such as Zen 4
 /// (<c>AvxVnni</c> is the VEX form, <c>Avx10v1</c> is absent there), so the products are AVX-512 BW's
-/// <c>vpmaddubsw</c> (unsigned weight × signed activation bytes, pairs summed to int16) and
-/// <c>vpmaddwd</c> (int16 pairs to int32, for the K types times each 16 values' integer scale). Every
-/// sum is exact in int32: the unsigned weights are at most 63, the activations at most 127 in
-/// magnitude, so no int16 pair saturates.</para>
-/// <para>Offsets leave the inner loop: a weight q = u − o (Q4_0: 8, Q5_0: 16, Q6_K: 32) enters as u,
-/// and o·Σx is taken off once per block from the activations' sums, which are computed once per input.
-/// Q8_0's signed weights are widened to int16 against activations kept as int16 too (one
-/// <c>vpmovsxbw</c> and one <c>vpmaddwd</c> per 32 values), which needs neither AVX2's sign trick
-/// (AVX-512 has no <c>vpsignb</c>) nor an offset.</para>
-/// <para>Register budget of a 4-row tile: 4 float accumulators, the shared activation vectors (2 for
-/// the 32-value types, 4 for a K super-block) and about 8 temporaries: under 20 of the 32 zmm.</para>
-/// <para>The 32-value types pair blocks: two Q4_0/Q5_0 blocks' nibbles form one vector in the order
-/// [low 16 of block 0, low 16 of block 1, high 16 of block 0, high 16 of block 1], which is how the
-/// activations are laid out for them (<c>_paired</c>), so a pair costs one insert and no shuffle.</para>
+/// <c>vpmaddubsw</c> and <c>vpmaddwd</c>, whose int32 results equal VNNI's.</para>
+/// <para>The activations of a block (32 bytes; a K super-block's eight 32-byte pieces) are broadcast to
+/// both halves once per tile. Register budget of a 4-row tile: 2 float accumulators, up to 8 shared
+/// activation vectors, one int32 sum and about 6 temporaries: under 20 of the 32 zmm. A last odd row
+/// runs the Vector256 tile, which computes it identically.</para>
 /// </remarks>
 public sealed partial class Q8Activations
 {
-    /// <summary>Q4_K/Q5_K: for part p, the int16 lanes' scale index (chunks of 16 values 0,1 → sub-block 2p; 2,3 → 2p+1).</summary>
-    private static ReadOnlySpan<short> SubBlockIndices => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7];
-
-    /// <summary>Q6_K: for part p, the int16 lanes' scale index (chunk k of 16 values → scale 4p+k).</summary>
-    private static ReadOnlySpan<short> ChunkIndices => [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15];
-
-    /// <summary>Q5_0 pairs: which byte of the two blocks' qh words (block 0 bytes 0–3, block 1 bytes 4–7) each value's fifth bit is in.</summary>
-    private static ReadOnlySpan<byte> FifthBitBytes => [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7];
-
-    /// <summary>Q5_0 pairs: the bit of that byte.</summary>
-    private static ReadOnlySpan<byte> FifthBitMasks => [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
-
-    /// <summary>Lays the Q8_0 rounding out for the Vector512 Q4_0/Q5_0 kernels: per pair of blocks, chunks reordered, scales and sums in lane order.</summary>
-    private void ArrangePairs(int blocks)
-    {
-        for (int p = 0; p < blocks / 2; p++)
-        {
-            var values = _values.AsSpan(64 * p, 64);
-            var paired = _paired.AsSpan(64 * p, 64);
-            values[..16].CopyTo(paired);
-            values.Slice(32, 16).CopyTo(paired[16..]);
-            values.Slice(16, 16).CopyTo(paired[32..]);
-            values.Slice(48, 16).CopyTo(paired[48..]);
-            var scales = _pairScales.AsSpan(16 * p, 16);
-            var sums = _pairSums.AsSpan(16 * p, 16);
-            sums.Clear();
-            for (int lane = 0; lane < 16; lane++)
-            {
-                scales[lane] = _scales[2 * p + ((lane >> 2) & 1)];
-            }
-
-            sums[0] = _sums[2 * p];
-            sums[4] = _sums[2 * p + 1];
-        }
-    }
-
     /// <summary>The Vector512 path of <see cref="Multiply(QuantizedMatrix, Span{float}, int, bool, int)"/>.</summary>
     private void Multiply512(GgufTensorType type, ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
     {
         switch (type)
         {
-            case GgufTensorType.Q8_0: Rows<Q8_0Wide>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_0: Rows<Q4_0Pairs>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q5_0: Rows<Q5_0Pairs>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_K: Rows<Q4_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
-            case GgufTensorType.Q5_K: Rows<Q5_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
-            default: Rows<Q6_KWide>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q8_0: Rows<BlockKernel512<Q8_0Pair>, BlockKernel256<Q8_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_0: Rows<BlockKernel512<Q4_0Pair>, BlockKernel256<Q4_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q5_0: Rows<BlockKernel512<Q5_0Pair>, BlockKernel256<Q5_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_K: Rows<KKernel512<ScaledMinima512<Q4_KParts256>>, KKernel256<ScaledMinima256<Q4_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q5_K: Rows<KKernel512<ScaledMinima512<Q5_KParts256>>, KKernel256<ScaledMinima256<Q5_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            default: Rows<KKernel512<Q6_KBlock512>, KKernel256<Q6_KBlock256>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
         }
     }
 
-    /// <summary>Tiles of four rows, then the rows left over one at a time, by the same tile code (both widths).</summary>
+    /// <summary>Tiles of four rows, then the rows left over one at a time, by the same tile code.</summary>
     private void Rows<TKernel>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
         where TKernel : struct, IRowKernel
     {
@@ -100,48 +61,78 @@ public sealed partial class Q8Activations
         }
     }
 
-    /// <summary>Writes (or adds) the tile's row sums.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TRows>(ref float y, bool accumulate, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3)
-        where TRows : struct, IRowCount
+    /// <summary>Tiles of four rows and a last pair on the wide kernel; a last odd row on the narrow one, which computes it identically.</summary>
+    private void Rows<TWide, TNarrow>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
+        where TWide : struct, IRowKernel
+        where TNarrow : struct, IRowKernel
     {
-        Put(ref y, Vector512.Sum(a0), accumulate);
-        if (TRows.Count == 4)
+        var buffers = new Buffers(this);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        int r = 0;
+        for (; r <= y.Length - 4; r += 4)
         {
-            Put(ref Unsafe.Add(ref y, 1), Vector512.Sum(a1), accumulate);
-            Put(ref Unsafe.Add(ref y, 2), Vector512.Sum(a2), accumulate);
-            Put(ref Unsafe.Add(ref y, 3), Vector512.Sum(a3), accumulate);
+            TWide.Tile<FourRows>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
         }
 
-        static void Put(ref float target, float sum, bool accumulate) => target = accumulate ? target + sum : sum;
+        if (r <= y.Length - 2)
+        {
+            TWide.Tile<TwoRows>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+            r += 2;
+        }
+
+        if (r < y.Length)
+        {
+            TNarrow.Tile<OneRow>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+        }
     }
+
+    /// <summary>Writes (or adds) the sums of a tile's row pairs (rows 0, 1 in <paramref name="a01"/>, 2, 3 in <paramref name="a23"/>), less each row's scalar term.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TRows>(ref float y, bool accumulate, Vector512<float> a01, Vector512<float> a23, float o0, float o1, float o2, float o3)
+        where TRows : struct, IRowCount
+    {
+        Put(ref y, Sum(a01.GetLower()) - o0, accumulate);
+        Put(ref Unsafe.Add(ref y, 1), Sum(a01.GetUpper()) - o1, accumulate);
+        if (TRows.Count == 4)
+        {
+            Put(ref Unsafe.Add(ref y, 2), Sum(a23.GetLower()) - o2, accumulate);
+            Put(ref Unsafe.Add(ref y, 3), Sum(a23.GetUpper()) - o3, accumulate);
+        }
+    }
+
+    /// <summary>Two 256-bit halves, one per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Halves<T>(Vector256<T> first, Vector256<T> second) => Vector512.Create(first, second);
+
+    /// <summary>Each half's 128-bit lanes: scale <paramref name="low"/> in the low lane, <paramref name="high"/> in the high lane (one vpshufb per 128-bit lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Spread(Vector512<short> scales, int low, int high)
+    {
+        var control = Vector256.Create(Vector128.Create((ushort)(2 * low | (2 * low + 1) << 8)), Vector128.Create((ushort)(2 * high | (2 * high + 1) << 8))).AsByte();
+        return Avx512BW.Shuffle(scales.AsByte(), Vector512.Create(control, control)).AsInt16();
+    }
+
+    /// <summary>|w| against x carrying w's sign (AVX-512 has no vpsignb; where w is 0, |w| is 0 and the product too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> SignedProduct(Vector512<sbyte> w, Vector512<sbyte> x) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), -x, x));
 
     /// <summary>The rounded activations as the kernels read them (references into this instance's arrays).</summary>
     private readonly ref struct Buffers
     {
         public readonly ref sbyte Values;
-        public readonly ref short Wide;
-        public readonly ref sbyte Paired;
         public readonly ref float Scales;
-        public readonly ref float PairScales;
         public readonly ref int Sums;
-        public readonly ref int PairSums;
         public readonly ref float SuperScales;
         public readonly ref short BlockSums;
-        public readonly ref short ChunkSums;
 
         public Buffers(Q8Activations q)
         {
             Values = ref MemoryMarshal.GetArrayDataReference(q._values);
-            Wide = ref MemoryMarshal.GetArrayDataReference(q._wide);
-            Paired = ref MemoryMarshal.GetArrayDataReference(q._paired);
             Scales = ref MemoryMarshal.GetArrayDataReference(q._scales);
-            PairScales = ref MemoryMarshal.GetArrayDataReference(q._pairScales);
             Sums = ref MemoryMarshal.GetArrayDataReference(q._sums);
-            PairSums = ref MemoryMarshal.GetArrayDataReference(q._pairSums);
             SuperScales = ref MemoryMarshal.GetArrayDataReference(q._superScales);
             BlockSums = ref MemoryMarshal.GetArrayDataReference(q._blockSums);
-            ChunkSums = ref MemoryMarshal.GetArrayDataReference(q._chunkSums);
         }
     }
 
@@ -156,361 +147,257 @@ public sealed partial class Q8Activations
         public static int Count => 1;
     }
 
+    private readonly struct TwoRows : IRowCount
+    {
+        public static int Count => 2;
+    }
+
     private readonly struct FourRows : IRowCount
     {
         public static int Count => 4;
     }
 
-    /// <summary>One block family's tile on one width: 1 or 4 rows over the whole row length.</summary>
+    /// <summary>One block family's tile on one width: 1, 2 or 4 rows over the whole row length.</summary>
     private interface IRowKernel
     {
         static abstract void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount;
     }
 
-    /// <summary>Q8_0: per block, the 32 signed weights widened to int16 against the int16 activations.</summary>
-    private readonly struct Q8_0Wide : IRowKernel
-    {
-        private const int BlockBytes = 34;
-
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
-            where TRows : struct, IRowCount
-        {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            nint offset = 0;
-            for (int b = 0; b < blocks; b++, offset += BlockBytes)
-            {
-                var xs = Vector512.LoadUnsafe(ref x.Wide, (nuint)(32 * b));
-                float dx = Unsafe.Add(ref x.Scales, b);
-                a0 = Block(ref Unsafe.Add(ref row, offset), xs, dx, a0);
-                if (TRows.Count == 4)
-                {
-                    a1 = Block(ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, a1);
-                    a2 = Block(ref Unsafe.Add(ref row, 2 * rowBytes + offset), xs, dx, a2);
-                    a3 = Block(ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, a3);
-                }
-            }
-
-            Store<TRows>(ref y, accumulate, a0, a1, a2, a3);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Block(ref byte block, Vector512<short> x, float dx, Vector512<float> acc)
-        {
-            var w = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 2)).AsSByte());
-            var dot = Avx512BW.MultiplyAddAdjacent(w, x);
-            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(dot), Vector512.Create(HalfScale.Read(ref block) * dx), acc);
-        }
-    }
-
-    /// <summary>What a Q4_0/Q5_0 pair kernel needs of its block type.</summary>
-    private interface IPairBlock
+    /// <summary>A 32-value block type on the Vector512 path: two rows' Σ u·x (or the sign trick's) in int32 lanes.</summary>
+    private interface IBlockPair
     {
         static abstract int BlockBytes { get; }
 
-        /// <summary>q = u − Offset.</summary>
+        /// <summary>q = u − Offset; 0 for signed Q8_0.</summary>
         static abstract int Offset { get; }
 
-        /// <summary>Two consecutive blocks' unsigned integers in the paired order.</summary>
-        static abstract Vector512<byte> Pair(ref byte block);
-
-        /// <summary>One block's unsigned integers in value order (the last block of an odd count).</summary>
-        static abstract Vector256<byte> Single(ref byte block);
+        /// <summary>Eight int32 lanes per row (4 bytes each, as <see cref="IIntegerBlock.Dot"/>), rows <paramref name="first"/> and <paramref name="second"/> in the halves.</summary>
+        static abstract Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x);
     }
 
-    /// <summary>The Q4_0/Q5_0 tile: pairs of blocks per 512-bit product, a last odd block in 256 bits.</summary>
-    private readonly struct PairKernel<TBlock> : IRowKernel
-        where TBlock : struct, IPairBlock
+    private readonly struct BlockKernel512<TBlock> : IRowKernel
+        where TBlock : struct, IBlockPair
     {
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount
         {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> a01 = default, a23 = default;
+            float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
             nint offset = 0;
-            int p = 0;
-            for (; p < blocks / 2; p++, offset += 2 * TBlock.BlockBytes)
+            for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
-                var xs = Vector512.LoadUnsafe(ref x.Paired, (nuint)(64 * p));
-                var dx = Vector512.LoadUnsafe(ref x.PairScales, (nuint)(16 * p));
-                var sums = Vector512.LoadUnsafe(ref x.PairSums, (nuint)(16 * p)) * TBlock.Offset;
-                a0 = Pair(ref Unsafe.Add(ref row, offset), xs, dx, sums, a0);
-                if (TRows.Count == 4)
-                {
-                    a1 = Pair(ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sums, a1);
-                    a2 = Pair(ref Unsafe.Add(ref row, 2 * rowBytes + offset), xs, dx, sums, a2);
-                    a3 = Pair(ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sums, a3);
-                }
-            }
-
-            if ((blocks & 1) != 0)
-            {
-                int b = 2 * p;
-                var xs = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
+                var x256 = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
+                var xs = Halves(x256, x256);
                 float dx = Unsafe.Add(ref x.Scales, b);
-                var sums = Vector256.CreateScalar(Unsafe.Add(ref x.Sums, b) * TBlock.Offset);
-                a0 = Single(ref Unsafe.Add(ref row, offset), xs, dx, sums, a0);
+                int sum = TBlock.Offset * Unsafe.Add(ref x.Sums, b);
+                a01 = Pair(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sum, a01, ref o0, ref o1);
                 if (TRows.Count == 4)
                 {
-                    a1 = Single(ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sums, a1);
-                    a2 = Single(ref Unsafe.Add(ref row, 2 * rowBytes + offset), xs, dx, sums, a2);
-                    a3 = Single(ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sums, a3);
+                    a23 = Pair(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sum, a23, ref o2, ref o3);
                 }
             }
 
-            Store<TRows>(ref y, accumulate, a0, a1, a2, a3);
+            Store<TRows>(ref y, accumulate, a01, a23, o0, o1, o2, o3);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Pair(ref byte block, Vector512<sbyte> x, Vector512<float> dx, Vector512<int> offsets, Vector512<float> acc)
+        private static Vector512<float> Pair(ref byte first, ref byte second, Vector512<sbyte> x, float dx, int offsetSum, Vector512<float> acc, ref float offsets0, ref float offsets1)
         {
-            var shorts = Avx512BW.MultiplyAddAdjacent(TBlock.Pair(ref block), x);
-            var dot = Avx512BW.MultiplyAddAdjacent(shorts, Vector512<short>.One) - offsets;
-            var d = Vector256.Create(Vector128.Create(HalfScale.Read(ref block)), Vector128.Create(HalfScale.Read(ref Unsafe.Add(ref block, TBlock.BlockBytes))));
-            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(dot), Vector512.Create(d, d) * dx, acc);
+            float s0 = HalfScale.Read(ref first) * dx, s1 = HalfScale.Read(ref second) * dx;
+            if (TBlock.Offset != 0)
+            {
+                offsets0 += s0 * offsetSum;
+                offsets1 += s1 * offsetSum;
+            }
+
+            var scale = Halves(Vector256.Create(s0), Vector256.Create(s1));
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref first, ref second, x)), scale, acc);
         }
+    }
+
+    /// <summary>Q8_0: the sign trick, as <see cref="Q8_0Bytes"/>.</summary>
+    private readonly struct Q8_0Pair : IBlockPair
+    {
+        public static int BlockBytes => 34;
+
+        public static int Offset => 0;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Single(ref byte block, Vector256<sbyte> x, float dx, Vector256<int> offset, Vector512<float> acc)
+        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
         {
-            var dot = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(TBlock.Single(ref block), x), Vector256<short>.One) - offset;
-            return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(dot).ToVector512(), Vector512.Create(HalfScale.Read(ref block) * dx), acc);
+            var w = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 2)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 2))).AsSByte();
+            return Avx512BW.MultiplyAddAdjacent(SignedProduct(w, x), Vector512<short>.One);
         }
     }
 
-    private readonly struct Q4_0Pairs : IRowKernel
-    {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
-            where TRows : struct, IRowCount => PairKernel<Q4_0Pair>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
-    }
-
-    private readonly struct Q5_0Pairs : IRowKernel
-    {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
-            where TRows : struct, IRowCount => PairKernel<Q5_0Pair>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
-    }
-
-    /// <summary>Q4_0 { half d; u8 qs[16]; }: low nibbles values 0–15, high nibbles 16–31, offset 8.</summary>
-    private readonly struct Q4_0Pair : IPairBlock
+    /// <summary>Q4_0: the nibbles as unsigned bytes, as <see cref="Q4_0Bytes"/>.</summary>
+    private readonly struct Q4_0Pair : IBlockPair
     {
         public static int BlockBytes => 18;
 
         public static int Offset => 8;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> Pair(ref byte block)
+        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
         {
-            var qs = Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 2)), Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 20)));
-            return Vector512.Create(qs & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(qs, 4));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Single(ref byte block)
-        {
-            var qs = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 2));
-            return Vector256.Create(qs & Vector128.Create((byte)0x0F), Vector128.ShiftRightLogical(qs, 4));
+            var qs = Vector512.Create(
+                Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 2))),
+                Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 2))));
+            // Each half [qs, qs]: low nibbles in its low lane, high nibbles in its high lane.
+            var lowLane = Vector512.Create(Vector256.Create(Vector128<byte>.AllBitsSet, Vector128<byte>.Zero), Vector256.Create(Vector128<byte>.AllBitsSet, Vector128<byte>.Zero));
+            var u = Vector512.ConditionalSelect(lowLane, qs & Vector512.Create((byte)0x0F), Vector512.ShiftRightLogical(qs, 4));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
         }
     }
 
-    /// <summary>Q5_0 { half d; u8 qh[4]; u8 qs[16]; }: Q4_0's nibbles with bit j of qh as value j's fifth bit, offset 16.</summary>
-    private readonly struct Q5_0Pair : IPairBlock
+    /// <summary>Q5_0: nibbles with their fifth bit, as <see cref="Q5_0Bytes"/>.</summary>
+    private readonly struct Q5_0Pair : IBlockPair
     {
         public static int BlockBytes => 22;
 
         public static int Offset => 16;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> Pair(ref byte block)
+        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
         {
-            var qs = Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 6)), Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 28)));
-            var nibbles = Vector512.Create(qs & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(qs, 4));
-
-            // Both blocks' qh in every 128-bit lane; each byte picks its bit's byte, masks the bit, compares.
-            ulong qh = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref block, 2)) | ((ulong)Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref block, 24)) << 32);
-            var spread = Avx512BW.Shuffle(Vector512.Create(qh).AsByte(), Vector512.Create(FifthBitBytes));
-            var mask = Vector512.Create(FifthBitMasks);
-            return nibbles | (Vector512.Equals(spread & mask, mask) & Vector512.Create((byte)16));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Single(ref byte block)
-        {
-            Q5_0Decoder.Values(ref block, out var low, out var high);
-            var sixteen = Vector128.Create((sbyte)16);
-            return Vector256.Create((low + sixteen).AsByte(), (high + sixteen).AsByte());
+            var u = Halves(Q5_0Bytes.Unsigned(ref first), Q5_0Bytes.Unsigned(ref second));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
         }
     }
 
-    /// <summary>What a K tile needs of its super-block type.</summary>
-    private interface ISuperBlock512
+    /// <summary>A K super-block type on the Vector512 path: two rows at once, each half as its Vector256 kernel.</summary>
+    private interface ISuperBlockPair
     {
         static abstract int BlockBytes { get; }
 
-        /// <summary>acc + this super-block's Σ w·x̃ / dx, for the four 64-value parts of the activations.</summary>
-        static abstract Vector512<float> Accumulate(ref byte block, Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
-            in Buffers x, int superBlock, float dx, Vector512<float> acc);
+        /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves (times d_w·d_x); their minima terms added to the scalars.</summary>
+        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, in Activations8 x, in Buffers buffers, int superBlock, float dx,
+            Vector512<float> acc, ref float minimum0, ref float minimum1);
     }
 
-    /// <summary>The K tile: per super-block, the activations' four parts loaded once for the tile's rows.</summary>
-    private readonly struct KKernel<TBlock> : IRowKernel
-        where TBlock : struct, ISuperBlock512
+    /// <summary>A super-block's 256 activations, each 32 broadcast to both halves.</summary>
+    private readonly struct Activations8
+    {
+        public readonly Vector512<sbyte> X0, X1, X2, X3, X4, X5, X6, X7;
+
+        public Activations8(ref sbyte xb)
+        {
+            X0 = Both(ref xb, 0);
+            X1 = Both(ref xb, 32);
+            X2 = Both(ref xb, 64);
+            X3 = Both(ref xb, 96);
+            X4 = Both(ref xb, 128);
+            X5 = Both(ref xb, 160);
+            X6 = Both(ref xb, 192);
+            X7 = Both(ref xb, 224);
+
+            static Vector512<sbyte> Both(ref sbyte xb, int offset)
+            {
+                var v = Vector256.LoadUnsafe(ref xb, (nuint)offset);
+                return Vector512.Create(v, v);
+            }
+        }
+
+        /// <summary>Values 32i .. 32i+31.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<sbyte> Piece(int i) => i switch { 0 => X0, 1 => X1, 2 => X2, 3 => X3, 4 => X4, 5 => X5, 6 => X6, _ => X7 };
+    }
+
+    private readonly struct KKernel512<TBlock> : IRowKernel
+        where TBlock : struct, ISuperBlockPair
     {
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
             where TRows : struct, IRowCount
         {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> a01 = default, a23 = default;
+            float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
-                ref sbyte xb = ref Unsafe.Add(ref x.Values, 256 * b);
-                var x0 = Vector512.LoadUnsafe(ref xb);
-                var x1 = Vector512.LoadUnsafe(ref xb, 64);
-                var x2 = Vector512.LoadUnsafe(ref xb, 128);
-                var x3 = Vector512.LoadUnsafe(ref xb, 192);
+                var xs = new Activations8(ref Unsafe.Add(ref x.Values, 256 * b));
                 float dx = Unsafe.Add(ref x.SuperScales, b);
-                a0 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), x0, x1, x2, x3, in x, b, dx, a0);
+                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row, rowBytes + offset), in xs, in x, b, dx, a01, ref m0, ref m1);
                 if (TRows.Count == 4)
                 {
-                    a1 = TBlock.Accumulate(ref Unsafe.Add(ref row, rowBytes + offset), x0, x1, x2, x3, in x, b, dx, a1);
-                    a2 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), x0, x1, x2, x3, in x, b, dx, a2);
-                    a3 = TBlock.Accumulate(ref Unsafe.Add(ref row, 3 * rowBytes + offset), x0, x1, x2, x3, in x, b, dx, a3);
+                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref Unsafe.Add(ref row, 3 * rowBytes + offset), in xs, in x, b, dx, a23, ref m2, ref m3);
                 }
             }
 
-            Store<TRows>(ref y, accumulate, a0, a1, a2, a3);
+            Store<TRows>(ref y, accumulate, a01, a23, m0, m1, m2, m3);
         }
     }
 
-    private readonly struct Q4_KWide : IRowKernel
-    {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
-            where TRows : struct, IRowCount => KKernel<ScaledMinima<Q4_KParts>>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
-    }
-
-    private readonly struct Q5_KWide : IRowKernel
-    {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
-            where TRows : struct, IRowCount => KKernel<ScaledMinima<Q5_KParts>>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
-    }
-
-    private readonly struct Q6_KWide : IRowKernel
-    {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
-            where TRows : struct, IRowCount => KKernel<Q6_KBlock>.Tile<TRows>(in x, ref row, rowBytes, blocks, ref y, accumulate);
-    }
-
-    /// <summary>The 64 unsigned integers of part p of a Q4_K or Q5_K super-block, in value order.</summary>
-    private interface IKParts
-    {
-        static abstract int BlockBytes { get; }
-
-        static abstract Vector512<byte> Part(ref byte block, int part);
-    }
-
-    /// <summary>Q4_K: 32 bytes per part, low nibbles sub-block 2p, high nibbles 2p+1.</summary>
-    private readonly struct Q4_KParts : IKParts
-    {
-        public static int BlockBytes => 144;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> Part(ref byte block, int part)
-        {
-            var qs = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16 + 32 * part));
-            return Vector512.Create(qs & Vector256.Create((byte)0x0F), Vector256.ShiftRightLogical(qs, 4));
-        }
-    }
-
-    /// <summary>Q5_K: as Q4_K, bit 2p (low nibbles) or 2p+1 (high nibbles) of qh[l] adding 16.</summary>
-    private readonly struct Q5_KParts : IKParts
-    {
-        public static int BlockBytes => 176;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> Part(ref byte block, int part)
-        {
-            var qs = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 48 + 32 * part));
-            var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16));
-            var one = Vector256<byte>.One;
-            var low = (qs & Vector256.Create((byte)0x0F)) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2 * part) & one, 4);
-            var high = Vector256.ShiftRightLogical(qs, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2 * part + 1) & one, 4);
-            return Vector512.Create(low, high);
-        }
-    }
-
-    /// <summary>
-    /// Q4_K/Q5_K { half d, dmin; u8 scales[12]; ... }: per 32 values a 6-bit scale and minimum, value =
-    /// d·scale·u − dmin·min. The 12 packed bytes unpack a word at a time (<see cref="KScales.Unpack8"/>);
-    /// the minima meet the activations' Σ per 32 values in one <c>pmaddwd</c>.
-    /// </summary>
-    private readonly struct ScaledMinima<TParts> : ISuperBlock512
-        where TParts : struct, IKParts
+    /// <summary>Q4_K/Q5_K, two rows: <see cref="ScaledMinima256{TParts}"/> in each half.</summary>
+    private readonly struct ScaledMinima512<TParts> : ISuperBlockPair
+        where TParts : struct, IKParts256
     {
         public static int BlockBytes => TParts.BlockBytes;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte block, Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
-            in Buffers x, int superBlock, float dx, Vector512<float> acc)
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, in Activations8 x, in Buffers buffers, int superBlock, float dx,
+            Vector512<float> acc, ref float minimum0, ref float minimum1)
         {
-            float d = HalfScale.Read(ref block) * dx;
-            float dmin = HalfScale.Read(ref Unsafe.Add(ref block, 2)) * dx;
-            KScales.Unpack8(ref Unsafe.Add(ref block, 4), out ulong scales, out ulong minima);
-            Vector128<short> scaleValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
-            Vector128<short> minimumValues = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(minima).AsByte());
-            var scaleWords = scaleValues.ToVector256Unsafe().ToVector512Unsafe();
-            var minimumDot = Sse2.MultiplyAddAdjacent(minimumValues, Vector128.LoadUnsafe(ref Unsafe.Add(ref x.BlockSums, 8 * superBlock)));
+            float d0 = HalfScale.Read(ref first) * dx, d1 = HalfScale.Read(ref second) * dx;
+            minimum0 += HalfScale.Read(ref Unsafe.Add(ref first, 2)) * dx * MinimumSum(ref first, in buffers, superBlock, out var scales0);
+            minimum1 += HalfScale.Read(ref Unsafe.Add(ref second, 2)) * dx * MinimumSum(ref second, in buffers, superBlock, out var scales1);
+            var scales = Halves(Vector256.Create(scales0, scales0), Vector256.Create(scales1, scales1));
 
-            ref short indices = ref MemoryMarshal.GetReference(SubBlockIndices);
-            Vector512<int> sum = Part(TParts.Part(ref block, 0), x0, scaleWords, Vector512.LoadUnsafe(ref indices));
-            sum += Part(TParts.Part(ref block, 1), x1, scaleWords, Vector512.LoadUnsafe(ref indices, 32));
-            sum += Part(TParts.Part(ref block, 2), x2, scaleWords, Vector512.LoadUnsafe(ref indices, 64));
-            sum += Part(TParts.Part(ref block, 3), x3, scaleWords, Vector512.LoadUnsafe(ref indices, 96));
-            acc = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d), acc);
-            Vector128<float> minimumFloats = Sse2.ConvertToVector128Single(minimumDot);
-            return SimdPolicy.MultiplyAdd(minimumFloats.ToVector256().ToVector512(), Vector512.Create(-dmin), acc);
+            var sum = Vector512<int>.Zero;
+            for (int part = 0; part < 4; part++)
+            {
+                TParts.Part(ref first, part, out var low0, out var high0);
+                TParts.Part(ref second, part, out var low1, out var high1);
+                sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Halves(low0, low1), x.Piece(2 * part)), Spread(scales, 2 * part, 2 * part));
+                sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Halves(high0, high1), x.Piece(2 * part + 1)), Spread(scales, 2 * part + 1, 2 * part + 1));
+            }
+
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
         }
     }
 
-    /// <summary>
-    /// Q6_K { u8 ql[128]; u8 qh[64]; i8 scales[16]; half d; }: q = u − 32 with u the nibble of ql and two
-    /// bits of qh; u enters the product, and 32·Σ_c scale_c·Σx_c (Σx per 16 values) is taken off once.
-    /// </summary>
-    private readonly struct Q6_KBlock : ISuperBlock512
+    /// <summary>Q6_K, two rows: <see cref="Q6_KBlock256"/> in each half.</summary>
+    private readonly struct Q6_KBlock512 : ISuperBlockPair
     {
         public static int BlockBytes => 210;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte block, Vector512<sbyte> x0, Vector512<sbyte> x1, Vector512<sbyte> x2, Vector512<sbyte> x3,
-            in Buffers x, int superBlock, float dx, Vector512<float> acc)
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, in Activations8 x, in Buffers buffers, int superBlock, float dx,
+            Vector512<float> acc, ref float minimum0, ref float minimum1)
         {
-            float d = HalfScale.Read(ref Unsafe.Add(ref block, 208)) * dx;
-            var scales = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 192)).AsSByte());
-            var offset = Avx2.MultiplyAddAdjacent(scales, Vector256.LoadUnsafe(ref Unsafe.Add(ref x.ChunkSums, 16 * superBlock)));
-            var scaleWords = scales.ToVector512Unsafe();
+            float d0 = HalfScale.Read(ref Unsafe.Add(ref first, 208)) * dx, d1 = HalfScale.Read(ref Unsafe.Add(ref second, 208)) * dx;
+            var scales0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 192)).AsSByte());
+            var scales1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 192)).AsSByte());
+            var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
+            var secondScales = Halves(Vector256.Create(scales0.GetUpper(), scales0.GetUpper()), Vector256.Create(scales1.GetUpper(), scales1.GetUpper()));
 
-            ref short indices = ref MemoryMarshal.GetReference(ChunkIndices);
-            var sum = Part(Unsigned(ref block, 0), x0, scaleWords, Vector512.LoadUnsafe(ref indices)) - Vector256.ShiftLeft(offset, 5).ToVector512();
-            sum += Part(Unsigned(ref block, 1), x1, scaleWords, Vector512.LoadUnsafe(ref indices, 32));
-            sum += Part(Unsigned(ref block, 2), x2, scaleWords, Vector512.LoadUnsafe(ref indices, 64));
-            sum += Part(Unsigned(ref block, 3), x3, scaleWords, Vector512.LoadUnsafe(ref indices, 96));
-            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Create(d), acc);
+            var sum = Vector512<int>.Zero;
+            for (int part = 0; part < 4; part++)
+            {
+                int k = 4 * (part & 1);
+                var source = part < 2 ? firstScales : secondScales;
+                Signed(ref first, part, out var w01a, out var w23a);
+                Signed(ref second, part, out var w01b, out var w23b);
+                sum += Avx512BW.MultiplyAddAdjacent(SignedProduct(Halves(w01a, w01b), x.Piece(2 * part)), Spread(source, k, k + 1));
+                sum += Avx512BW.MultiplyAddAdjacent(SignedProduct(Halves(w23a, w23b), x.Piece(2 * part + 1)), Spread(source, k + 2, k + 3));
+            }
+
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
         }
 
-        /// <summary>
-        /// Part p's u: half p/2 of 128 values; even parts the low nibbles of its 64 ql bytes, odd parts the
-        /// high ones; the 32 qh bytes of the half give chunks 0, 1 bits at the nibble's shift and chunks 2, 3 two above.
-        /// </summary>
+        /// <summary>Part p's q = u − 32 as <see cref="Q6_KBlock256"/> builds them: chunks 0, 1 and chunks 2, 3.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> Unsigned(ref byte block, int part)
+        private static void Signed(ref byte block, int part, out Vector256<sbyte> w01, out Vector256<sbyte> w23)
         {
             int half = part >> 1, shift = 4 * (part & 1);
-            var ql = Vector512.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half));
+            var ql0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half));
+            var ql1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32));
             var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
-            var high = Vector512.Create(Vector256.ShiftRightLogical(qh, shift), Vector256.ShiftRightLogical(qh, shift + 2)) & Vector512.Create((byte)3);
-            return (Vector512.ShiftRightLogical(ql, shift) & Vector512.Create((byte)0x0F)) | Vector512.ShiftLeft(high, 4);
+            var three = Vector256.Create((byte)3);
+            var nibble = Vector256.Create((byte)0x0F);
+            var thirtyTwo = Vector256.Create((byte)32);
+            w01 = (((Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4)) - thirtyTwo).AsSByte();
+            w23 = (((Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4)) - thirtyTwo).AsSByte();
         }
     }
-
-    /// <summary>Σ over 64 values of u·x, times each 16 values' scale: int32 lanes (vpmaddubsw, vpermw, vpmaddwd).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Part(Vector512<byte> u, Vector512<sbyte> x, Vector512<short> scaleWords, Vector512<short> indices) =>
-        Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Avx512BW.PermuteVar32x16(scaleWords, indices));
 }

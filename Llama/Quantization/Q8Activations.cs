@@ -32,12 +32,7 @@ public sealed partial class Q8Activations
     private readonly float[] _scales;
     private readonly int[] _sums;           // Σq per 32 values
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
-    private readonly short[] _wide;         // Q8_0: the values as int16 (the Vector512 Q8_0 kernel)
-    private readonly sbyte[] _paired;       // Q8_0: per 64 values, 16-value chunks in order 0, 2, 1, 3 (the Vector512 Q4_0/Q5_0 kernels)
-    private readonly float[] _pairScales;   // Q8_0: per 64 values, 16 lanes of the two blocks' scales in the dot's lane order
-    private readonly int[] _pairSums;       // Q8_0: per 64 values, Σq of block 0 in lane 0 and of block 1 in lane 4, else 0
-    private readonly short[] _chunkSums;    // Q8_K: Σq per 16 values (the Vector512 Q6_K kernel's offset)
-    private readonly short[] _blockSums;    // Q8_K: Σq per 32 values as int16 (the Vector512 Q4_K/Q5_K minima)
+    private readonly short[] _blockSums;    // Q8_K: Σq per 32 values as int16 (the Q4_K/Q5_K minima in one pmaddwd)
     private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
 
     /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
@@ -48,11 +43,6 @@ public sealed partial class Q8Activations
         _scales = new float[maxColumns / 32 + 1];
         _sums = new int[maxColumns / 32 + 1];
         _superScales = new float[maxColumns / 256 + 1];
-        _wide = new short[maxColumns + 32];
-        _paired = new sbyte[maxColumns + 64];
-        _pairScales = new float[(maxColumns / 64 + 1) * 16];
-        _pairSums = new int[(maxColumns / 64 + 1) * 16];
-        _chunkSums = new short[maxColumns / 16 + 16];
         _blockSums = new short[maxColumns / 32 + 8];
     }
 
@@ -110,20 +100,17 @@ public sealed partial class Q8Activations
             _superScales[b] = largest == 0 ? 0 : 1 / inverse;
             for (int j = 0; j < 8; j++)
             {
-                int sum = 0, first = 0;
+                int sum = 0;
                 for (int i = 0; i < 32; i++)
                 {
                     int q = Math.Min(127, (int)MathF.Round(inverse * block[32 * j + i], MidpointRounding.ToEven));
                     _values[256 * b + 32 * j + i] = (sbyte)q;
                     sum += q;
-                    first = i == 15 ? sum : first;
                 }
 
                 // |Σq| ≤ 32·127 fits int16.
                 _sums[8 * b + j] = sum;
                 _blockSums[8 * b + j] = (short)sum;
-                _chunkSums[16 * b + 2 * j] = (short)first;
-                _chunkSums[16 * b + 2 * j + 1] = (short)(sum - first);
             }
         }
     }
@@ -154,14 +141,11 @@ public sealed partial class Q8Activations
             {
                 int q = (int)MathF.Round(block[i] * inverse, MidpointRounding.ToEven);
                 _values[32 * b + i] = (sbyte)q;
-                _wide[32 * b + i] = (short)q;
                 sum += q;
             }
 
             _sums[b] = sum;
         }
-
-        ArrangePairs(x.Length / 32);
     }
 
     /// <summary>Rows <paramref name="firstRow"/>.. of y = W·x̃ (or +=) for x̃ the quantized activations.</summary>
@@ -263,11 +247,15 @@ internal readonly struct Q5_0Bytes : IIntegerBlock
     public static int Offset => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x)
+    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x) => Q8Activations.DotBytes(Unsigned(ref block), x);
+
+    /// <summary>The 32 unsigned integers u (q = u − 16) in value order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Unsigned(ref byte block)
     {
         Q5_0Decoder.Values(ref block, out var low, out var high);
         // The float decoder's values are u − 16; add the 16 back to get the unsigned bytes.
         var sixteen = Vector128.Create((sbyte)16);
-        return Q8Activations.DotBytes(Vector256.Create((low + sixteen).AsByte(), (high + sixteen).AsByte()), x);
+        return Vector256.Create((low + sixteen).AsByte(), (high + sixteen).AsByte());
     }
 }

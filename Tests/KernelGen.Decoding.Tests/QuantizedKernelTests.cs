@@ -131,8 +131,8 @@ public sealed class QuantizedKernelTests
 /// <summary>
 /// The integer kernels over 8-bit activations compute W·x̃ exactly (int32 sums) for x̃ the rounded
 /// activations, on each path this machine runs (Vector512 with AVX-512 BW, Vector256 with AVX2),
-/// over row counts that leave a partial four-row tile and, for Q4_0/Q5_0, an odd block count
-/// (the Vector512 kernels pair blocks).
+/// over row counts that leave a partial four-row tile (a pair and a last odd row), and the two paths
+/// give the same bits (each row's float operations are the same on both).
 /// </summary>
 [Trait("Category", "Simd")]
 public sealed class Q8ActivationTests
@@ -141,7 +141,7 @@ public sealed class Q8ActivationTests
     {
         { GgufTensorType.Q8_0, 512 }, { GgufTensorType.Q8_0, 96 },
         { GgufTensorType.Q4_0, 512 }, { GgufTensorType.Q4_0, 96 },
-        { GgufTensorType.Q5_0, 512 }, { GgufTensorType.Q5_0, 160 },
+        { GgufTensorType.Q5_0, 512 }, { GgufTensorType.Q5_0, 160 }, { GgufTensorType.Q8_0, 32 },
         { GgufTensorType.Q4_K, 512 }, { GgufTensorType.Q5_K, 768 }, { GgufTensorType.Q6_K, 512 },
     };
 
@@ -180,12 +180,15 @@ public sealed class Q8ActivationTests
         }
 
         var paths = System.Runtime.Intrinsics.X86.Avx512BW.IsSupported ? new[] { 512, 256 } : new[] { 256 };
-        foreach (int bits in paths)
+        var results = new float[paths.Length][];
+        for (int path = 0; path < paths.Length; path++)
         {
+            int bits = paths[path];
             // 11 rows from row 2: two four-row tiles and three rows alone.
             var y = new float[Rows - First];
             Array.Fill(y, 0.5f);
             activations.Multiply(matrix, y, First, accumulate: true, bits);
+            results[path] = y;
             for (int r = 0; r < y.Length; r++)
             {
                 double tolerance = 1e-4 * (1 + Math.Abs(expected[r]));
@@ -201,6 +204,8 @@ public sealed class Q8ActivationTests
                 Assert.True(Math.Abs(all[r] + 0.5 - expected[r - First]) <= 1e-4 * (1 + Math.Abs(expected[r - First])), $"{type} Vector{bits} row {r} overwritten: {all[r]}");
             }
         }
+
+        Assert.Equal(results[0], results[^1]);
     }
 
     [Fact]
