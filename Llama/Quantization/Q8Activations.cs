@@ -21,10 +21,17 @@ namespace KernelGen.Quantization;
 /// <para>The products use <c>vpmaddubsw</c> (unsigned × signed bytes to int16 pairs) then
 /// <c>vpmaddwd</c> to int32 (AVX-VNNI's <c>vpdpbusd</c> in one instruction where the machine has it),
 /// in 512 bits with AVX-512 BW (Q8Activations.Vector512.cs) or 256 bits with AVX2
-/// (Q8Activations.Vector256.cs), four rows per pass; weights offset by 8, 16 or 32 (Q4_0, Q5_0,
-/// Q6_K) enter as unsigned integers, the offset removed once per block through the activations'
-/// sums. Without AVX2, or with <see cref="SimdPolicy.Bits"/> below 256, the float kernels run
-/// instead.</para>
+/// (Q8Activations.Vector256.cs), four rows per pass, and the two widths give the same bits. Q4_0
+/// and Q5_0 weights (offset by 8, 16) enter as unsigned nibbles, the offset removed once per block
+/// through the activations' sums; signed Q8_0 and Q6_K weights take ggml's sign trick. Without
+/// AVX2, or with <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
+/// <para>Agreement with llama.cpp: Q8_0 products reproduce its AVX2 kernel's float operations, so
+/// logits agree to float rounding (5e-7 of the largest). For the other types the integer sums are
+/// exact too, but the float operations around them differ from llama.cpp's on these machines (its
+/// Q4_0 may run a repacked kernel; its K kernels group scales and minima otherwise), and the last-bit
+/// differences are amplified by the next product's 8-bit rounding, a discontinuous step: about 1% of
+/// the largest logit on the agreement tests' models. Reproducing each llama.cpp kernel's order
+/// exactly, as for Q8_0, is what would close it.</para>
 /// </remarks>
 public sealed partial class Q8Activations
 {
