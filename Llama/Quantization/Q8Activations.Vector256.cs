@@ -137,7 +137,11 @@ public sealed partial class Q8Activations
     {
         static abstract int BlockBytes { get; }
 
-        static abstract void Part(ref byte block, int part, out Vector256<byte> low, out Vector256<byte> high);
+        /// <summary>Values 64p .. 64p+31 of the part.</summary>
+        static abstract Vector256<byte> Low(ref byte block, int part);
+
+        /// <summary>Values 64p+32 .. 64p+63 of the part.</summary>
+        static abstract Vector256<byte> High(ref byte block, int part);
     }
 
     private readonly struct Q4_KParts256 : IKParts256
@@ -145,12 +149,10 @@ public sealed partial class Q8Activations
         public static int BlockBytes => 144;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Part(ref byte block, int part, out Vector256<byte> low, out Vector256<byte> high)
-        {
-            var qs = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16 + 32 * part));
-            low = qs & Vector256.Create((byte)0x0F);
-            high = Vector256.ShiftRightLogical(qs, 4);
-        }
+        public static Vector256<byte> Low(ref byte block, int part) => Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16 + 32 * part)) & Vector256.Create((byte)0x0F);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> High(ref byte block, int part) => Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16 + 32 * part)), 4);
     }
 
     private readonly struct Q5_KParts256 : IKParts256
@@ -158,14 +160,17 @@ public sealed partial class Q8Activations
         public static int BlockBytes => 176;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Part(ref byte block, int part, out Vector256<byte> low, out Vector256<byte> high)
-        {
-            var qs = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 48 + 32 * part));
-            var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16));
-            var one = Vector256<byte>.One;
-            low = (qs & Vector256.Create((byte)0x0F)) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2 * part) & one, 4);
-            high = Vector256.ShiftRightLogical(qs, 4) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, 2 * part + 1) & one, 4);
-        }
+        public static Vector256<byte> Low(ref byte block, int part) =>
+            (Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 48 + 32 * part)) & Vector256.Create((byte)0x0F)) | FifthBit(ref block, 2 * part);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> High(ref byte block, int part) =>
+            Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 48 + 32 * part)), 4) | FifthBit(ref block, 2 * part + 1);
+
+        /// <summary>16 where bit <paramref name="bit"/> of qh[l] is set.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<byte> FifthBit(ref byte block, int bit) =>
+            Vector256.ShiftLeft(Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16)), bit) & Vector256<byte>.One, 4);
     }
 
     /// <summary>Q4_K/Q5_K in 256 bits: the 6-bit scales and minima unpacked a word at a time, the minima summed in int32 beside the lanes.</summary>
@@ -181,15 +186,16 @@ public sealed partial class Q8Activations
             minimum += HalfScale.Read(ref Unsafe.Add(ref block, 2)) * dx * MinimumSum(ref block, in x, superBlock, out var scaleValues);
             var both = Vector256.Create(scaleValues, scaleValues);
 
-            var sum = Vector256<int>.Zero;
-            for (int part = 0; part < 4; part++)
-            {
-                TParts.Part(ref block, part, out var low, out var high);
-                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part))), Spread(both, 2 * part, 2 * part));
-                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32))), Spread(both, 2 * part + 1, 2 * part + 1));
-            }
-
+            // The four parts written out (not a loop), so each part's offsets, shifts and shuffle controls are constants.
+            var sum = Part(ref block, ref xb, both, 0) + Part(ref block, ref xb, both, 1) + Part(ref block, ref xb, both, 2) + Part(ref block, ref xb, both, 3);
             return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(d), acc);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Part(ref byte block, ref sbyte xb, Vector256<short> both, int part)
+        {
+            return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(TParts.Low(ref block, part), Vector256.LoadUnsafe(ref xb, (nuint)(64 * part))), Spread(both, 2 * part, 2 * part))
+                + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(TParts.High(ref block, part), Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32))), Spread(both, 2 * part + 1, 2 * part + 1));
         }
     }
 
@@ -213,28 +219,29 @@ public sealed partial class Q8Activations
         {
             float d = HalfScale.Read(ref Unsafe.Add(ref block, 208)) * dx;
             var scales = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 192)).AsSByte());
-            var sum = Vector256<int>.Zero;
             var first = Vector256.Create(scales.GetLower(), scales.GetLower());   // scales 0–7: parts 0, 1
             var second = Vector256.Create(scales.GetUpper(), scales.GetUpper());  // scales 8–15: parts 2, 3
-            for (int part = 0; part < 4; part++)
-            {
-                int half = part >> 1, shift = 4 * (part & 1), k = 4 * (part & 1);
-                var source = half == 0 ? first : second;
-                var ql0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half));
-                var ql1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32));
-                var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
-                var three = Vector256.Create((byte)3);
-                var nibble = Vector256.Create((byte)0x0F);
-                var thirtyTwo = Vector256.Create((byte)32);
-                var w01 = (((Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4)) - thirtyTwo).AsSByte();
-                var w23 = (((Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4)) - thirtyTwo).AsSByte();
-                var x01 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part));
-                var x23 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32));
-                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01)), Spread(source, k, k + 1));
-                sum += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23)), Spread(source, k + 2, k + 3));
-            }
-
+            var sum = Part(ref block, ref xb, first, 0) + Part(ref block, ref xb, first, 1) + Part(ref block, ref xb, second, 2) + Part(ref block, ref xb, second, 3);
             return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(d), acc);
+        }
+
+        /// <summary>Part p (values 64p .. 64p+63) against the activations, times its four chunks' scales from <paramref name="source"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Part(ref byte block, ref sbyte xb, Vector256<short> source, int part)
+        {
+            int half = part >> 1, shift = 4 * (part & 1), k = 4 * (part & 1);
+            var ql0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half));
+            var ql1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32));
+            var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
+            var three = Vector256.Create((byte)3);
+            var nibble = Vector256.Create((byte)0x0F);
+            var thirtyTwo = Vector256.Create((byte)32);
+            var w01 = (((Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4)) - thirtyTwo).AsSByte();
+            var w23 = (((Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4)) - thirtyTwo).AsSByte();
+            var x01 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part));
+            var x23 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32));
+            return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01)), Spread(source, k, k + 1))
+                + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23)), Spread(source, k + 2, k + 3));
         }
     }
 

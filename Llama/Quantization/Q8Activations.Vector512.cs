@@ -23,7 +23,7 @@ namespace KernelGen.Quantization;
 /// (<c>AvxVnni</c> is the VEX form, <c>Avx10v1</c> is absent there), so the products are AVX-512 BW's
 /// <c>vpmaddubsw</c> and <c>vpmaddwd</c>, whose int32 results equal VNNI's.</para>
 /// <para>The activations of a block (32 bytes; a K super-block's eight 32-byte pieces) are broadcast to
-/// both halves once per tile. Register budget of a 4-row tile: 2 float accumulators, up to 8 shared
+/// both halves by one load each (vbroadcasti64x4), shared by the tile's row pairs. Register budget of a 4-row tile: 2 float accumulators, up to 8 shared
 /// activation vectors, one int32 sum and about 6 temporaries: under 20 of the 32 zmm. A last odd row
 /// runs the Vector256 tile, which computes it identically.</para>
 /// </remarks>
@@ -272,36 +272,16 @@ public sealed partial class Q8Activations
         static abstract int BlockBytes { get; }
 
         /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves (times d_w·d_x); their minima terms added to the scalars.</summary>
-        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, in Activations8 x, in Buffers buffers, int superBlock, float dx,
+        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
             Vector512<float> acc, ref float minimum0, ref float minimum1);
     }
 
-    /// <summary>A super-block's 256 activations, each 32 broadcast to both halves.</summary>
-    private readonly struct Activations8
+    /// <summary>Values 32i .. 32i+31 of a super-block's activations, in both halves (one vbroadcasti64x4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Both(ref sbyte xb, int i)
     {
-        public readonly Vector512<sbyte> X0, X1, X2, X3, X4, X5, X6, X7;
-
-        public Activations8(ref sbyte xb)
-        {
-            X0 = Both(ref xb, 0);
-            X1 = Both(ref xb, 32);
-            X2 = Both(ref xb, 64);
-            X3 = Both(ref xb, 96);
-            X4 = Both(ref xb, 128);
-            X5 = Both(ref xb, 160);
-            X6 = Both(ref xb, 192);
-            X7 = Both(ref xb, 224);
-
-            static Vector512<sbyte> Both(ref sbyte xb, int offset)
-            {
-                var v = Vector256.LoadUnsafe(ref xb, (nuint)offset);
-                return Vector512.Create(v, v);
-            }
-        }
-
-        /// <summary>Values 32i .. 32i+31.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<sbyte> Piece(int i) => i switch { 0 => X0, 1 => X1, 2 => X2, 3 => X3, 4 => X4, 5 => X5, 6 => X6, _ => X7 };
+        var v = Vector256.LoadUnsafe(ref xb, (nuint)(32 * i));
+        return Vector512.Create(v, v);
     }
 
     private readonly struct KKernel512<TBlock> : IRowKernel
@@ -315,12 +295,12 @@ public sealed partial class Q8Activations
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
-                var xs = new Activations8(ref Unsafe.Add(ref x.Values, 256 * b));
+                ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * b);
                 float dx = Unsafe.Add(ref x.SuperScales, b);
-                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row, rowBytes + offset), in xs, in x, b, dx, a01, ref m0, ref m1);
+                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row, rowBytes + offset), ref xs, in x, b, dx, a01, ref m0, ref m1);
                 if (TRows.Count == 4)
                 {
-                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref Unsafe.Add(ref row, 3 * rowBytes + offset), in xs, in x, b, dx, a23, ref m2, ref m3);
+                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref Unsafe.Add(ref row, 3 * rowBytes + offset), ref xs, in x, b, dx, a23, ref m2, ref m3);
                 }
             }
 
@@ -335,7 +315,7 @@ public sealed partial class Q8Activations
         public static int BlockBytes => TParts.BlockBytes;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte first, ref byte second, in Activations8 x, in Buffers buffers, int superBlock, float dx,
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
             Vector512<float> acc, ref float minimum0, ref float minimum1)
         {
             float d0 = HalfScale.Read(ref first) * dx, d1 = HalfScale.Read(ref second) * dx;
@@ -343,16 +323,19 @@ public sealed partial class Q8Activations
             minimum1 += HalfScale.Read(ref Unsafe.Add(ref second, 2)) * dx * MinimumSum(ref second, in buffers, superBlock, out var scales1);
             var scales = Halves(Vector256.Create(scales0, scales0), Vector256.Create(scales1, scales1));
 
-            var sum = Vector512<int>.Zero;
-            for (int part = 0; part < 4; part++)
-            {
-                TParts.Part(ref first, part, out var low0, out var high0);
-                TParts.Part(ref second, part, out var low1, out var high1);
-                sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Halves(low0, low1), x.Piece(2 * part)), Spread(scales, 2 * part, 2 * part));
-                sum += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Halves(high0, high1), x.Piece(2 * part + 1)), Spread(scales, 2 * part + 1, 2 * part + 1));
-            }
-
+            // The four parts written out (not a loop), so each part's offsets, shifts and shuffle controls are constants.
+            var sum = Part(ref first, ref second, ref x, scales, 0) + Part(ref first, ref second, ref x, scales, 1)
+                + Part(ref first, ref second, ref x, scales, 2) + Part(ref first, ref second, ref x, scales, 3);
             return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, Vector512<short> scales, int part)
+        {
+            var low = Halves(TParts.Low(ref first, part), TParts.Low(ref second, part));
+            var high = Halves(TParts.High(ref first, part), TParts.High(ref second, part));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(low, Both(ref x, 2 * part)), Spread(scales, 2 * part, 2 * part))
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(high, Both(ref x, 2 * part + 1)), Spread(scales, 2 * part + 1, 2 * part + 1));
         }
     }
 
@@ -362,7 +345,7 @@ public sealed partial class Q8Activations
         public static int BlockBytes => 210;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte first, ref byte second, in Activations8 x, in Buffers buffers, int superBlock, float dx,
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
             Vector512<float> acc, ref float minimum0, ref float minimum1)
         {
             float d0 = HalfScale.Read(ref Unsafe.Add(ref first, 208)) * dx, d1 = HalfScale.Read(ref Unsafe.Add(ref second, 208)) * dx;
@@ -371,33 +354,30 @@ public sealed partial class Q8Activations
             var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
             var secondScales = Halves(Vector256.Create(scales0.GetUpper(), scales0.GetUpper()), Vector256.Create(scales1.GetUpper(), scales1.GetUpper()));
 
-            var sum = Vector512<int>.Zero;
-            for (int part = 0; part < 4; part++)
-            {
-                int k = 4 * (part & 1);
-                var source = part < 2 ? firstScales : secondScales;
-                Signed(ref first, part, out var w01a, out var w23a);
-                Signed(ref second, part, out var w01b, out var w23b);
-                sum += Avx512BW.MultiplyAddAdjacent(SignedProduct(Halves(w01a, w01b), x.Piece(2 * part)), Spread(source, k, k + 1));
-                sum += Avx512BW.MultiplyAddAdjacent(SignedProduct(Halves(w23a, w23b), x.Piece(2 * part + 1)), Spread(source, k + 2, k + 3));
-            }
-
+            var sum = Part(ref first, ref second, ref x, firstScales, 0) + Part(ref first, ref second, ref x, firstScales, 1)
+                + Part(ref first, ref second, ref x, secondScales, 2) + Part(ref first, ref second, ref x, secondScales, 3);
             return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
         }
 
-        /// <summary>Part p's q = u − 32 as <see cref="Q6_KBlock256"/> builds them: chunks 0, 1 and chunks 2, 3.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Signed(ref byte block, int part, out Vector256<sbyte> w01, out Vector256<sbyte> w23)
+        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, Vector512<short> source, int part)
+        {
+            int k = 4 * (part & 1);
+            var w01 = Halves(Signed(ref first, part, 0), Signed(ref second, part, 0));
+            var w23 = Halves(Signed(ref first, part, 1), Signed(ref second, part, 1));
+            return Avx512BW.MultiplyAddAdjacent(SignedProduct(w01, Both(ref x, 2 * part)), Spread(source, k, k + 1))
+                + Avx512BW.MultiplyAddAdjacent(SignedProduct(w23, Both(ref x, 2 * part + 1)), Spread(source, k + 2, k + 3));
+        }
+
+        /// <summary>Part p's q = u − 32 as <see cref="Q6_KBlock256"/> builds them: chunks 0, 1 (<paramref name="pair"/> 0) or 2, 3 (1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<sbyte> Signed(ref byte block, int part, int pair)
         {
             int half = part >> 1, shift = 4 * (part & 1);
-            var ql0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half));
-            var ql1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32));
+            var ql = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32 * pair));
             var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
-            var three = Vector256.Create((byte)3);
-            var nibble = Vector256.Create((byte)0x0F);
-            var thirtyTwo = Vector256.Create((byte)32);
-            w01 = (((Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4)) - thirtyTwo).AsSByte();
-            w23 = (((Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4)) - thirtyTwo).AsSByte();
+            var high = Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2 * pair) & Vector256.Create((byte)3), 4);
+            return (((Vector256.ShiftRightLogical(ql, shift) & Vector256.Create((byte)0x0F)) | high) - Vector256.Create((byte)32)).AsSByte();
         }
     }
 }
