@@ -249,7 +249,7 @@ public sealed partial class Q8Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> Spread(Vector256<short> scales, int low, int high)
     {
-        var control = Vector256.Create(Vector128.Create((ushort)(2 * low | (2 * low + 1) << 8)), Vector128.Create((ushort)(2 * high | (2 * high + 1) << 8))).AsByte();
-        return Avx2.Shuffle(scales.AsByte(), control).AsInt16();
+        ulong a = (ulong)(2 * low | (2 * low + 1) << 8) * 0x0001_0001_0001_0001UL, b = (ulong)(2 * high | (2 * high + 1) << 8) * 0x0001_0001_0001_0001UL;
+        return Avx2.Shuffle(scales.AsByte(), Vector256.Create(a, a, b, b).AsByte()).AsInt16();
     }
 }

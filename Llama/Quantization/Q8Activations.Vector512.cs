@@ -100,16 +100,25 @@ public sealed partial class Q8Activations
         }
     }
 
-    /// <summary>Two 256-bit halves, one per row.</summary>
+    // Two 256-bit halves, one per row: one vinserti64x4 (Vector512.Create of two halves went through the stack).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Halves<T>(Vector256<T> first, Vector256<T> second) => Vector512.Create(first, second);
+    private static Vector512<byte> Halves(Vector256<byte> first, Vector256<byte> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Halves(Vector256<sbyte> first, Vector256<sbyte> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Halves(Vector256<short> first, Vector256<short> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Halves(Vector256<float> first, Vector256<float> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
 
     /// <summary>Each half's 128-bit lanes: scale <paramref name="low"/> in the low lane, <paramref name="high"/> in the high lane (one vpshufb per 128-bit lane).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<short> Spread(Vector512<short> scales, int low, int high)
     {
-        var control = Vector256.Create(Vector128.Create((ushort)(2 * low | (2 * low + 1) << 8)), Vector128.Create((ushort)(2 * high | (2 * high + 1) << 8))).AsByte();
-        return Avx512BW.Shuffle(scales.AsByte(), Vector512.Create(control, control)).AsInt16();
+        ulong a = (ulong)(2 * low | (2 * low + 1) << 8) * 0x0001_0001_0001_0001UL, b = (ulong)(2 * high | (2 * high + 1) << 8) * 0x0001_0001_0001_0001UL;
+        return Avx512BW.Shuffle(scales.AsByte(), Vector512.Create(a, a, b, b, a, a, b, b).AsByte()).AsInt16();
     }
 
     /// <summary>|w| against x carrying w's sign (AVX-512 has no vpsignb; where w is 0, |w| is 0 and the product too).</summary>
@@ -241,11 +250,11 @@ public sealed partial class Q8Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
         {
-            var qs = Vector512.Create(
+            var qs = Halves(
                 Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 2))),
                 Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 2))));
             // Each half [qs, qs]: low nibbles in its low lane, high nibbles in its high lane.
-            var lowLane = Vector512.Create(Vector256.Create(Vector128<byte>.AllBitsSet, Vector128<byte>.Zero), Vector256.Create(Vector128<byte>.AllBitsSet, Vector128<byte>.Zero));
+            var lowLane = Vector512.Create(ulong.MaxValue, ulong.MaxValue, 0, 0, ulong.MaxValue, ulong.MaxValue, 0, 0).AsByte();
             var u = Vector512.ConditionalSelect(lowLane, qs & Vector512.Create((byte)0x0F), Vector512.ShiftRightLogical(qs, 4));
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
         }
@@ -281,7 +290,7 @@ public sealed partial class Q8Activations
     private static Vector512<sbyte> Both(ref sbyte xb, int i)
     {
         var v = Vector256.LoadUnsafe(ref xb, (nuint)(32 * i));
-        return Vector512.Create(v, v);
+        return Halves(v, v);
     }
 
     private readonly struct KKernel512<TBlock> : IRowKernel
