@@ -70,6 +70,11 @@ public sealed partial class Q8Activations
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+            // The tile's rows, computed once (a one-row tile points them all at its row, never past it).
+            int step = TRows.Count == 4 ? rowBytes : 0;
+            ref byte row1 = ref Unsafe.Add(ref row, step);
+            ref byte row2 = ref Unsafe.Add(ref row1, step);
+            ref byte row3 = ref Unsafe.Add(ref row2, step);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
@@ -79,9 +84,9 @@ public sealed partial class Q8Activations
                 a0 = Block(ref Unsafe.Add(ref row, offset), xs, dx, sum, a0, ref o0);
                 if (TRows.Count == 4)
                 {
-                    a1 = Block(ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sum, a1, ref o1);
-                    a2 = Block(ref Unsafe.Add(ref row, 2 * rowBytes + offset), xs, dx, sum, a2, ref o2);
-                    a3 = Block(ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sum, a3, ref o3);
+                    a1 = Block(ref Unsafe.Add(ref row1, offset), xs, dx, sum, a1, ref o1);
+                    a2 = Block(ref Unsafe.Add(ref row2, offset), xs, dx, sum, a2, ref o2);
+                    a3 = Block(ref Unsafe.Add(ref row3, offset), xs, dx, sum, a3, ref o3);
                 }
             }
 
@@ -92,7 +97,11 @@ public sealed partial class Q8Activations
         private static Vector256<float> Block(ref byte block, Vector256<sbyte> x, float dx, int offsetSum, Vector256<float> acc, ref float offsets)
         {
             float scale = HalfScale.Read(ref block) * dx;
-            offsets += scale * offsetSum;
+            if (TBlock.Offset != 0)
+            {
+                offsets += scale * offsetSum;
+            }
+
             return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref block, x)), Vector256.Create(scale), acc);
         }
     }
@@ -114,6 +123,11 @@ public sealed partial class Q8Activations
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+            // The tile's rows, computed once (a one-row tile points them all at its row, never past it).
+            int step = TRows.Count == 4 ? rowBytes : 0;
+            ref byte row1 = ref Unsafe.Add(ref row, step);
+            ref byte row2 = ref Unsafe.Add(ref row1, step);
+            ref byte row3 = ref Unsafe.Add(ref row2, step);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
@@ -122,9 +136,9 @@ public sealed partial class Q8Activations
                 a0 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref xb, in x, b, dx, a0, ref m0);
                 if (TRows.Count == 4)
                 {
-                    a1 = TBlock.Accumulate(ref Unsafe.Add(ref row, rowBytes + offset), ref xb, in x, b, dx, a1, ref m1);
-                    a2 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref xb, in x, b, dx, a2, ref m2);
-                    a3 = TBlock.Accumulate(ref Unsafe.Add(ref row, 3 * rowBytes + offset), ref xb, in x, b, dx, a3, ref m3);
+                    a1 = TBlock.Accumulate(ref Unsafe.Add(ref row1, offset), ref xb, in x, b, dx, a1, ref m1);
+                    a2 = TBlock.Accumulate(ref Unsafe.Add(ref row2, offset), ref xb, in x, b, dx, a2, ref m2);
+                    a3 = TBlock.Accumulate(ref Unsafe.Add(ref row3, offset), ref xb, in x, b, dx, a3, ref m3);
                 }
             }
 

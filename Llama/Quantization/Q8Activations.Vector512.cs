@@ -193,6 +193,11 @@ public sealed partial class Q8Activations
         {
             Vector512<float> a01 = default, a23 = default;
             float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+            // The tile's rows, computed once (a two-row tile points rows 2 and 3 at row 1, never past it).
+            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
+            int step = TRows.Count == 4 ? rowBytes : 0;
+            ref byte row2 = ref Unsafe.Add(ref row1, step);
+            ref byte row3 = ref Unsafe.Add(ref row2, step);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
@@ -200,10 +205,10 @@ public sealed partial class Q8Activations
                 var xs = Halves(x256, x256);
                 float dx = Unsafe.Add(ref x.Scales, b);
                 int sum = TBlock.Offset * Unsafe.Add(ref x.Sums, b);
-                a01 = Pair(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row, rowBytes + offset), xs, dx, sum, a01, ref o0, ref o1);
+                a01 = Pair(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), xs, dx, sum, a01, ref o0, ref o1);
                 if (TRows.Count == 4)
                 {
-                    a23 = Pair(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref Unsafe.Add(ref row, 3 * rowBytes + offset), xs, dx, sum, a23, ref o2, ref o3);
+                    a23 = Pair(ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset), xs, dx, sum, a23, ref o2, ref o3);
                 }
             }
 
@@ -301,15 +306,20 @@ public sealed partial class Q8Activations
         {
             Vector512<float> a01 = default, a23 = default;
             float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+            // The tile's rows, computed once (a two-row tile points rows 2 and 3 at row 1, never past it).
+            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
+            int step = TRows.Count == 4 ? rowBytes : 0;
+            ref byte row2 = ref Unsafe.Add(ref row1, step);
+            ref byte row3 = ref Unsafe.Add(ref row2, step);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
                 ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * b);
                 float dx = Unsafe.Add(ref x.SuperScales, b);
-                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row, rowBytes + offset), ref xs, in x, b, dx, a01, ref m0, ref m1);
+                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), ref xs, in x, b, dx, a01, ref m0, ref m1);
                 if (TRows.Count == 4)
                 {
-                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row, 2 * rowBytes + offset), ref Unsafe.Add(ref row, 3 * rowBytes + offset), ref xs, in x, b, dx, a23, ref m2, ref m3);
+                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset), ref xs, in x, b, dx, a23, ref m2, ref m3);
                 }
             }
 
