@@ -22,10 +22,11 @@ namespace KernelGen.Quantization;
 /// <para>.NET 10 exposes no 512-bit VNNI (<c>vpdpbusd</c> on zmm) on AVX-512 machines such as Zen 4
 /// (<c>AvxVnni</c> is the VEX form, <c>Avx10v1</c> is absent there), so the products are AVX-512 BW's
 /// <c>vpmaddubsw</c> and <c>vpmaddwd</c>, whose int32 results equal VNNI's.</para>
-/// <para>The activations of a block (32 bytes; a K super-block's eight 32-byte pieces) are broadcast to
-/// both halves by one load each (vbroadcasti64x4), shared by the tile's row pairs. Register budget of a 4-row tile: 2 float accumulators, up to 8 shared
-/// activation vectors, one int32 sum and about 6 temporaries: under 20 of the 32 zmm. A last odd row
-/// runs the Vector256 tile, which computes it identically.</para>
+/// <para>The activations of a block (32 bytes; each 32 of a K super-block) are broadcast to both halves
+/// by one load, shared by the tile's two row pairs. Register budget of a 4-row tile: 2 float
+/// accumulators, the shared activations, one int32 sum per pair and about 8 temporaries: under 20 of
+/// the 32 zmm. A last odd row runs the Vector256 tile, which computes it identically. Under valgrind
+/// (no AVX-512 emulation) only the Vector256 path can be counted.</para>
 /// </remarks>
 public sealed partial class Q8Activations
 {
