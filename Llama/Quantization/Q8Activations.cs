@@ -256,13 +256,17 @@ internal readonly struct Q5_0Bytes : IIntegerBlock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x) => Q8Activations.DotBytes(Unsigned(ref block), x);
 
-    /// <summary>The 32 unsigned integers u (q = u − 16) in value order.</summary>
+    /// <summary>The 32 unsigned integers u (q = u − 16) in value order: value j's fifth bit is bit j of qh.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Unsigned(ref byte block)
     {
-        Q5_0Decoder.Values(ref block, out var low, out var high);
-        // The float decoder's values are u − 16; add the 16 back to get the unsigned bytes.
-        var sixteen = Vector128.Create((sbyte)16);
-        return Vector256.Create((low + sixteen).AsByte(), (high + sixteen).AsByte());
+        var qs = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 6));
+        var nibbles = Vector256.Create(qs & Vector128.Create((byte)0x0F), Vector128.ShiftRightLogical(qs, 4));
+
+        // qh in every 128-bit lane; byte j picks qh's byte j/8 (vpshufb within the lane), masks bit j%8, compares.
+        var spread = Avx2.Shuffle(Vector256.Create(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref block, 2))).AsByte(),
+            Vector256.Create(0UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte());
+        var mask = Vector256.Create(0x8040201008040201UL).AsByte();
+        return nibbles | (Vector256.Equals(spread & mask, mask) & Vector256.Create((byte)16));
     }
 }
