@@ -131,8 +131,8 @@ public sealed class DecoderSession
             // Attention block.
             RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed, _epsilon);
             Multiply(weights, LlamaMatrix.Query, layer, _normed, _query);
-            Multiply(weights, LlamaMatrix.Key, layer, _normed, _key);
-            Multiply(weights, LlamaMatrix.Value, layer, _normed, _value);
+            Multiply(weights, LlamaMatrix.Key, layer, _normed, _key, sameInput: true);
+            Multiply(weights, LlamaMatrix.Value, layer, _normed, _value, sameInput: true);
             _decoder.Rope.Apply(_query, _key, position);
             Kernels.Decode(_cache, layer, position, _query, _key, _value, _attention);
             Multiply(weights, LlamaMatrix.Output, layer, _attention, _x, accumulate: true);
@@ -140,7 +140,7 @@ public sealed class DecoderSession
             // Feed-forward block.
             RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed, _epsilon);
             Multiply(weights, LlamaMatrix.Gate, layer, _normed, _gate);
-            Multiply(weights, LlamaMatrix.Up, layer, _normed, _up);
+            Multiply(weights, LlamaMatrix.Up, layer, _normed, _up, sameInput: true);
             SwiGlu.Apply(_gate, _up);
             Multiply(weights, LlamaMatrix.Down, layer, _gate, _x, accumulate: true);
         }
@@ -255,8 +255,11 @@ public sealed class DecoderSession
         }
     }
 
-    /// <summary>y = W·x (or +=) for one layer matrix: the float32 kernels, or the quantized ones for a quantized model.</summary>
-    private void Multiply(LlamaWeights weights, LlamaMatrix matrix, int layer, ReadOnlySpan<float> x, Span<float> y, bool accumulate = false)
+    /// <summary>
+    /// y = W·x (or +=) for one layer matrix: the float32 kernels, or the quantized ones for a quantized
+    /// model, which with <paramref name="sameInput"/> (x is the previous product's input) reuse its 8-bit rounding.
+    /// </summary>
+    private void Multiply(LlamaWeights weights, LlamaMatrix matrix, int layer, ReadOnlySpan<float> x, Span<float> y, bool accumulate = false, bool sameInput = false)
     {
         if (_quantized is null)
         {
@@ -264,7 +267,7 @@ public sealed class DecoderSession
         }
         else
         {
-            _quantized.Multiply(weights.Quantized(matrix, layer)!, x, y, accumulate);
+            _quantized.Multiply(weights.Quantized(matrix, layer)!, x, y, accumulate, sameInput);
         }
     }
 

@@ -209,6 +209,21 @@ internal static class KScales
     }
 
     /// <summary>
+    /// All eight 6-bit scales and minima at once, byte j of each word sub-block j's: the low 6 bits of
+    /// words 0 and 1 give sub-blocks 0–3, the nibbles of word 2 with two spare bits of words 0 and 1
+    /// above them give 4–7 (<see cref="Unpack"/>, lane by lane).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack8(ref byte packed, out ulong scales, out ulong minima)
+    {
+        uint u0 = Unsafe.ReadUnaligned<uint>(ref packed);
+        uint u1 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref packed, 4));
+        uint u2 = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref packed, 8));
+        scales = (u0 & 0x3F3F3F3Fu) | ((ulong)((u2 & 0x0F0F0F0Fu) | ((u0 >> 2) & 0x30303030u)) << 32);
+        minima = (u1 & 0x3F3F3F3Fu) | ((ulong)(((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 2) & 0x30303030u)) << 32);
+    }
+
+    /// <summary>
     /// Sub-block <paramref name="j"/>'s 6-bit scale and minimum from the 12 packed bytes
     /// (Dequantization.ScaleMin, on references): sub-blocks 0–3 in the low 6 bits of bytes 0–7, 4–7 in
     /// the nibbles of bytes 8–11 with their top bits in the spare bits of bytes 0–7.

@@ -5,9 +5,10 @@ namespace KernelGen.Quantization;
 
 /// <summary>
 /// A block's float16 scale widened to float32 inside the kernels: normal values by moving the bits
-/// (exact: sign, exponent rebased from 15 to 127, mantissa shifted), the rest (zero, subnormals,
-/// infinities, NaN) through <see cref="Half"/>. Cheaper than the general conversion in the loop that
-/// reads one scale per 32 values.
+/// (exact: sign, exponent rebased from 15 to 127, mantissa shifted); zero and subnormals as the
+/// mantissa times 2^-24 (exact in float32); infinities and NaN with the exponent all ones. No call:
+/// a call in the kernels' loops (every vector register is caller-saved on x64) made the JIT keep the
+/// multi-row tiles' accumulators on the stack.
 /// </summary>
 internal static class HalfScale
 {
@@ -20,6 +21,12 @@ internal static class HalfScale
             return BitConverter.UInt32BitsToSingle(((bits & 0x8000) << 16) | (((bits & 0x7FFF) + 0x1C000) << 13));
         }
 
-        return (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+        uint sign = (bits & 0x8000) << 16;
+        if ((bits & 0x7C00) == 0)
+        {
+            return BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits((bits & 0x3FF) * (1f / (1 << 24))) | sign);
+        }
+
+        return BitConverter.UInt32BitsToSingle(sign | 0x7F800000 | ((bits & 0x3FF) << 13));
     }
 }

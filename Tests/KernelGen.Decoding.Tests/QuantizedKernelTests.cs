@@ -128,17 +128,26 @@ public sealed class QuantizedKernelTests
     }
 }
 
-/// <summary>The integer kernels over 8-bit activations compute W·x̃ exactly (int32 sums) for x̃ the rounded activations.</summary>
+/// <summary>
+/// The integer kernels over 8-bit activations compute W·x̃ exactly (int32 sums) for x̃ the rounded
+/// activations, on each path this machine runs (Vector512 with AVX-512 BW, Vector256 with AVX2),
+/// over row counts that leave a partial four-row tile (a pair and a last odd row), and the two paths
+/// give the same bits (each row's float operations are the same on both).
+/// </summary>
+[Trait("Category", "Simd")]
 public sealed class Q8ActivationTests
 {
+    public static TheoryData<GgufTensorType, int> Cases() => new()
+    {
+        { GgufTensorType.Q8_0, 512 }, { GgufTensorType.Q8_0, 96 },
+        { GgufTensorType.Q4_0, 512 }, { GgufTensorType.Q4_0, 96 },
+        { GgufTensorType.Q5_0, 512 }, { GgufTensorType.Q5_0, 160 }, { GgufTensorType.Q8_0, 32 },
+        { GgufTensorType.Q4_K, 512 }, { GgufTensorType.Q5_K, 768 }, { GgufTensorType.Q6_K, 512 },
+    };
+
     [Theory]
-    [InlineData(GgufTensorType.Q8_0)]
-    [InlineData(GgufTensorType.Q4_0)]
-    [InlineData(GgufTensorType.Q5_0)]
-    [InlineData(GgufTensorType.Q4_K)]
-    [InlineData(GgufTensorType.Q5_K)]
-    [InlineData(GgufTensorType.Q6_K)]
-    public void IntegerProduct_EqualsTheProductWithRoundedActivations(GgufTensorType type)
+    [MemberData(nameof(Cases))]
+    public void IntegerProduct_EqualsTheProductWithRoundedActivations(GgufTensorType type, int columns)
     {
         if (!Q8Activations.Supports(type))
         {
@@ -146,18 +155,97 @@ public sealed class Q8ActivationTests
             return;
         }
 
-        const int Rows = 9, Columns = 512;
-        var matrix = QuantizedKernelTests.RandomMatrix(type, Rows, Columns, seed: 11);
+        const int Rows = 13, First = 2;
+        var matrix = QuantizedKernelTests.RandomMatrix(type, Rows, columns, seed: 11 + columns);
         var random = new Random(3);
-        var x = new float[Columns];
+        var x = new float[columns];
         for (int i = 0; i < x.Length; i++)
         {
             x[i] = (float)(random.NextDouble() * 4 - 2);
         }
 
-        // ggml's rounding of x: per 32 values, d = max|x|/127 (kept as float16), q = round(x·127/max|x|).
-        var rounded = new double[Columns];
-        for (int b = 0; b < Columns / 256 && Q8Activations.TakesSuperBlocks(type); b++)
+        var rounded = Rounded(type, x);
+        var activations = new Q8Activations(columns);
+        activations.QuantizeFor(type, x);
+        var expected = new double[Rows - First];
+        var row = new float[columns];
+        for (int r = First; r < Rows; r++)
+        {
+            matrix.DequantizeRow(r, row);
+            expected[r - First] = 0.5;
+            for (int c = 0; c < columns; c++)
+            {
+                expected[r - First] += row[c] * rounded[c];
+            }
+        }
+
+        var paths = System.Runtime.Intrinsics.X86.Avx512BW.IsSupported ? new[] { 512, 256 } : new[] { 256 };
+        var results = new float[paths.Length][];
+        for (int path = 0; path < paths.Length; path++)
+        {
+            int bits = paths[path];
+            // 11 rows from row 2: two four-row tiles and three rows alone.
+            var y = new float[Rows - First];
+            Array.Fill(y, 0.5f);
+            activations.Multiply(matrix, y, First, accumulate: true, bits);
+            results[path] = y;
+            for (int r = 0; r < y.Length; r++)
+            {
+                double tolerance = 1e-4 * (1 + Math.Abs(expected[r]));
+                Assert.True(Math.Abs(y[r] - expected[r]) <= tolerance, $"{type} [{columns}] Vector{bits} row {r + First}: {y[r]} instead of {expected[r]}");
+            }
+
+            // Overwriting, all rows, through the public entry point's choice of path.
+            var all = new float[Rows];
+            Array.Fill(all, float.NaN);
+            activations.Multiply(matrix, all, 0, accumulate: false, bits);
+            for (int r = First; r < Rows; r++)
+            {
+                Assert.True(Math.Abs(all[r] + 0.5 - expected[r - First]) <= 1e-4 * (1 + Math.Abs(expected[r - First])), $"{type} Vector{bits} row {r} overwritten: {all[r]}");
+            }
+        }
+
+        Assert.Equal(results[0], results[^1]);
+    }
+
+    [Fact]
+    public void ActivationsRoundedOnce_ServeEveryMatrixOfTheirKind()
+    {
+        // One Q8_0 rounding of x serves a Q8_0, a Q4_0 and a Q5_0 matrix; each product equals the one after its own rounding.
+        const int Columns = 256, Rows = 6;
+        var random = new Random(9);
+        var x = new float[Columns];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        var shared = new Q8Activations(Columns);
+        shared.QuantizeFor(GgufTensorType.Q8_0, x);
+        foreach (var type in new[] { GgufTensorType.Q8_0, GgufTensorType.Q4_0, GgufTensorType.Q5_0 })
+        {
+            if (!Q8Activations.Supports(type))
+            {
+                return;
+            }
+
+            var matrix = QuantizedKernelTests.RandomMatrix(type, Rows, Columns, seed: (int)type);
+            var own = new Q8Activations(Columns);
+            own.QuantizeFor(type, x);
+            var a = new float[Rows];
+            var b = new float[Rows];
+            shared.Multiply(matrix, a, 0, accumulate: false);
+            own.Multiply(matrix, b, 0, accumulate: false);
+            Assert.Equal(b, a);
+        }
+    }
+
+    /// <summary>ggml's rounding of x, as doubles: Q8_K per 256 values for the K types, else Q8_0 per 32.</summary>
+    private static double[] Rounded(GgufTensorType type, float[] x)
+    {
+        int columns = x.Length;
+        var rounded = new double[columns];
+        for (int b = 0; b < columns / 256 && Q8Activations.TakesSuperBlocks(type); b++)
         {
             // Q8_K: per 256 values, m the value of largest magnitude; q = min(127, round(x·(−127/m))), scale 1/(−127/m).
             float m = 0;
@@ -173,8 +261,9 @@ public sealed class Q8ActivationTests
             }
         }
 
-        for (int b = 0; b < Columns / 32 && !Q8Activations.TakesSuperBlocks(type); b++)
+        for (int b = 0; b < columns / 32 && !Q8Activations.TakesSuperBlocks(type); b++)
         {
+            // Q8_0: per 32 values, d = max|x|/127 (kept as float16), q = round(x·127/max|x|).
             float max = 0;
             for (int i = 0; i < 32; i++)
             {
@@ -188,22 +277,77 @@ public sealed class Q8ActivationTests
             }
         }
 
-        var activations = new Q8Activations(Columns);
-        activations.QuantizeFor(type, x);
-        var y = new float[Rows - 2];
-        Array.Fill(y, 0.5f);
-        activations.Multiply(matrix, y, firstRow: 2, accumulate: true);
-        var row = new float[Columns];
-        for (int r = 2; r < Rows; r++)
+        return rounded;
+    }
+}
+
+/// <summary>
+/// A projection told its input is the previous one's reuses that input's rounding (per kind: Q8_0 or
+/// Q8_K) and gives the bits a fresh rounding gives, split over workers or not, allocating nothing.
+/// </summary>
+public sealed class QuantizedProjectionTests
+{
+    private static readonly KernelGen.Threading.WorkerPool Pool = new(2);
+
+    [Fact]
+    public void SameInput_ReusesTheRounding_AndGivesTheFreshBits()
+    {
+        const int Columns = 1024;
+        // Each over MinParallelBytes, so the two-worker projection splits its rows.
+        var q4k = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q4_K, 2048, Columns, seed: 1);
+        var q6k = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q6_K, 1536, Columns, seed: 2);
+        var q8 = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q8_0, 1100, Columns, seed: 3);
+        var q5 = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q5_0, 257, Columns, seed: 4);
+        Assert.True(q4k.ByteLength >= QuantizedProjection.MinParallelBytes && q6k.ByteLength >= QuantizedProjection.MinParallelBytes && q8.ByteLength >= QuantizedProjection.MinParallelBytes);
+        var random = new Random(5);
+        var x = new float[Columns];
+        var other = new float[Columns];
+        for (int i = 0; i < Columns; i++)
         {
-            matrix.DequantizeRow(r, row);
-            double expected = 0.5;
-            for (int c = 0; c < Columns; c++)
+            x[i] = 2 * random.NextSingle() - 1;
+            other[i] = 2 * random.NextSingle() - 1;
+        }
+
+        foreach (bool quantize in new[] { true, false })
+        {
+            var shared = new QuantizedProjection(Columns, quantize, Pool);
+            var fresh = new QuantizedProjection(Columns, quantize, Pool);
+            var sequence = new[] { q4k, q6k, q8, q5, q4k };
+            var outputs = new float[sequence.Length][];
+            for (int round = 0; round < 3; round++)
             {
-                expected += row[c] * rounded[c];
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < sequence.Length; i++)
+                {
+                    outputs[i] ??= new float[sequence[i].Rows];
+                    shared.Multiply(sequence[i], x, outputs[i], sameInput: i > 0);
+                }
+
+                if (round == 2)
+                {
+                    Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                }
             }
 
-            Assert.InRange(y[r - 2], expected - 1e-4 * (1 + Math.Abs(expected)), expected + 1e-4 * (1 + Math.Abs(expected)));
+            for (int i = 0; i < sequence.Length; i++)
+            {
+                var expected = new float[sequence[i].Rows];
+                fresh.Multiply(sequence[i], x, expected);
+                Assert.Equal(expected, outputs[i]);
+            }
+
+            // A new input without sameInput is rounded anew, for each kind.
+            var y = new float[q8.Rows];
+            var z = new float[q6k.Rows];
+            shared.Multiply(q8, other, y);
+            shared.Multiply(q6k, other, z, sameInput: true);
+            var expectedY = new float[q8.Rows];
+            var expectedZ = new float[q6k.Rows];
+            fresh.Multiply(q8, other, expectedY);
+            fresh.Multiply(q6k, other, expectedZ);
+            Assert.Equal(expectedY, y);
+            Assert.Equal(expectedZ, z);
+            Assert.NotEqual(outputs[2], y);
         }
     }
 }

@@ -1,0 +1,403 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using KernelGen.Checkpoints;
+using KernelGen.Kernels;
+
+namespace KernelGen.Quantization;
+
+/// <summary>
+/// The Vector512 integer kernels (AVX-512 BW): two rows per zmm register, each 256-bit half computing
+/// one row exactly as the Vector256 kernels do, four rows per pass over each block of activations.
+/// </summary>
+/// <remarks>
+/// <para>Why two rows per register rather than 64 values of one row: every lane then goes through the
+/// same integer sums and the same float operations, in the same order, as on the Vector256 path (and,
+/// for Q8_0, as in llama.cpp's AVX2 kernel), so the two widths give the same bits. That matters more
+/// than it seems: the next product rounds its activations to 8 bits, a discontinuous step, and a
+/// last-bit difference in one output can flip a rounded activation and move a logit by 1%. The
+/// instruction count per weight is the same either way: 64 bytes of weights per vpmaddubsw.</para>
+/// <para>.NET 10 exposes no 512-bit VNNI (<c>vpdpbusd</c> on zmm) on AVX-512 machines such as Zen 4
+/// (<c>AvxVnni</c> is the VEX form, <c>Avx10v1</c> is absent there), so the products are AVX-512 BW's
+/// <c>vpmaddubsw</c> and <c>vpmaddwd</c>, whose int32 results equal VNNI's.</para>
+/// <para>The activations of a block (32 bytes; each 32 of a K super-block) are broadcast to both halves
+/// by one load, shared by the tile's two row pairs. Register budget of a 4-row tile: 2 float
+/// accumulators, the shared activations, one int32 sum per pair and about 8 temporaries: under 20 of
+/// the 32 zmm. A last odd row runs the Vector256 tile, which computes it identically. Under valgrind
+/// (no AVX-512 emulation) only the Vector256 path can be counted.</para>
+/// </remarks>
+public sealed partial class Q8Activations
+{
+    /// <summary>The Vector512 path of <see cref="Multiply(QuantizedMatrix, Span{float}, int, bool, int)"/>.</summary>
+    private void Multiply512(GgufTensorType type, ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
+    {
+        switch (type)
+        {
+            case GgufTensorType.Q8_0: Rows<BlockKernel512<Q8_0Pair>, BlockKernel256<Q8_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_0: Rows<BlockKernel512<Q4_0Pair>, BlockKernel256<Q4_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q5_0: Rows<BlockKernel512<Q5_0Pair>, BlockKernel256<Q5_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_K: Rows<KKernel512<ScaledMinima512<Q4_KParts256>>, KKernel256<ScaledMinima256<Q4_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q5_K: Rows<KKernel512<ScaledMinima512<Q5_KParts256>>, KKernel256<ScaledMinima256<Q5_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            default: Rows<KKernel512<Q6_KBlock512>, KKernel256<Q6_KBlock256>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+        }
+    }
+
+    /// <summary>Tiles of four rows, then the rows left over one at a time, by the same tile code.</summary>
+    private void Rows<TKernel>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
+        where TKernel : struct, IRowKernel
+    {
+        var buffers = new Buffers(this);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        int r = 0;
+        for (; r <= y.Length - 4; r += 4)
+        {
+            TKernel.Tile<FourRows>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+        }
+
+        for (; r < y.Length; r++)
+        {
+            TKernel.Tile<OneRow>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+        }
+    }
+
+    /// <summary>Tiles of four rows and a last pair on the wide kernel; a last odd row on the narrow one, which computes it identically.</summary>
+    private void Rows<TWide, TNarrow>(ref byte rows, int rowBytes, int blocks, Span<float> y, bool accumulate)
+        where TWide : struct, IRowKernel
+        where TNarrow : struct, IRowKernel
+    {
+        var buffers = new Buffers(this);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        int r = 0;
+        for (; r <= y.Length - 4; r += 4)
+        {
+            TWide.Tile<FourRows>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+        }
+
+        if (r <= y.Length - 2)
+        {
+            TWide.Tile<TwoRows>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+            r += 2;
+        }
+
+        if (r < y.Length)
+        {
+            TNarrow.Tile<OneRow>(in buffers, ref Unsafe.Add(ref rows, (nint)r * rowBytes), rowBytes, blocks, ref Unsafe.Add(ref ys, r), accumulate);
+        }
+    }
+
+    /// <summary>Writes (or adds) the sums of a tile's row pairs (rows 0, 1 in <paramref name="a01"/>, 2, 3 in <paramref name="a23"/>), less each row's scalar term.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TRows>(ref float y, bool accumulate, Vector512<float> a01, Vector512<float> a23, float o0, float o1, float o2, float o3)
+        where TRows : struct, IRowCount
+    {
+        Put(ref y, Sum(a01.GetLower()) - o0, accumulate);
+        Put(ref Unsafe.Add(ref y, 1), Sum(a01.GetUpper()) - o1, accumulate);
+        if (TRows.Count == 4)
+        {
+            Put(ref Unsafe.Add(ref y, 2), Sum(a23.GetLower()) - o2, accumulate);
+            Put(ref Unsafe.Add(ref y, 3), Sum(a23.GetUpper()) - o3, accumulate);
+        }
+    }
+
+    // Two 256-bit halves, one per row: one vinserti64x4 (Vector512.Create of two halves went through the stack).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Halves(Vector256<byte> first, Vector256<byte> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Halves(Vector256<sbyte> first, Vector256<sbyte> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Halves(Vector256<short> first, Vector256<short> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Halves(Vector256<float> first, Vector256<float> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
+
+    /// <summary>Each half's 128-bit lanes: scale <paramref name="low"/> in the low lane, <paramref name="high"/> in the high lane (one vpshufb per 128-bit lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Spread(Vector512<short> scales, int low, int high)
+    {
+        ulong a = (ulong)(2 * low | (2 * low + 1) << 8) * 0x0001_0001_0001_0001UL, b = (ulong)(2 * high | (2 * high + 1) << 8) * 0x0001_0001_0001_0001UL;
+        return Avx512BW.Shuffle(scales.AsByte(), Vector512.Create(a, a, b, b, a, a, b, b).AsByte()).AsInt16();
+    }
+
+    /// <summary>|w| against x carrying w's sign (AVX-512 has no vpsignb; where w is 0, |w| is 0 and the product too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> SignedProduct(Vector512<sbyte> w, Vector512<sbyte> x) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(w), Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), -x, x));
+
+    /// <summary>The rounded activations as the kernels read them (references into this instance's arrays).</summary>
+    private readonly ref struct Buffers
+    {
+        public readonly ref sbyte Values;
+        public readonly ref float Scales;
+        public readonly ref int Sums;
+        public readonly ref float SuperScales;
+        public readonly ref short BlockSums;
+
+        public Buffers(Q8Activations q)
+        {
+            Values = ref MemoryMarshal.GetArrayDataReference(q._values);
+            Scales = ref MemoryMarshal.GetArrayDataReference(q._scales);
+            Sums = ref MemoryMarshal.GetArrayDataReference(q._sums);
+            SuperScales = ref MemoryMarshal.GetArrayDataReference(q._superScales);
+            BlockSums = ref MemoryMarshal.GetArrayDataReference(q._blockSums);
+        }
+    }
+
+    /// <summary>Rows per tile, a constant the JIT folds.</summary>
+    private interface IRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct OneRow : IRowCount
+    {
+        public static int Count => 1;
+    }
+
+    private readonly struct TwoRows : IRowCount
+    {
+        public static int Count => 2;
+    }
+
+    private readonly struct FourRows : IRowCount
+    {
+        public static int Count => 4;
+    }
+
+    /// <summary>One block family's tile on one width: 1, 2 or 4 rows over the whole row length.</summary>
+    private interface IRowKernel
+    {
+        static abstract void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+            where TRows : struct, IRowCount;
+    }
+
+    /// <summary>A 32-value block type on the Vector512 path: two rows' Σ u·x (or the sign trick's) in int32 lanes.</summary>
+    private interface IBlockPair
+    {
+        static abstract int BlockBytes { get; }
+
+        /// <summary>q = u − Offset; 0 for signed Q8_0.</summary>
+        static abstract int Offset { get; }
+
+        /// <summary>Eight int32 lanes per row (4 bytes each, as <see cref="IIntegerBlock.Dot"/>), rows <paramref name="first"/> and <paramref name="second"/> in the halves.</summary>
+        static abstract Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x);
+    }
+
+    private readonly struct BlockKernel512<TBlock> : IRowKernel
+        where TBlock : struct, IBlockPair
+    {
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+            where TRows : struct, IRowCount
+        {
+            Vector512<float> a01 = default, a23 = default;
+            float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+            // The tile's rows, computed once (a two-row tile points rows 2 and 3 at row 1, never past it).
+            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
+            int step = TRows.Count == 4 ? rowBytes : 0;
+            ref byte row2 = ref Unsafe.Add(ref row1, step);
+            ref byte row3 = ref Unsafe.Add(ref row2, step);
+            nint offset = 0;
+            for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
+            {
+                var x256 = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
+                var xs = Halves(x256, x256);
+                float dx = Unsafe.Add(ref x.Scales, b);
+                int sum = TBlock.Offset * Unsafe.Add(ref x.Sums, b);
+                a01 = Pair(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), xs, dx, sum, a01, ref o0, ref o1);
+                if (TRows.Count == 4)
+                {
+                    a23 = Pair(ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset), xs, dx, sum, a23, ref o2, ref o3);
+                }
+            }
+
+            Store<TRows>(ref y, accumulate, a01, a23, o0, o1, o2, o3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Pair(ref byte first, ref byte second, Vector512<sbyte> x, float dx, int offsetSum, Vector512<float> acc, ref float offsets0, ref float offsets1)
+        {
+            float s0 = HalfScale.Read(ref first) * dx, s1 = HalfScale.Read(ref second) * dx;
+            if (TBlock.Offset != 0)
+            {
+                offsets0 += s0 * offsetSum;
+                offsets1 += s1 * offsetSum;
+            }
+
+            var scale = Halves(Vector256.Create(s0), Vector256.Create(s1));
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref first, ref second, x)), scale, acc);
+        }
+    }
+
+    /// <summary>Q8_0: the sign trick, as <see cref="Q8_0Bytes"/>.</summary>
+    private readonly struct Q8_0Pair : IBlockPair
+    {
+        public static int BlockBytes => 34;
+
+        public static int Offset => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
+        {
+            var w = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 2)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 2))).AsSByte();
+            return Avx512BW.MultiplyAddAdjacent(SignedProduct(w, x), Vector512<short>.One);
+        }
+    }
+
+    /// <summary>Q4_0: the nibbles as unsigned bytes, as <see cref="Q4_0Bytes"/>.</summary>
+    private readonly struct Q4_0Pair : IBlockPair
+    {
+        public static int BlockBytes => 18;
+
+        public static int Offset => 8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
+        {
+            var qs = Halves(
+                Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 2))),
+                Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 2))));
+            // Each half [qs, qs]: low nibbles in its low lane, high nibbles in its high lane.
+            var lowLane = Vector512.Create(ulong.MaxValue, ulong.MaxValue, 0, 0, ulong.MaxValue, ulong.MaxValue, 0, 0).AsByte();
+            var u = Vector512.ConditionalSelect(lowLane, qs & Vector512.Create((byte)0x0F), Vector512.ShiftRightLogical(qs, 4));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
+        }
+    }
+
+    /// <summary>Q5_0: nibbles with their fifth bit, as <see cref="Q5_0Bytes"/>.</summary>
+    private readonly struct Q5_0Pair : IBlockPair
+    {
+        public static int BlockBytes => 22;
+
+        public static int Offset => 16;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
+        {
+            var u = Halves(Q5_0Bytes.Unsigned(ref first), Q5_0Bytes.Unsigned(ref second));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
+        }
+    }
+
+    /// <summary>A K super-block type on the Vector512 path: two rows at once, each half as its Vector256 kernel.</summary>
+    private interface ISuperBlockPair
+    {
+        static abstract int BlockBytes { get; }
+
+        /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves (times d_w·d_x); their minima terms added to the scalars.</summary>
+        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
+            Vector512<float> acc, ref float minimum0, ref float minimum1);
+    }
+
+    /// <summary>Values 32i .. 32i+31 of a super-block's activations, in both halves (one vbroadcasti64x4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Both(ref sbyte xb, int i)
+    {
+        var v = Vector256.LoadUnsafe(ref xb, (nuint)(32 * i));
+        return Halves(v, v);
+    }
+
+    private readonly struct KKernel512<TBlock> : IRowKernel
+        where TBlock : struct, ISuperBlockPair
+    {
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+            where TRows : struct, IRowCount
+        {
+            Vector512<float> a01 = default, a23 = default;
+            float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+            // The tile's rows, computed once (a two-row tile points rows 2 and 3 at row 1, never past it).
+            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
+            int step = TRows.Count == 4 ? rowBytes : 0;
+            ref byte row2 = ref Unsafe.Add(ref row1, step);
+            ref byte row3 = ref Unsafe.Add(ref row2, step);
+            nint offset = 0;
+            for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
+            {
+                ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * b);
+                float dx = Unsafe.Add(ref x.SuperScales, b);
+                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), ref xs, in x, b, dx, a01, ref m0, ref m1);
+                if (TRows.Count == 4)
+                {
+                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset), ref xs, in x, b, dx, a23, ref m2, ref m3);
+                }
+            }
+
+            Store<TRows>(ref y, accumulate, a01, a23, m0, m1, m2, m3);
+        }
+    }
+
+    /// <summary>Q4_K/Q5_K, two rows: <see cref="ScaledMinima256{TParts}"/> in each half.</summary>
+    private readonly struct ScaledMinima512<TParts> : ISuperBlockPair
+        where TParts : struct, IKParts256
+    {
+        public static int BlockBytes => TParts.BlockBytes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
+            Vector512<float> acc, ref float minimum0, ref float minimum1)
+        {
+            float d0 = HalfScale.Read(ref first) * dx, d1 = HalfScale.Read(ref second) * dx;
+            minimum0 += HalfScale.Read(ref Unsafe.Add(ref first, 2)) * dx * MinimumSum(ref first, in buffers, superBlock, out var scales0);
+            minimum1 += HalfScale.Read(ref Unsafe.Add(ref second, 2)) * dx * MinimumSum(ref second, in buffers, superBlock, out var scales1);
+            var scales = Halves(Vector256.Create(scales0, scales0), Vector256.Create(scales1, scales1));
+
+            // The four parts written out (not a loop), so each part's offsets, shifts and shuffle controls are constants.
+            var sum = Part(ref first, ref second, ref x, scales, 0) + Part(ref first, ref second, ref x, scales, 1)
+                + Part(ref first, ref second, ref x, scales, 2) + Part(ref first, ref second, ref x, scales, 3);
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, Vector512<short> scales, int part)
+        {
+            var low = Halves(TParts.Low(ref first, part), TParts.Low(ref second, part));
+            var high = Halves(TParts.High(ref first, part), TParts.High(ref second, part));
+            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(low, Both(ref x, 2 * part)), Spread(scales, 2 * part, 2 * part))
+                + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(high, Both(ref x, 2 * part + 1)), Spread(scales, 2 * part + 1, 2 * part + 1));
+        }
+    }
+
+    /// <summary>Q6_K, two rows: <see cref="Q6_KBlock256"/> in each half.</summary>
+    private readonly struct Q6_KBlock512 : ISuperBlockPair
+    {
+        public static int BlockBytes => 210;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
+            Vector512<float> acc, ref float minimum0, ref float minimum1)
+        {
+            float d0 = HalfScale.Read(ref Unsafe.Add(ref first, 208)) * dx, d1 = HalfScale.Read(ref Unsafe.Add(ref second, 208)) * dx;
+            var scales0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 192)).AsSByte());
+            var scales1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 192)).AsSByte());
+            var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
+            var secondScales = Halves(Vector256.Create(scales0.GetUpper(), scales0.GetUpper()), Vector256.Create(scales1.GetUpper(), scales1.GetUpper()));
+
+            var sum = Part(ref first, ref second, ref x, firstScales, 0) + Part(ref first, ref second, ref x, firstScales, 1)
+                + Part(ref first, ref second, ref x, secondScales, 2) + Part(ref first, ref second, ref x, secondScales, 3);
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, Vector512<short> source, int part)
+        {
+            int k = 4 * (part & 1);
+            var w01 = Halves(Signed(ref first, part, 0), Signed(ref second, part, 0));
+            var w23 = Halves(Signed(ref first, part, 1), Signed(ref second, part, 1));
+            return Avx512BW.MultiplyAddAdjacent(SignedProduct(w01, Both(ref x, 2 * part)), Spread(source, k, k + 1))
+                + Avx512BW.MultiplyAddAdjacent(SignedProduct(w23, Both(ref x, 2 * part + 1)), Spread(source, k + 2, k + 3));
+        }
+
+        /// <summary>Part p's q = u − 32 as <see cref="Q6_KBlock256"/> builds them: chunks 0, 1 (<paramref name="pair"/> 0) or 2, 3 (1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<sbyte> Signed(ref byte block, int part, int pair)
+        {
+            int half = part >> 1, shift = 4 * (part & 1);
+            var ql = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32 * pair));
+            var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
+            var high = Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2 * pair) & Vector256.Create((byte)3), 4);
+            return (((Vector256.ShiftRightLogical(ql, shift) & Vector256.Create((byte)0x0F)) | high) - Vector256.Create((byte)32)).AsSByte();
+        }
+    }
+}
