@@ -89,9 +89,12 @@ public static class GgufWriter
                 writer.Write((ulong)tensor.Rows);
             }
 
-            writer.Write((uint)type);
+            // Norm weights stay float32 whatever the matrices are, as llama.cpp's converters write
+            // them: its CPU kernels multiply an f32 activation by an f32 norm weight only.
+            var tensorType = TypeOf(tensor, type);
+            writer.Write((uint)tensorType);
             writer.Write((ulong)offset);
-            offset = Align(offset + (long)tensor.Length * GgufFile.ElementBytes(type));
+            offset = Align(offset + (long)tensor.Length * GgufFile.ElementBytes(tensorType));
         }
 
         Pad(writer);
@@ -106,10 +109,13 @@ public static class GgufWriter
                 values = reordered;
             }
 
-            WriteValues(writer, values, type);
+            WriteValues(writer, values, TypeOf(tensor, type));
             Pad(writer);
         }
     }
+
+    /// <summary>The stored type of <paramref name="tensor"/>: the file's for matrices, float32 for vectors (norm weights).</summary>
+    private static GgufTensorType TypeOf(LlamaTensor tensor, GgufTensorType type) => tensor.IsVector ? GgufTensorType.F32 : type;
 
     /// <summary>llama.cpp's usual order: the embedding, each block's tensors, then the final norm and classifier.</summary>
     private static List<(LlamaTensor Tensor, int Layer)> OrderedTensors(ModelShape shape, bool shared)
