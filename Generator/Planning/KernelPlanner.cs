@@ -89,7 +89,7 @@ internal static class KernelPlanner
                 AttentionAlgorithms.Choose(decodeRows, spec.HeadDim, path.Bits, spec.KvCache),
                 prefillRows,
                 AttentionAlgorithms.Choose(prefillRows, spec.HeadDim, path.Bits, spec.KvCache),
-                KernelSizes.UsesTwoPassDecode(spec.HeadDim));
+                ChoosesTwoPassDecode(spec));
         }).ToEquatableArray();
     }
 
