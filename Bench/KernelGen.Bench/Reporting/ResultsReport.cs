@@ -106,6 +106,7 @@ internal static class ResultsReport
         yield return new OnnxPeerSection();
         yield return new KvCacheSection();
         yield return new QueryAwareSection();
+        yield return new QuantizedSection();
         yield return new TokenRateSection(
             "KvCachePeerBenchmarks", "llama.cpp as the peer: compressed KV caches at 16K",
             new[]
