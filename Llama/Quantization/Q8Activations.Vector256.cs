@@ -184,7 +184,7 @@ public sealed partial class Q8Activations
         /// <summary>16 where bit <paramref name="bit"/> of qh[l] is set.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<byte> FifthBit(ref byte block, int bit) =>
-            Vector256.ShiftLeft(Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16)), bit) & Vector256<byte>.One, 4);
+            BitsToFour(Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 16)), bit) & Vector256.Create((byte)0x10);
     }
 
     /// <summary>Q4_K/Q5_K in 256 bits: the 6-bit scales and minima unpacked a word at a time, the minima summed in int32 beside the lanes.</summary>
@@ -223,7 +223,12 @@ public sealed partial class Q8Activations
         return Vector128.Sum(Sse2.MultiplyAddAdjacent(minimumValues, Vector128.LoadUnsafe(ref Unsafe.Add(ref x.BlockSums, 8 * superBlock))));
     }
 
-    /// <summary>Q6_K in 256 bits: q = (nibble | two bits of qh) − 32, signed, so ggml's sign trick (|q| against x carrying q's sign).</summary>
+    /// <summary>
+    /// Q6_K in 256 bits: q = u − 32 for u = nibble | two bits of qh (0–63), so Σ q·x = Σ u·x − 32·Σx per
+    /// <c>vpmaddubsw</c> pair, the 32·Σx pairs rounded once per token beside the activations. The int16
+    /// pair sums are exactly those of ggml's sign trick (|q| against x carrying q's sign) that this
+    /// replaced, without its subtract, abs and sign per vector: |u·x pair| ≤ 2·63·127 does not saturate.
+    /// </summary>
     private readonly struct Q6_KBlock256 : ISuperBlock256
     {
         public static int BlockBytes => 210;
@@ -235,29 +240,46 @@ public sealed partial class Q8Activations
             var scales = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 192)).AsSByte());
             var first = Vector256.Create(scales.GetLower(), scales.GetLower());   // scales 0–7: parts 0, 1
             var second = Vector256.Create(scales.GetUpper(), scales.GetUpper());  // scales 8–15: parts 2, 3
-            var sum = Part(ref block, ref xb, first, 0) + Part(ref block, ref xb, first, 1) + Part(ref block, ref xb, second, 2) + Part(ref block, ref xb, second, 3);
+            ref short offsets = ref Unsafe.Add(ref x.PairOffsets, 128 * superBlock);
+            var sum = Part(ref block, ref xb, ref offsets, first, 0) + Part(ref block, ref xb, ref offsets, first, 1)
+                + Part(ref block, ref xb, ref offsets, second, 2) + Part(ref block, ref xb, ref offsets, second, 3);
             return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(d), acc);
         }
 
         /// <summary>Part p (values 64p .. 64p+63) against the activations, times its four chunks' scales from <paramref name="source"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> Part(ref byte block, ref sbyte xb, Vector256<short> source, int part)
+        private static Vector256<int> Part(ref byte block, ref sbyte xb, ref short offsets, Vector256<short> source, int part)
         {
             int half = part >> 1, shift = 4 * (part & 1), k = 4 * (part & 1);
             var ql0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half));
             var ql1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32));
             var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
-            var three = Vector256.Create((byte)3);
             var nibble = Vector256.Create((byte)0x0F);
-            var thirtyTwo = Vector256.Create((byte)32);
-            var w01 = (((Vector256.ShiftRightLogical(ql0, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift) & three, 4)) - thirtyTwo).AsSByte();
-            var w23 = (((Vector256.ShiftRightLogical(ql1, shift) & nibble) | Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2) & three, 4)) - thirtyTwo).AsSByte();
-            var x01 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part));
-            var x23 = Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32));
-            return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w01), Avx2.Sign(x01, w01)), Spread(source, k, k + 1))
-                + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx2.Abs(w23), Avx2.Sign(x23, w23)), Spread(source, k + 2, k + 3));
+            var twoBits = Vector256.Create((byte)0x30);
+            var u01 = (Nibbles(ql0, shift) & nibble) | (BitsToFour(qh, shift) & twoBits);
+            var u23 = (Nibbles(ql1, shift) & nibble) | (BitsToFour(qh, shift + 2) & twoBits);
+            var p01 = Avx2.MultiplyAddAdjacent(u01, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part))) - Vector256.LoadUnsafe(ref offsets, (nuint)(32 * part));
+            var p23 = Avx2.MultiplyAddAdjacent(u23, Vector256.LoadUnsafe(ref xb, (nuint)(64 * part + 32))) - Vector256.LoadUnsafe(ref offsets, (nuint)(32 * part + 16));
+            return Avx2.MultiplyAddAdjacent(p01, Spread(source, k, k + 1)) + Avx2.MultiplyAddAdjacent(p23, Spread(source, k + 2, k + 3));
         }
+
+        /// <summary>The bytes' high nibbles moved to the low ones (<paramref name="shift"/> 4) or left (0), before the caller's mask: one 16-bit shift, not .NET's byte-shift emulation.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<byte> Nibbles(Vector256<byte> ql, int shift) =>
+            shift == 0 ? ql : Avx2.ShiftRightLogical(ql.AsUInt16(), 4).AsByte();
     }
+
+    /// <summary>
+    /// Bit <paramref name="bit"/> (and those above it) of each byte moved to bit 4 by one 16-bit shift. Bits that
+    /// cross into the neighbouring byte land in bits 0–3 (a left shift of at most 4) or 8−k..7 (a right shift
+    /// of k ≤ 3), so a caller masking bit 4 (Q5_K's fifth bit), or bits 4–5 with
+    /// <paramref name="bit"/> in 0, 2, 4, 6 (Q6_K's two high bits), gets each byte's own bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> BitsToFour(Vector256<byte> v, int bit) =>
+        bit < 4 ? Vector256.ShiftLeft(v.AsUInt16(), 4 - bit).AsByte()
+        : bit > 4 ? Vector256.ShiftRightLogical(v.AsUInt16(), bit - 4).AsByte()
+        : v;
 
     /// <summary>int16 lanes: scale <paramref name="low"/> of the 8 in each 128-bit lane of <paramref name="scales"/> in the low lane, <paramref name="high"/> in the high lane (one vpshufb).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

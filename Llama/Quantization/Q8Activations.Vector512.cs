@@ -135,6 +135,7 @@ public sealed partial class Q8Activations
         public readonly ref int Sums;
         public readonly ref float SuperScales;
         public readonly ref short BlockSums;
+        public readonly ref short PairOffsets;
 
         public Buffers(Q8Activations q)
         {
@@ -143,6 +144,7 @@ public sealed partial class Q8Activations
             Sums = ref MemoryMarshal.GetArrayDataReference(q._sums);
             SuperScales = ref MemoryMarshal.GetArrayDataReference(q._superScales);
             BlockSums = ref MemoryMarshal.GetArrayDataReference(q._blockSums);
+            PairOffsets = ref MemoryMarshal.GetArrayDataReference(q._pairOffsets);
         }
     }
 

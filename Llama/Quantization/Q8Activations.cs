@@ -40,6 +40,7 @@ public sealed partial class Q8Activations
     private readonly int[] _sums;           // Σq per 32 values
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
     private readonly short[] _blockSums;    // Q8_K: Σq per 32 values as int16 (the Q4_K/Q5_K minima in one pmaddwd)
+    private readonly short[] _pairOffsets;  // Q8_K: 32·(q_2i + q_2i+1), what Q6_K's offset of 32 takes off each vpmaddubsw pair
     private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
 
     /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
@@ -51,6 +52,7 @@ public sealed partial class Q8Activations
         _sums = new int[maxColumns / 32 + 1];
         _superScales = new float[maxColumns / 256 + 1];
         _blockSums = new short[maxColumns / 32 + 8];
+        _pairOffsets = new short[maxColumns / 2 + 16];
     }
 
     /// <summary>Values held by the last <see cref="Quantize"/>.</summary>
@@ -118,6 +120,11 @@ public sealed partial class Q8Activations
                 // |Σq| ≤ 32·127 fits int16.
                 _sums[8 * b + j] = sum;
                 _blockSums[8 * b + j] = (short)sum;
+            }
+
+            for (int i = 0; i < 128; i++)
+            {
+                _pairOffsets[128 * b + i] = (short)(32 * (_values[256 * b + 2 * i] + _values[256 * b + 2 * i + 1]));
             }
         }
     }
