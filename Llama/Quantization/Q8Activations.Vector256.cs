@@ -16,7 +16,8 @@ namespace KernelGen.Quantization;
 /// <para>AVX2 has 16 ymm registers: a tile holds its 4 float accumulators, one super-block's int32
 /// sum and a few temporaries, and reads the activations from L1 as memory operands rather than
 /// keeping a super-block's eight vectors live (which would spill).</para>
-/// <para>Signed weights (Q8_0, Q6_K) take ggml's sign trick (|w| against x carrying w's sign); Q4_0 and
+/// <para>Q8_0 takes ggml's sign trick (|w| against x carrying w's sign); Q6_K multiplies its unsigned
+/// 6-bit u and takes 32·(x pair) off each int16 pair sum (the same integers as the sign trick); Q4_0 and
 /// Q5_0 enter as unsigned nibbles, their offset's o·Σx taken off per block as a float beside the
 /// lanes, as are the Q4_K/Q5_K minima per super-block. The K types' per-16-value scales reach the
 /// int16 lanes by one <c>vpshufb</c> of the super-block's scales, broadcast to both 128-bit lanes

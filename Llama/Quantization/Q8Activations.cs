@@ -23,7 +23,8 @@ namespace KernelGen.Quantization;
 /// in 512 bits with AVX-512 BW (Q8Activations.Vector512.cs) or 256 bits with AVX2
 /// (Q8Activations.Vector256.cs), four rows per pass, and the two widths give the same bits. Q4_0
 /// and Q5_0 weights (offset by 8, 16) enter as unsigned nibbles, the offset removed once per block
-/// through the activations' sums; signed Q8_0 and Q6_K weights take ggml's sign trick. Without
+/// through the activations' sums; signed Q8_0 weights take ggml's sign trick, Q6_K too on 512 bits, while
+/// on 256 bits Q6_K multiplies its unsigned 6-bit values and takes 32·(x pair) off each pair sum. Without
 /// AVX2, or with <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
 /// <para>Agreement with llama.cpp: Q8_0 products reproduce its AVX2 kernel's float operations, so
 /// logits agree to float rounding (5e-7 of the largest). For the other types the integer sums are
