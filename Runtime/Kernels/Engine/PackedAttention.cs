@@ -347,15 +347,16 @@ internal static class PackedAttention
             Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
             Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
             Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
-            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock))
+            ref float qi = ref q;
+            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock), qi = ref Unsafe.Add(ref qi, 1))
             {
                 Vector512<float> k0 = Vector512.LoadUnsafe(ref packed), k1 = Vector512.LoadUnsafe(ref packed, 16), k2 = Vector512.LoadUnsafe(ref packed, 32), k3 = Vector512.LoadUnsafe(ref packed, 48);
-                { var x = Vector512.Create(Unsafe.Add(ref q, i)); a00 = SimdPolicy.MultiplyAdd(x, k0, a00); a01 = SimdPolicy.MultiplyAdd(x, k1, a01); a02 = SimdPolicy.MultiplyAdd(x, k2, a02); a03 = SimdPolicy.MultiplyAdd(x, k3, a03); }
-                if (TRows.Count > 1) { var x = Vector512.Create(Unsafe.Add(ref q, d + i)); a10 = SimdPolicy.MultiplyAdd(x, k0, a10); a11 = SimdPolicy.MultiplyAdd(x, k1, a11); a12 = SimdPolicy.MultiplyAdd(x, k2, a12); a13 = SimdPolicy.MultiplyAdd(x, k3, a13); }
-                if (TRows.Count > 2) { var x = Vector512.Create(Unsafe.Add(ref q, 2 * d + i)); a20 = SimdPolicy.MultiplyAdd(x, k0, a20); a21 = SimdPolicy.MultiplyAdd(x, k1, a21); a22 = SimdPolicy.MultiplyAdd(x, k2, a22); a23 = SimdPolicy.MultiplyAdd(x, k3, a23); }
-                if (TRows.Count > 3) { var x = Vector512.Create(Unsafe.Add(ref q, 3 * d + i)); a30 = SimdPolicy.MultiplyAdd(x, k0, a30); a31 = SimdPolicy.MultiplyAdd(x, k1, a31); a32 = SimdPolicy.MultiplyAdd(x, k2, a32); a33 = SimdPolicy.MultiplyAdd(x, k3, a33); }
-                if (TRows.Count > 4) { var x = Vector512.Create(Unsafe.Add(ref q, 4 * d + i)); a40 = SimdPolicy.MultiplyAdd(x, k0, a40); a41 = SimdPolicy.MultiplyAdd(x, k1, a41); a42 = SimdPolicy.MultiplyAdd(x, k2, a42); a43 = SimdPolicy.MultiplyAdd(x, k3, a43); }
-                if (TRows.Count > 5) { var x = Vector512.Create(Unsafe.Add(ref q, 5 * d + i)); a50 = SimdPolicy.MultiplyAdd(x, k0, a50); a51 = SimdPolicy.MultiplyAdd(x, k1, a51); a52 = SimdPolicy.MultiplyAdd(x, k2, a52); a53 = SimdPolicy.MultiplyAdd(x, k3, a53); }
+                { var x = Vector512.Create(qi); a00 = SimdPolicy.MultiplyAdd(x, k0, a00); a01 = SimdPolicy.MultiplyAdd(x, k1, a01); a02 = SimdPolicy.MultiplyAdd(x, k2, a02); a03 = SimdPolicy.MultiplyAdd(x, k3, a03); }
+                if (TRows.Count > 1) { var x = Vector512.Create(Unsafe.Add(ref qi, d)); a10 = SimdPolicy.MultiplyAdd(x, k0, a10); a11 = SimdPolicy.MultiplyAdd(x, k1, a11); a12 = SimdPolicy.MultiplyAdd(x, k2, a12); a13 = SimdPolicy.MultiplyAdd(x, k3, a13); }
+                if (TRows.Count > 2) { var x = Vector512.Create(Unsafe.Add(ref qi, 2 * d)); a20 = SimdPolicy.MultiplyAdd(x, k0, a20); a21 = SimdPolicy.MultiplyAdd(x, k1, a21); a22 = SimdPolicy.MultiplyAdd(x, k2, a22); a23 = SimdPolicy.MultiplyAdd(x, k3, a23); }
+                if (TRows.Count > 3) { var x = Vector512.Create(Unsafe.Add(ref qi, 3 * d)); a30 = SimdPolicy.MultiplyAdd(x, k0, a30); a31 = SimdPolicy.MultiplyAdd(x, k1, a31); a32 = SimdPolicy.MultiplyAdd(x, k2, a32); a33 = SimdPolicy.MultiplyAdd(x, k3, a33); }
+                if (TRows.Count > 4) { var x = Vector512.Create(Unsafe.Add(ref qi, 4 * d)); a40 = SimdPolicy.MultiplyAdd(x, k0, a40); a41 = SimdPolicy.MultiplyAdd(x, k1, a41); a42 = SimdPolicy.MultiplyAdd(x, k2, a42); a43 = SimdPolicy.MultiplyAdd(x, k3, a43); }
+                if (TRows.Count > 5) { var x = Vector512.Create(Unsafe.Add(ref qi, 5 * d)); a50 = SimdPolicy.MultiplyAdd(x, k0, a50); a51 = SimdPolicy.MultiplyAdd(x, k1, a51); a52 = SimdPolicy.MultiplyAdd(x, k2, a52); a53 = SimdPolicy.MultiplyAdd(x, k3, a53); }
             }
 
             ref float row = ref Unsafe.Add(ref s, c);
@@ -466,15 +467,16 @@ internal static class PackedAttention
             Vector256<float> a30 = default, a31 = default;
             Vector256<float> a40 = default, a41 = default;
             Vector256<float> a50 = default, a51 = default;
-            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock))
+            ref float qi = ref q;
+            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock), qi = ref Unsafe.Add(ref qi, 1))
             {
                 Vector256<float> k0 = Vector256.LoadUnsafe(ref packed), k1 = Vector256.LoadUnsafe(ref packed, 8);
-                { var x = Vector256.Create(Unsafe.Add(ref q, i)); a00 = SimdPolicy.MultiplyAdd(x, k0, a00); a01 = SimdPolicy.MultiplyAdd(x, k1, a01); }
-                if (TRows.Count > 1) { var x = Vector256.Create(Unsafe.Add(ref q, d + i)); a10 = SimdPolicy.MultiplyAdd(x, k0, a10); a11 = SimdPolicy.MultiplyAdd(x, k1, a11); }
-                if (TRows.Count > 2) { var x = Vector256.Create(Unsafe.Add(ref q, 2 * d + i)); a20 = SimdPolicy.MultiplyAdd(x, k0, a20); a21 = SimdPolicy.MultiplyAdd(x, k1, a21); }
-                if (TRows.Count > 3) { var x = Vector256.Create(Unsafe.Add(ref q, 3 * d + i)); a30 = SimdPolicy.MultiplyAdd(x, k0, a30); a31 = SimdPolicy.MultiplyAdd(x, k1, a31); }
-                if (TRows.Count > 4) { var x = Vector256.Create(Unsafe.Add(ref q, 4 * d + i)); a40 = SimdPolicy.MultiplyAdd(x, k0, a40); a41 = SimdPolicy.MultiplyAdd(x, k1, a41); }
-                if (TRows.Count > 5) { var x = Vector256.Create(Unsafe.Add(ref q, 5 * d + i)); a50 = SimdPolicy.MultiplyAdd(x, k0, a50); a51 = SimdPolicy.MultiplyAdd(x, k1, a51); }
+                { var x = Vector256.Create(qi); a00 = SimdPolicy.MultiplyAdd(x, k0, a00); a01 = SimdPolicy.MultiplyAdd(x, k1, a01); }
+                if (TRows.Count > 1) { var x = Vector256.Create(Unsafe.Add(ref qi, d)); a10 = SimdPolicy.MultiplyAdd(x, k0, a10); a11 = SimdPolicy.MultiplyAdd(x, k1, a11); }
+                if (TRows.Count > 2) { var x = Vector256.Create(Unsafe.Add(ref qi, 2 * d)); a20 = SimdPolicy.MultiplyAdd(x, k0, a20); a21 = SimdPolicy.MultiplyAdd(x, k1, a21); }
+                if (TRows.Count > 3) { var x = Vector256.Create(Unsafe.Add(ref qi, 3 * d)); a30 = SimdPolicy.MultiplyAdd(x, k0, a30); a31 = SimdPolicy.MultiplyAdd(x, k1, a31); }
+                if (TRows.Count > 4) { var x = Vector256.Create(Unsafe.Add(ref qi, 4 * d)); a40 = SimdPolicy.MultiplyAdd(x, k0, a40); a41 = SimdPolicy.MultiplyAdd(x, k1, a41); }
+                if (TRows.Count > 5) { var x = Vector256.Create(Unsafe.Add(ref qi, 5 * d)); a50 = SimdPolicy.MultiplyAdd(x, k0, a50); a51 = SimdPolicy.MultiplyAdd(x, k1, a51); }
             }
 
             ref float row = ref Unsafe.Add(ref s, c);
@@ -585,15 +587,16 @@ internal static class PackedAttention
             Vector128<float> a30 = default, a31 = default;
             Vector128<float> a40 = default, a41 = default;
             Vector128<float> a50 = default, a51 = default;
-            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock))
+            ref float qi = ref q;
+            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock), qi = ref Unsafe.Add(ref qi, 1))
             {
                 Vector128<float> k0 = Vector128.LoadUnsafe(ref packed), k1 = Vector128.LoadUnsafe(ref packed, 4);
-                { var x = Vector128.Create(Unsafe.Add(ref q, i)); a00 = SimdPolicy.MultiplyAdd(x, k0, a00); a01 = SimdPolicy.MultiplyAdd(x, k1, a01); }
-                if (TRows.Count > 1) { var x = Vector128.Create(Unsafe.Add(ref q, d + i)); a10 = SimdPolicy.MultiplyAdd(x, k0, a10); a11 = SimdPolicy.MultiplyAdd(x, k1, a11); }
-                if (TRows.Count > 2) { var x = Vector128.Create(Unsafe.Add(ref q, 2 * d + i)); a20 = SimdPolicy.MultiplyAdd(x, k0, a20); a21 = SimdPolicy.MultiplyAdd(x, k1, a21); }
-                if (TRows.Count > 3) { var x = Vector128.Create(Unsafe.Add(ref q, 3 * d + i)); a30 = SimdPolicy.MultiplyAdd(x, k0, a30); a31 = SimdPolicy.MultiplyAdd(x, k1, a31); }
-                if (TRows.Count > 4) { var x = Vector128.Create(Unsafe.Add(ref q, 4 * d + i)); a40 = SimdPolicy.MultiplyAdd(x, k0, a40); a41 = SimdPolicy.MultiplyAdd(x, k1, a41); }
-                if (TRows.Count > 5) { var x = Vector128.Create(Unsafe.Add(ref q, 5 * d + i)); a50 = SimdPolicy.MultiplyAdd(x, k0, a50); a51 = SimdPolicy.MultiplyAdd(x, k1, a51); }
+                { var x = Vector128.Create(qi); a00 = SimdPolicy.MultiplyAdd(x, k0, a00); a01 = SimdPolicy.MultiplyAdd(x, k1, a01); }
+                if (TRows.Count > 1) { var x = Vector128.Create(Unsafe.Add(ref qi, d)); a10 = SimdPolicy.MultiplyAdd(x, k0, a10); a11 = SimdPolicy.MultiplyAdd(x, k1, a11); }
+                if (TRows.Count > 2) { var x = Vector128.Create(Unsafe.Add(ref qi, 2 * d)); a20 = SimdPolicy.MultiplyAdd(x, k0, a20); a21 = SimdPolicy.MultiplyAdd(x, k1, a21); }
+                if (TRows.Count > 3) { var x = Vector128.Create(Unsafe.Add(ref qi, 3 * d)); a30 = SimdPolicy.MultiplyAdd(x, k0, a30); a31 = SimdPolicy.MultiplyAdd(x, k1, a31); }
+                if (TRows.Count > 4) { var x = Vector128.Create(Unsafe.Add(ref qi, 4 * d)); a40 = SimdPolicy.MultiplyAdd(x, k0, a40); a41 = SimdPolicy.MultiplyAdd(x, k1, a41); }
+                if (TRows.Count > 5) { var x = Vector128.Create(Unsafe.Add(ref qi, 5 * d)); a50 = SimdPolicy.MultiplyAdd(x, k0, a50); a51 = SimdPolicy.MultiplyAdd(x, k1, a51); }
             }
 
             ref float row = ref Unsafe.Add(ref s, c);
@@ -704,15 +707,16 @@ internal static class PackedAttention
             float a30 = default, a31 = default;
             float a40 = default, a41 = default;
             float a50 = default, a51 = default;
-            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock))
+            ref float qi = ref q;
+            for (int i = 0; i < d; i++, packed = ref Unsafe.Add(ref packed, KeyBlock), qi = ref Unsafe.Add(ref qi, 1))
             {
                 float k0 = packed, k1 = Unsafe.Add(ref packed, 1);
-                { var x = Unsafe.Add(ref q, i); a00 = x * k0 + a00; a01 = x * k1 + a01; }
-                if (TRows.Count > 1) { var x = Unsafe.Add(ref q, d + i); a10 = x * k0 + a10; a11 = x * k1 + a11; }
-                if (TRows.Count > 2) { var x = Unsafe.Add(ref q, 2 * d + i); a20 = x * k0 + a20; a21 = x * k1 + a21; }
-                if (TRows.Count > 3) { var x = Unsafe.Add(ref q, 3 * d + i); a30 = x * k0 + a30; a31 = x * k1 + a31; }
-                if (TRows.Count > 4) { var x = Unsafe.Add(ref q, 4 * d + i); a40 = x * k0 + a40; a41 = x * k1 + a41; }
-                if (TRows.Count > 5) { var x = Unsafe.Add(ref q, 5 * d + i); a50 = x * k0 + a50; a51 = x * k1 + a51; }
+                { var x = qi; a00 = x * k0 + a00; a01 = x * k1 + a01; }
+                if (TRows.Count > 1) { var x = Unsafe.Add(ref qi, d); a10 = x * k0 + a10; a11 = x * k1 + a11; }
+                if (TRows.Count > 2) { var x = Unsafe.Add(ref qi, 2 * d); a20 = x * k0 + a20; a21 = x * k1 + a21; }
+                if (TRows.Count > 3) { var x = Unsafe.Add(ref qi, 3 * d); a30 = x * k0 + a30; a31 = x * k1 + a31; }
+                if (TRows.Count > 4) { var x = Unsafe.Add(ref qi, 4 * d); a40 = x * k0 + a40; a41 = x * k1 + a41; }
+                if (TRows.Count > 5) { var x = Unsafe.Add(ref qi, 5 * d); a50 = x * k0 + a50; a51 = x * k1 + a51; }
             }
 
             ref float row = ref Unsafe.Add(ref s, c);
