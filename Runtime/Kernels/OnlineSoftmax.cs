@@ -103,7 +103,7 @@ public static class OnlineSoftmax
             var total = Vector512<float>.Zero;
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                var e = FastExp.Exp(Vector512.LoadUnsafe(ref start, (nuint)i) - shiftVector);
+                var e = FastExp.SoftmaxExp(Vector512.LoadUnsafe(ref start, (nuint)i) - shiftVector);
                 e.StoreUnsafe(ref start, (nuint)i);
                 total += e;
             }
@@ -116,7 +116,7 @@ public static class OnlineSoftmax
             var total = Vector256<float>.Zero;
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var e = FastExp.Exp(Vector256.LoadUnsafe(ref start, (nuint)i) - shiftVector);
+                var e = FastExp.SoftmaxExp(Vector256.LoadUnsafe(ref start, (nuint)i) - shiftVector);
                 e.StoreUnsafe(ref start, (nuint)i);
                 total += e;
             }
@@ -129,7 +129,7 @@ public static class OnlineSoftmax
             var total = Vector128<float>.Zero;
             for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
             {
-                var e = FastExp.Exp(Vector128.LoadUnsafe(ref start, (nuint)i) - shiftVector);
+                var e = FastExp.SoftmaxExp(Vector128.LoadUnsafe(ref start, (nuint)i) - shiftVector);
                 e.StoreUnsafe(ref start, (nuint)i);
                 total += e;
             }
