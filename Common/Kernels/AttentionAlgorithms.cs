@@ -64,26 +64,29 @@ internal readonly struct RegisterTile : IEquatable<RegisterTile>
 /// <para>The P·V output tile has the same budget (accumulators, loaded value vectors, one
 /// broadcast weight) and so the same shape, over vectors of head_dim, held in registers across
 /// the block's keys.</para>
-/// <para><b>Algorithm.</b> Both algorithms do the same multiply-adds; the model counts every
-/// other vector instruction of one key block (KB keys, v = ⌈head_dim / lanes⌉ vectors a row,
-/// w = widening instructions per vector of the cache format):</para>
+/// <para><b>Algorithm.</b> Both algorithms do the same multiply-adds, and on every path the kernels
+/// are bound by them; what slows one algorithm against the other is the work that competes with the
+/// multiply-adds for the floating-point pipes: shuffles, horizontal adds, widening. Loads, broadcasts
+/// from memory and stores issue on the load/store ports beside them (2–3 a cycle against 2
+/// multiply-adds on the machines measured), so the model counts only floating-point-pipe
+/// instructions of one key block (KB keys, v = ⌈head_dim / lanes⌉ vectors a row, w = widening
+/// instructions per vector of the cache format):</para>
 /// <code>
-/// row-dot, per row:  KB·v·(1 + w)          key and value vectors loaded and widened, each once per 2 rows
-///                  + KB·v / 4              query vectors, once per 4 keys
+/// row-dot, per row:  KB·v·w                key and value vectors widened, each once per 2 rows
 ///                  + KB·(2·log2(lanes) + 2) / 4   horizontal sums of 4 keys at a time
 ///                  + 2·KB (int8)           scales multiplied into scores and weights
-/// packed, per row:   2·KB·v / RM           packed key and value vectors, each shared by RM rows
-///                  + head_dim·KB / (lanes·RN) + KB·⌈v / RN⌉   query and weight broadcasts
-/// packed, per block: head_dim·KB·(1 + w/4)   Kᵀ by 4 × 4 transposes: one instruction a number
-///                  + KB·v·(2 + w)          compressed values widened once (load, widen, store)
+/// packed, per row:   0                     query and weight broadcasts, tile loads and stores: ports
+/// packed, per block: head_dim·KB / 2       Kᵀ by 4 × 4 transposes, 8 shuffles per 16 numbers (SIMD paths)
+///                  + head_dim·KB·w / 4     keys widened 4 at a time
+///                  + KB·v·w                compressed values widened once
 /// </code>
-/// <para>Packing pays when rows × (row-dot − packed per row) exceeds the per-block cost. On
-/// AVX-512 with head_dim 128 that is 22 rows for f32, 11 for bf16, 9–10 for f16 and int8: MHA
-/// decode (1 row per KV head) and GQA-4/8 f32 decode stay row-dot, MQA decode (32 rows) and
-/// prefill tiles (32–64 rows) pack. On Vector256 and Vector128 an f32 row-dot load is already
-/// shared by 2 rows while the packed tile spends a broadcast per 2 vectors, so f32 packs only for
-/// narrow heads; compressed caches, whose every number row-dot widens once per 2 rows, pack there
-/// from 3–8 rows. PlannerTests pins these.</para>
+/// <para>Packing pays when rows × row-dot exceeds the per-block cost. With head_dim 128 f32 that is
+/// 26 rows on AVX-512 and 32 on AVX2 (16 with head_dim 64), 8 or fewer for compressed caches: MHA
+/// decode (1 row per KV head) and GQA-4/8 f32 decode stay row-dot; MQA decode (32 rows) and prefill
+/// tiles (64 rows) pack. Measured on AMD Zen 3 (AVX2, 2 cores; prefill 8 heads, n 4096, 64-row
+/// tiles): packed 107–112 GFLOP/s against row-dot 92–97 with head_dim 64, 107 against 102 with 128;
+/// MQA decode 32 × 128 at 16K: a tie (83–87 both). The previous model, which charged every load,
+/// chose row-dot for all three. PlannerTests pins the choices.</para>
 /// </remarks>
 internal static class AttentionAlgorithms
 {
@@ -129,28 +132,24 @@ internal static class AttentionAlgorithms
         _ => 2,
     };
 
-    /// <summary>Non-FMA vector instructions per row per key block of the row-dot algorithm.</summary>
+    /// <summary>Floating-point-pipe instructions other than multiply-adds, per row per key block, of the row-dot algorithm.</summary>
     public static double RowDotCostPerRow(int headDim, int bits, KvCacheFormat format)
     {
         int lanes = Lanes(bits), vectors = (headDim + lanes - 1) / lanes, keys = KernelSizes.KeyBlock;
-        double cost = (double)keys * vectors * (1 + WidenCost(format)) + keys * vectors / 4.0 + keys * (2 * Log2(lanes) + 2) / 4.0;
+        double cost = (double)keys * vectors * WidenCost(format) + keys * (2 * Log2(lanes) + 2) / 4.0;
         return format == KvCacheFormat.Int8 ? cost + 2 * keys : cost;
     }
 
-    /// <summary>Non-FMA vector instructions per row per key block of the packed algorithm.</summary>
-    public static double PackedCostPerRow(int headDim, int bits)
-    {
-        var tile = Tile(bits);
-        int lanes = Lanes(bits), vectors = (headDim + lanes - 1) / lanes, keys = KernelSizes.KeyBlock;
-        return 2.0 * keys * vectors / tile.Rows + (double)headDim * keys / (lanes * tile.Vectors) + keys * ((vectors + tile.Vectors - 1) / tile.Vectors);
-    }
-
-    /// <summary>Instructions the packed algorithm spends once per key block: Kᵀ and, for a compressed cache, the widened values.</summary>
+    /// <summary>
+    /// Floating-point-pipe instructions the packed algorithm spends once per key block: Kᵀ's
+    /// transposes (SIMD paths; the scalar path packs by loads and stores) and the widening of
+    /// compressed keys and values. Per row it spends none beyond its multiply-adds.
+    /// </summary>
     public static double PackCostPerBlock(int headDim, int bits, KvCacheFormat format)
     {
         int lanes = Lanes(bits), vectors = (headDim + lanes - 1) / lanes, keys = KernelSizes.KeyBlock, widen = WidenCost(format);
-        double cost = headDim * keys * (1 + widen / 4.0);
-        return format == KvCacheFormat.Float32 ? cost : cost + keys * vectors * (2.0 + widen);
+        double transposes = lanes >= 4 ? headDim * keys / 2.0 : 0;
+        return transposes + headDim * keys * widen / 4.0 + (double)keys * vectors * widen;
     }
 
     /// <summary>
@@ -159,7 +158,7 @@ internal static class AttentionAlgorithms
     /// </summary>
     public static int PackedFromRows(int headDim, int bits, KvCacheFormat format)
     {
-        double saving = RowDotCostPerRow(headDim, bits, format) - PackedCostPerRow(headDim, bits);
+        double saving = RowDotCostPerRow(headDim, bits, format);
         if (saving <= 0)
         {
             return int.MaxValue;

@@ -60,11 +60,11 @@ public class PlannerTests
     }
 
     /// <summary>
-    /// Decode: MHA has 1 row per KV head, too few to pay for packing a block, so it keeps the
-    /// row-dot algorithm; MQA's 32 stacked heads pack on AVX-512. Prefill tiles (32–64 rows) pack.
-    /// On Vector256/128, f32 row-dot loads are already shared by 2 rows and the packed tile's
-    /// broadcasts cost as much, so f32 packs only on narrow heads; compressed caches, whose every
-    /// number row-dot widens once per 2 rows, pack from a handful of rows on every path.
+    /// Decode: MHA has 1 row per KV head and GQA-4/8 f32 4–8, too few to pay for transposing a block,
+    /// so they keep the row-dot algorithm; MQA's 32 stacked heads pack on AVX-512 and AVX2. Prefill
+    /// tiles (64 rows) pack on every SIMD path. Compressed caches, whose every number row-dot widens
+    /// once per 2 rows, pack from a handful of rows; the scalar path, whose packing is only loads and
+    /// stores, packs from 2 rows.
     /// </summary>
     [Theory]
     [InlineData(8, 8, 128, "Float32", 512, "RowDot", "PackedGemm")]   // MHA
@@ -74,9 +74,11 @@ public class PlannerTests
     [InlineData(32, 1, 128, "Int8", 256, "PackedGemm", "PackedGemm")]
     [InlineData(32, 4, 128, "Int8", 256, "PackedGemm", "PackedGemm")]
     [InlineData(32, 32, 128, "Int8", 256, "RowDot", "PackedGemm")]
-    [InlineData(32, 1, 128, "Float32", 256, "RowDot", "RowDot")]
+    [InlineData(32, 1, 128, "Float32", 256, "PackedGemm", "PackedGemm")]
+    [InlineData(32, 8, 128, "Float32", 256, "RowDot", "PackedGemm")]  // GQA-4
+    [InlineData(8, 8, 128, "Float32", 256, "RowDot", "PackedGemm")]   // MHA prefill tiles of 64 rows
     [InlineData(8, 8, 64, "Float32", 512, "RowDot", "PackedGemm")]
-    [InlineData(8, 1, 64, "Float32", 0, "RowDot", "RowDot")]
+    [InlineData(8, 8, 64, "Float32", 0, "RowDot", "PackedGemm")]
     [InlineData(8, 1, 64, "Float16", 0, "PackedGemm", "PackedGemm")]
     public void Algorithm_PerShapeFormatAndPath(int heads, int kvHeads, int headDim, string formatName, int bits, string decodeName, string prefillName)
     {
@@ -121,7 +123,9 @@ public class PlannerTests
         var plan = KernelPlanner.Plan(Spec(32 * 128, 32, 1));
         var text = KernelGen.Generator.Emit.KernelEmitter.Emit(plan);
         Assert.Contains("//     Vector512  decode 32 rows per KV head → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers", text);
-        Assert.Contains("//     Vector256  decode 32 rows per KV head → row-dot 2 × 4 (packing pays from 192 rows)", text);
+        Assert.Contains("//     Vector256  decode 32 rows per KV head → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers", text);
+        var gqa = KernelGen.Generator.Emit.KernelEmitter.Emit(KernelPlanner.Plan(Spec(32 * 128, 32, 8)));
+        Assert.Contains("//     Vector256  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 32 rows)", gqa);
     }
 
     [Theory]

@@ -67,7 +67,7 @@ public class TwoPassDecodeTests
         Assert.Equal(twoPass, KernelSizes.UsesTwoPassDecode(headDim));
 
     [Theory]
-    [InlineData(1, 2048)]
+    [InlineData(1, 4096)]
     [InlineData(2, 2048)]
     [InlineData(4, 1024)]
     [InlineData(32, 128)]

@@ -12,7 +12,7 @@
 //   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
 //     Vector256  decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
 //     Vector128  decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
-//     Scalar     decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → row-dot 2 × 4 (packing never pays here)
+//     Scalar     decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
 //   prefill    tiles of 32 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
