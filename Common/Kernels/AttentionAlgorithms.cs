@@ -153,19 +153,11 @@ internal static class AttentionAlgorithms
     }
 
     /// <summary>
-    /// Fewest rows per call for which packing pays (int.MaxValue when it never does): the rows at
-    /// which the per-row saving covers the per-block packing.
+    /// Fewest rows per call for which packing pays: the rows at which row-dot's per-row cost (never
+    /// zero: every path sums or stores its scores) covers the per-block packing.
     /// </summary>
-    public static int PackedFromRows(int headDim, int bits, KvCacheFormat format)
-    {
-        double saving = RowDotCostPerRow(headDim, bits, format);
-        if (saving <= 0)
-        {
-            return int.MaxValue;
-        }
-
-        return Math.Max(2, (int)Math.Ceiling(PackCostPerBlock(headDim, bits, format) / saving));
-    }
+    public static int PackedFromRows(int headDim, int bits, KvCacheFormat format) =>
+        Math.Max(2, (int)Math.Ceiling(PackCostPerBlock(headDim, bits, format) / RowDotCostPerRow(headDim, bits, format)));
 
     /// <summary>The algorithm for <paramref name="rows"/> rows of one call against one KV head's keys.</summary>
     public static AttentionAlgorithm Choose(int rows, int headDim, int bits, KvCacheFormat format) =>

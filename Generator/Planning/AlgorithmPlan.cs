@@ -13,7 +13,7 @@ namespace KernelGen.Generator.Planning;
 /// <param name="Registers">Vector registers the path has.</param>
 /// <param name="TileRows">Rows of the packed algorithm's register tile.</param>
 /// <param name="TileVectors">Vectors of keys (scores) or of head_dim (P·V) per row of the tile.</param>
-/// <param name="PackedFromRows">Fewest rows per call for which packing pays; <see cref="int.MaxValue"/> when it never does.</param>
+/// <param name="PackedFromRows">Fewest rows per call for which packing pays.</param>
 /// <param name="DecodeRows">Rows of a decode call: the query heads of one KV head.</param>
 /// <param name="Decode">The decode algorithm.</param>
 /// <param name="PrefillRows">Rows of a full prefill tile: positions × the query heads of one KV head.</param>
@@ -41,7 +41,7 @@ internal sealed record AlgorithmPlan(
 
     private string Describe(AttentionAlgorithm algorithm) => algorithm == AttentionAlgorithm.PackedGemm
         ? "packed Kᵀ, scores " + Invariant(TileRows) + " × " + Invariant(TileVectors) + " " + (Bits == 0 ? "float" : Path) + " tile, " + Invariant(TileRegisters) + " of " + Invariant(Registers) + " registers"
-        : "row-dot 2 × 4" + (PackedFromRows == int.MaxValue ? " (packing never pays here)" : " (packing pays from " + Invariant(PackedFromRows) + " rows)");
+        : "row-dot 2 × 4 (packing pays from " + Invariant(PackedFromRows) + " rows)";
 
     private static string Rows(int rows, string per) => Invariant(rows) + (rows == 1 ? " row " : " rows ") + per;
 
