@@ -25,20 +25,50 @@ public static class OnlineSoftmax
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Update(Span<float> scores, ref float runningMax, ref float runningSum)
     {
-        float blockMax = Max(scores);
-        float newMax = Math.Max(runningMax, blockMax);
-        if (float.IsNegativeInfinity(newMax))
+        float correction = RaiseMax(scores, ref runningMax, ref runningSum);
+        AddExp(scores, runningMax, ref runningSum);
+        return correction;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Update"/>: raises the row's running maximum to cover
+    /// <paramref name="scores"/>, rescales its running sum, and returns the factor by which the
+    /// caller must rescale its accumulated output (1 when the maximum did not grow, 0 for the first
+    /// block). A kernel that raises every row's maximum of a block before it computes any of the
+    /// block's exps (<see cref="AddExp"/>) leaves those exps nothing to wait for; row by row, each
+    /// row's exps wait on its maximum's reduction.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float RaiseMax(ReadOnlySpan<float> scores, ref float runningMax, ref float runningSum)
+    {
+        float newMax = Math.Max(runningMax, Max(scores));
+        if (newMax == runningMax)
         {
-            // Every score so far is masked: nothing to add, nothing to rescale.
-            scores.Clear();
+            // Later blocks rarely raise the maximum: then there is nothing to rescale and no exp.
             return 1f;
         }
 
-        // Later blocks rarely raise the maximum: then the correction is exactly 1 and needs no exp.
-        float correction = newMax == runningMax ? 1f : MathF.Exp(runningMax - newMax);
-        runningSum = runningSum * correction + ExpShiftedInPlace(scores, newMax);
+        float correction = MathF.Exp(runningMax - newMax);
+        runningSum *= correction;
         runningMax = newMax;
         return correction;
+    }
+
+    /// <summary>
+    /// The second half of <see cref="Update"/>: replaces each score s by <c>exp(s − max)</c> (a
+    /// masked score, −∞, becomes 0) and adds them to <paramref name="runningSum"/>. While every
+    /// score so far is masked (max −∞) the scores become 0 and the sum stays 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddExp(Span<float> scores, float runningMax, ref float runningSum)
+    {
+        if (float.IsNegativeInfinity(runningMax))
+        {
+            scores.Clear();
+            return;
+        }
+
+        runningSum += ExpShiftedInPlace(scores, runningMax);
     }
 
     /// <summary>The largest element of <paramref name="values"/> (−∞ when empty).</summary>

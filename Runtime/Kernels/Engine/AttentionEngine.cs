@@ -155,15 +155,7 @@ public sealed partial class AttentionEngine
                 mask.Apply(ref scores, firstRow, rows, block, n);
             }
 
-            for (int r = 0; r < rows; r++)
-            {
-                float correction = OnlineSoftmax.Update(
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), ref s.Max[firstRow + r], ref s.Sum[firstRow + r]);
-                if (correction != 1f)
-                {
-                    micro.Scale(ref Unsafe.Add(ref outputs, r * d), correction);
-                }
-            }
+            Softmax(micro, s, firstRow, rows, n, ref scores, ref outputs);
 
             if (TFormat.Scaled)
             {
@@ -209,15 +201,7 @@ public sealed partial class AttentionEngine
                 mask.Apply(ref scores, firstRow, rows, block, n);
             }
 
-            for (int r = 0; r < rows; r++)
-            {
-                float correction = OnlineSoftmax.Update(
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), ref s.Max[firstRow + r], ref s.Sum[firstRow + r]);
-                if (correction != 1f)
-                {
-                    micro.Scale(ref Unsafe.Add(ref outputs, r * d), correction);
-                }
-            }
+            Softmax(micro, s, firstRow, rows, n, ref scores, ref outputs);
 
             if (TFormat.Format == KvCacheFormat.Float32)
             {
@@ -228,6 +212,33 @@ public sealed partial class AttentionEngine
                 PackedAttention.PackValues<TMicro, TFormat>(micro, ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, ref packedValues);
                 PackedAttention.Accumulate(micro, ref scores, rows, n, ref packedValues, d, ref outputs);
             }
+        }
+    }
+
+    /// <summary>
+    /// The online softmax over one block of a run's rows: every row's maximum raised first (its
+    /// output rescaled when it grows), then every row's exps, so no exp waits on a maximum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Softmax<TMicro>(in TMicro micro, AttentionScratch s, int firstRow, int rows, int n, ref float scores, ref float outputs)
+        where TMicro : struct, IAttentionMicrokernels
+    {
+        int d = micro.HeadDim;
+        ref float max = ref s.Max[firstRow];
+        ref float sum = ref s.Sum[firstRow];
+        for (int r = 0; r < rows; r++)
+        {
+            float correction = OnlineSoftmax.RaiseMax(
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), ref Unsafe.Add(ref max, r), ref Unsafe.Add(ref sum, r));
+            if (correction != 1f)
+            {
+                micro.Scale(ref Unsafe.Add(ref outputs, r * d), correction);
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            OnlineSoftmax.AddExp(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref scores, r * KeyBlock), n), Unsafe.Add(ref max, r), ref Unsafe.Add(ref sum, r));
         }
     }
 
