@@ -24,6 +24,24 @@ internal sealed class BenchmarkTable
 
     public IReadOnlyList<Dictionary<string, string>> Rows { get; }
 
+    /// <summary>
+    /// The machine the table was measured on, as its environment block names it: the CPU line
+    /// and the JIT's instruction-set level ("AMD EPYC 2.45GHz, 1 CPU, 2 logical and 2 physical
+    /// cores; x86-64-v3"). Empty when the Markdown report was not kept. Tables are compared
+    /// against roofs only when this matches the roofs' own.
+    /// </summary>
+    public string Machine
+    {
+        get
+        {
+            var lines = Environment.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string cpu = lines.FirstOrDefault(l => l.Contains(" CPU,", StringComparison.Ordinal)) ?? string.Empty;
+            string host = lines.FirstOrDefault(l => l.StartsWith("[Host]", StringComparison.Ordinal)) ?? string.Empty;
+            string isa = host.Split(' ').LastOrDefault(w => w.StartsWith("x86-64", StringComparison.Ordinal) || w.StartsWith("armv", StringComparison.Ordinal)) ?? string.Empty;
+            return cpu.Length == 0 ? string.Empty : isa.Length == 0 ? cpu : $"{cpu}; {isa}";
+        }
+    }
+
     /// <summary>Reads <c>{Namespace}.{Class}-report.csv</c> and, beside it, the GitHub Markdown report for the environment.</summary>
     public static BenchmarkTable Read(string csvPath)
     {

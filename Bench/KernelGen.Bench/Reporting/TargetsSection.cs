@@ -40,62 +40,116 @@ internal sealed class TargetsSection : ReportSection
     {
         var byName = tables.ToDictionary(t => t.Name);
         var (peak, bandwidth) = LimitsSection.Measured(byName)!.Value;
+        string machine = tables[0].Machine;
         var decode = tables[1];
         var prefill = tables[2];
         var endToEnd = tables[3];
         var sparse = tables[4];
+        var elsewhere = new List<BenchmarkTable>();
+
+        // A share of a roof means something only when both were measured on one machine.
+        bool Here(BenchmarkTable table)
+        {
+            if (table.Machine == machine)
+            {
+                return true;
+            }
+
+            if (!elsewhere.Contains(table))
+            {
+                elsewhere.Add(table);
+            }
+
+            return false;
+        }
 
         document.AppendLine("## Targets");
         document.AppendLine();
-        document.AppendLine($"Against the roofs measured below ({Format(peak, "0.0")} GFLOP/s fp32 FMA, {Format(bandwidth, "0.0")} GB/s read, all cores).");
-        document.AppendLine("Each value is computed from the tables further down.");
+        document.AppendLine($"Against the roofs measured below ({Format(peak, "0.0")} GFLOP/s fp32 FMA, {Format(bandwidth, "0.0")} GB/s read, all cores),");
+        document.AppendLine($"on {(machine.Length > 0 ? machine : "the limits suite's machine")}. Each value is computed from the tables further down;");
+        document.AppendLine("a table measured on another machine is not compared with these roofs (its row says so).");
         document.AppendLine();
         document.AppendLine("| target | goal | measured | met |");
         document.AppendLine("|---|---:|---:|:---:|");
 
-        // Prefill, dense causal, n = 4096, head_dim 64, 8 heads.
-        double prefillMicros = Mean(prefill, PeerKernels.Generated, ("HeadDim", 64), ("N", 4096));
-        double prefillShare = OnnxPeerPrefillBenchmarks.Flops(64, 4096) / (prefillMicros * 1e3) / peak;
-        Row(document, "dense causal prefill, n 4096, head_dim 64, 8 heads: share of FMA peak", "≥ 50%", Percent(prefillShare), prefillShare >= 0.5);
-
-        // MQA decode at 32K: share of bandwidth, and what the roofline allows.
-        double mqaMicros = Mean(decode, PeerKernels.Generated, ("KvHeads", 1), ("Context", LongContext));
-        double mhaMicros = Mean(decode, PeerKernels.Generated, ("KvHeads", DecodeHeads), ("Context", LongContext));
-        double mqaShare = OnnxPeerDecodeBenchmarks.KvBytesRead(1, LongContext) / (mqaMicros * 1e3) / bandwidth;
-        Row(document, "MQA decode at 32K context: share of read bandwidth", "≥ 70%", Percent(mqaShare), mqaShare >= 0.7);
-        double mhaOverMqa = mhaMicros / mqaMicros;
-        Row(document, "MHA / MQA decode time per token at 32K", "≥ 16×", Format(mhaOverMqa, "0.0") + "×", mhaOverMqa >= 16);
-
-        // Specialization: generated against generic, per suite and head_dim (geometric means).
-        var ratios = new List<(string Name, double Ratio, double Worst)>
+        // Dense causal prefill, 8 heads, n 2048…16384: share of the FMA peak.
+        foreach (int headDim in new[] { 64, 128 })
         {
-            ("decode, head_dim 128 (12 shapes)", GeometricMean(Ratios(decode, PeerKernels.Generic, PeerKernels.Generated, _ => true)), Ratios(decode, PeerKernels.Generic, PeerKernels.Generated, _ => true).Min()),
-            ("prefill, head_dim 64", GeometricMean(Ratios(prefill, PeerKernels.Generic, PeerKernels.Generated, r => r["HeadDim"] == "64")), Ratios(prefill, PeerKernels.Generic, PeerKernels.Generated, r => r["HeadDim"] == "64").Min()),
-            ("prefill, head_dim 128", GeometricMean(Ratios(prefill, PeerKernels.Generic, PeerKernels.Generated, r => r["HeadDim"] == "128")), Ratios(prefill, PeerKernels.Generic, PeerKernels.Generated, r => r["HeadDim"] == "128").Min()),
-        };
-        foreach (var (name, ratio, worst) in ratios)
-        {
-            Row(document, $"generic / generated time, {name}", "≥ 1.3×", $"{Format(ratio, "0.00")}× (worst {Format(worst, "0.00")}×)", worst >= 1.3);
+            string target = $"dense causal prefill, 8 heads, head_dim {headDim}, n 2048–16384: share of FMA peak";
+            if (!Here(prefill))
+            {
+                Elsewhere(document, target, "≥ 70%", prefill);
+                continue;
+            }
+
+            var shares = prefill.Rows
+                .Where(r => r["Engine"] == PeerKernels.Generated && (int)BenchmarkTable.Number(r, "HeadDim") == headDim && BenchmarkTable.Number(r, "N") >= 2048)
+                .Select(r => OnnxPeerPrefillBenchmarks.Flops(headDim, (int)BenchmarkTable.Number(r, "N")) / (BenchmarkTable.MeanMicroseconds(r) * 1e3) / peak)
+                .ToList();
+            Row(document, target, "≥ 70%", $"{Percent(shares.Min())}–{Percent(shares.Max())}", shares.Min() >= 0.7);
         }
 
-        // ONNX Runtime on every shape.
-        var onnxDecode = Ratios(decode, PeerKernels.OnnxRuntime, PeerKernels.Generated, _ => true);
-        var onnxPrefill = Ratios(prefill, PeerKernels.OnnxRuntime, PeerKernels.Generated, _ => true);
-        Row(document, "ORT / generated time, decode", "≥ 1.0 on every shape",
-            $"{onnxDecode.Count(r => r >= 1)} of {onnxDecode.Count}; {Format(onnxDecode.Min(), "0.00")}–{Format(onnxDecode.Max(), "0.00")}×", onnxDecode.All(r => r >= 1));
-        Row(document, "ORT / generated time, prefill", "≥ 1.0 on every shape",
-            $"{onnxPrefill.Count(r => r >= 1)} of {onnxPrefill.Count}; {Format(onnxPrefill.Min(), "0.00")}–{Format(onnxPrefill.Max(), "0.00")}×", onnxPrefill.All(r => r >= 1));
+        var onnxPrefill = Ratios(prefill, PeerKernels.OnnxRuntime, PeerKernels.Generated, r => BenchmarkTable.Number(r, "N") >= 512);
+        Row(document, "ORT / generated time, dense causal prefill, every shape from n 512", "≥ 1.25×",
+            $"{onnxPrefill.Count(r => r >= 1.25)} of {onnxPrefill.Count}; {Format(onnxPrefill.Min(), "0.00")}–{Format(onnxPrefill.Max(), "0.00")}×", onnxPrefill.All(r => r >= 1.25));
 
-        // stories260K against run.c.
+        // MQA decode: the binding roof is the larger of the FMA time and the read time.
+        double flopsPerContext = 4.0 * DecodeHeads * PeerKernels.DecodeHeadDim;
+        foreach (int context in new[] { 16384, LongContext })
+        {
+            string target = $"MQA decode (32 q heads / 1 KV head, head_dim 128) at {context / 1024}K: share of the binding roof";
+            if (!Here(decode))
+            {
+                Elsewhere(document, target, "≥ 70%", decode);
+                continue;
+            }
+
+            double micros = Mean(decode, PeerKernels.Generated, ("KvHeads", 1), ("Context", context));
+            double computeFloor = flopsPerContext * context / (peak * 1e3);
+            double readFloor = OnnxPeerDecodeBenchmarks.KvBytesRead(1, context) / (bandwidth * 1e3);
+            double share = Math.Max(computeFloor, readFloor) / micros;
+            Row(document, target, "≥ 70%", $"{Percent(share)} ({(computeFloor >= readFloor ? "FMA" : "read")}-bound; {Format(micros, "0")} µs)", share >= 0.7);
+        }
+
+        double mhaMicros = Mean(decode, PeerKernels.Generated, ("KvHeads", DecodeHeads), ("Context", LongContext));
+        double mhaShare = OnnxPeerDecodeBenchmarks.KvBytesRead(DecodeHeads, LongContext) / (mhaMicros * 1e3) / bandwidth;
+        if (Here(decode))
+        {
+            Row(document, "MHA decode (32 KV heads) at 32K: share of read bandwidth", "≥ 85%", $"{Percent(mhaShare)} ({Format(mhaMicros, "0")} µs)", mhaShare >= 0.85);
+        }
+        else
+        {
+            Elsewhere(document, "MHA decode (32 KV heads) at 32K: share of read bandwidth", "≥ 85%", decode);
+        }
+
+        var onnxDecode = Ratios(decode, PeerKernels.OnnxRuntime, PeerKernels.Generated, _ => true);
+        Row(document, "ORT / generated time, decode, every shape", "≥ 1.0×",
+            $"{onnxDecode.Count(r => r >= 1)} of {onnxDecode.Count}; {Format(onnxDecode.Min(), "0.00")}–{Format(onnxDecode.Max(), "0.00")}×", onnxDecode.All(r => r >= 1));
+
+        // Generated against generic, on every benchmarked shape.
+        foreach (var (name, table) in new[] { ("prefill", prefill), ("decode", decode) })
+        {
+            var ratios = Ratios(table, PeerKernels.Generic, PeerKernels.Generated, _ => true);
+            Row(document, $"generic / generated time, {name}, every shape", "≥ 1.0×",
+                $"{ratios.Count(r => r >= 1)} of {ratios.Count}; {Format(ratios.Min(), "0.00")}–{Format(ratios.Max(), "0.00")}× (geometric mean {Format(GeometricMean(ratios), "0.00")}×)", ratios.All(r => r >= 1));
+        }
+
+        // stories260K against run.c, measured on the same machine as the end-to-end suite.
         double generatedRate = 1e6 / BenchmarkTable.MeanMicroseconds(endToEnd.Rows.First(r => r["Kernels"] == StoriesModel.Generated));
         var runC = ReadRunC();
-        if (runC.Count > 0)
+        if (runC.Measurements.Count > 0)
         {
-            var best = runC.MaxBy(m => m.TokensPerSecond);
-            var typical = runC.First();
+            var best = runC.Measurements.MaxBy(m => m.TokensPerSecond);
             double ratio = generatedRate / best.TokensPerSecond;
-            Row(document, "stories260K golden run: generated tokens/s over run.c's", "≥ 1.5×",
-                $"{Format(ratio, "0.00")}× run.c's best; {Format(generatedRate / typical.TokensPerSecond, "0.00")}× its {typical.Measure}", ratio >= 1.5);
+            const string target = "stories260K golden run: generated tokens/s over run.c's achieved tok/s";
+            if (runC.Machine.Length > 0 && runC.Machine != endToEnd.Machine)
+            {
+                Row(document, target, "≥ 3×", $"not compared: run.c on {runC.Machine}, the suite on {endToEnd.Machine}", null);
+            }
+            else
+            {
+                Row(document, target, "≥ 3×", $"{Format(ratio, "0.00")}× ({Format(generatedRate, "#,0")} against {Format(best.TokensPerSecond, "#,0")})", ratio >= 3);
+            }
         }
 
         // llama.cpp on the same F32 GGUF files (the checkpoint issue's targets).
@@ -106,7 +160,7 @@ internal sealed class TargetsSection : ReportSection
             Row(document, $"KernelGen / llama.cpp tokens/s, {name}", "≥ 1.0×", Format(theirs / ours, "0.00") + "×", theirs >= ours);
         }
 
-        // Sparse prefill (the sparse issue's targets, same document).
+        // Sparse prefill (the sparse issue's targets, same document): ratios within one table.
         var strided = SparseTimes(sparse, "Strided");
         var dense = SparseTimes(sparse, "Dense");
         double exponent = Fit.LogLogSlope(strided);
@@ -116,49 +170,78 @@ internal sealed class TargetsSection : ReportSection
         Row(document, $"Dense / Strided prefill time at n = {Format(longest, "0")}", "≥ 10×", Format(speedup, "0.0") + "×", speedup >= 10);
 
         document.AppendLine();
+        document.AppendLine("Ratios (ORT, generic, llama.cpp, sparse) compare engines within one table, measured side by side in one run.");
+        foreach (var table in tables.Skip(1).Where(t => t.Machine != machine && !elsewhere.Contains(t)))
+        {
+            elsewhere.Add(table);
+        }
+
+        foreach (var table in elsewhere)
+        {
+            document.AppendLine($"`{table.Name}` was measured on {(table.Machine.Length > 0 ? table.Machine : "an unrecorded machine")}.");
+        }
+
+        document.AppendLine();
+        if (!Here(prefill) || !Here(decode))
+        {
+            return;
+        }
+
         document.AppendLine("What the roofline allows, from the measured roofs:");
         document.AppendLine();
-        double flops = 4.0 * LongContext * DecodeHeads * PeerKernels.DecodeHeadDim;
+        double flops = flopsPerContext * LongContext;
+        double mqaMicros = Mean(decode, PeerKernels.Generated, ("KvHeads", 1), ("Context", LongContext));
         double mqaComputeFloor = flops / (peak * 1e3);
         double mqaMemoryFloor = OnnxPeerDecodeBenchmarks.KvBytesRead(1, LongContext) / (bandwidth * 1e3);
         double mhaMemoryFloor = OnnxPeerDecodeBenchmarks.KvBytesRead(DecodeHeads, LongContext) / (bandwidth * 1e3);
         document.AppendLine($"- MQA decode at 32K: {DecodeHeads} query heads share the one KV head, so a token does {Format(flops / 1e9, "0.00")} GFLOP on");
         document.AppendLine($"  {Format(OnnxPeerDecodeBenchmarks.KvBytesRead(1, LongContext) / 1e6, "0.0")} MB of cache: {Format(mqaComputeFloor, "0")} µs at the FMA peak against {Format(mqaMemoryFloor, "0")} µs at the");
-        document.AppendLine($"  bandwidth. Compute bounds it, so even at the FMA peak it could read at most {Percent(mqaMemoryFloor / Math.Max(mqaComputeFloor, mqaMemoryFloor))} of the bandwidth;");
-        document.AppendLine($"  measured: {Format(mqaMicros, "0")} µs, {Percent(flops / (mqaMicros * 1e3) / peak)} of the FMA peak.");
+        document.AppendLine($"  bandwidth. Measured: {Format(mqaMicros, "0")} µs, {Percent(flops / (mqaMicros * 1e3) / peak)} of the FMA peak. The engine stacks the 32 query");
+        document.AppendLine("  heads as the rows of one GEMM per 64-key block, so decode runs the prefill microkernels.");
         document.AppendLine($"- MHA / MQA at 32K: MHA must read {Format(OnnxPeerDecodeBenchmarks.KvBytesRead(DecodeHeads, LongContext) / 1e9, "0.00")} GB ({Format(mhaMemoryFloor, "0")} µs at the bandwidth; measured");
-        document.AppendLine($"  {Format(mhaMicros, "0")} µs, {Percent(OnnxPeerDecodeBenchmarks.KvBytesRead(DecodeHeads, LongContext) / (mhaMicros * 1e3) / bandwidth)} of it), and MQA is compute-bound as above, so the best ratio this machine");
-        document.AppendLine($"  allows is {Format(mhaMemoryFloor / Math.Max(mqaComputeFloor, mqaMemoryFloor), "0.0")}×, not the 32× of the bytes.");
-        document.AppendLine($"- Dense prefill and the compute-bound decodes run at about {Percent(prefillShare)} of the FMA peak. Besides the FMAs of");
-        document.AppendLine("  the two products, each 64-key block pays horizontal adds to finish its scores (they are dot products");
-        document.AppendLine("  of query and key rows), a per-row online-softmax step (max, exp, sum, rescale of the output) between");
-        document.AppendLine("  the products, and per-block bookkeeping on tiles of 32 positions. ONNX Runtime computes the whole");
-        document.AppendLine("  Q·Kᵀ with its GEMM, then the softmax, then P·V, which wins on most prefill lengths here.");
-        document.AppendLine("- Generated against generic: both run `AttentionEngine`, generic over the microkernel struct, and the");
-        document.AppendLine("  runtime microkernels use the same 2 × 4 register blocks; at head_dim 64 and 128 their inner loop runs");
-        document.AppendLine("  8 or 16 vectors, long enough to hide its overhead, so unrolling over a constant head_dim buys little.");
-        document.AppendLine("  Differences of ±10% either way between the two are within this machine's run-to-run noise (see the");
-        document.AppendLine("  error columns in Bench/results).");
-        if (runC.Count > 0)
+        document.AppendLine($"  {Format(mhaMicros, "0")} µs, {Percent(mhaShare)} of it), so the best ratio this machine allows is");
+        document.AppendLine($"  {Format(mhaMemoryFloor / Math.Max(mqaComputeFloor, mqaMemoryFloor), "0.0")}×, not the 32× of the bytes; measured {Format(mhaMicros / mqaMicros, "0.0")}×.");
+        document.AppendLine("- Dense prefill runs Q·Kᵀ as a register-tiled GEMM on a packed, transposed key block (keys along the");
+        document.AppendLine("  lanes) and P·V as a register-tiled GEMM with the output tile held across the block (the planner's");
+        document.AppendLine("  choice and its reason are in each generated file's header). What separates it from the FMA peak is");
+        document.AppendLine("  the online softmax between the two products (per score: a subtract, an exp of 13 vector instructions,");
+        document.AppendLine("  a max and an add; latency-bound, not issue-bound), packing each key block once per query tile, and");
+        document.AppendLine("  the causal diagonal blocks, computed whole and masked.");
+        document.AppendLine("- Generated against generic: both run `AttentionEngine` over the same packed microkernels, the generic");
+        document.AppendLine("  one with head_dim at run time. At head_dim 64 and 128 the inner loops are long enough that a constant");
+        document.AppendLine("  head_dim buys little; differences of a few percent either way are within this machine's run-to-run");
+        document.AppendLine("  noise (see the error columns in Bench/results).");
+        if (runC.Measurements.Count > 0)
         {
             document.AppendLine($"- run.c (llama2.c, `gcc -Ofast -march=native -fopenmp`, 2 OpenMP threads), measured beside the end-to-end suite,");
             document.AppendLine($"  recorded in `Bench/results/{RunCFile}`: " +
-                string.Join("; ", runC.Select(m => $"{m.Measure} {Format(m.TokensPerSecond, "#,0")} tok/s")) + $". Generated: {Format(generatedRate, "#,0")} tok/s (mean).");
+                string.Join("; ", runC.Measurements.Select(m => $"{m.Measure} {Format(m.TokensPerSecond, "#,0")} tok/s")) + $". Generated: {Format(generatedRate, "#,0")} tok/s (mean).");
         }
     }
 
-    private List<(string Measure, double TokensPerSecond)> ReadRunC()
+    private static void Elsewhere(StringBuilder document, string target, string goal, BenchmarkTable table) =>
+        Row(document, target, goal, $"not compared: `{table.Name}` measured on another machine", null);
+
+    /// <summary>
+    /// run.c's measurements, and the machine they were taken on from a <c># machine: …</c> comment
+    /// (the environment line of the suite it was measured beside; empty when the file has none).
+    /// </summary>
+    private (List<(string Measure, double TokensPerSecond)> Measurements, string Machine) ReadRunC()
     {
         string path = Path.Combine(_resultsFolder, RunCFile);
         if (!File.Exists(path))
         {
-            return new();
+            return (new(), string.Empty);
         }
 
-        return File.ReadLines(path).Skip(1).Where(l => l.Length > 0 && !l.StartsWith('#'))
+        const string machinePrefix = "# machine:";
+        var lines = File.ReadLines(path).Skip(1).Where(l => l.Length > 0).ToList();
+        string machine = lines.FirstOrDefault(l => l.StartsWith(machinePrefix, StringComparison.Ordinal))?.Substring(machinePrefix.Length).Trim() ?? string.Empty;
+        var measurements = lines.Where(l => !l.StartsWith('#'))
             .Select(l => l.Split(','))
             .Select(c => (c[0], double.Parse(c[1], CultureInfo.InvariantCulture)))
             .ToList();
+        return (measurements, machine);
     }
 
     private static double Mean(BenchmarkTable table, string engine, params (string Column, int Value)[] parameters) =>
@@ -182,8 +265,8 @@ internal sealed class TargetsSection : ReportSection
 
     private static double GeometricMean(IReadOnlyList<double> values) => Math.Exp(values.Average(Math.Log));
 
-    private static void Row(StringBuilder document, string target, string goal, string measured, bool met) =>
-        document.AppendLine($"| {target} | {goal} | {measured} | {(met ? "yes" : "**no**")} |");
+    private static void Row(StringBuilder document, string target, string goal, string measured, bool? met) =>
+        document.AppendLine($"| {target} | {goal} | {measured} | {(met is null ? "–" : met.Value ? "yes" : "**no**")} |");
 
     private static string Percent(double share) => Format(share * 100, "0") + "%";
 
