@@ -45,23 +45,9 @@ internal sealed class TargetsSection : ReportSection
         var prefill = tables[2];
         var endToEnd = tables[3];
         var sparse = tables[4];
-        var elsewhere = new List<BenchmarkTable>();
 
         // A share of a roof means something only when both were measured on one machine.
-        bool Here(BenchmarkTable table)
-        {
-            if (table.Machine == machine)
-            {
-                return true;
-            }
-
-            if (!elsewhere.Contains(table))
-            {
-                elsewhere.Add(table);
-            }
-
-            return false;
-        }
+        bool Here(BenchmarkTable table) => table.Machine == machine;
 
         document.AppendLine("## Targets");
         document.AppendLine();
@@ -171,12 +157,7 @@ internal sealed class TargetsSection : ReportSection
 
         document.AppendLine();
         document.AppendLine("Ratios (ORT, generic, llama.cpp, sparse) compare engines within one table, measured side by side in one run.");
-        foreach (var table in tables.Skip(1).Where(t => t.Machine != machine && !elsewhere.Contains(t)))
-        {
-            elsewhere.Add(table);
-        }
-
-        foreach (var table in elsewhere)
+        foreach (var table in tables.Skip(1).Where(t => !Here(t)))
         {
             document.AppendLine($"`{table.Name}` was measured on {(table.Machine.Length > 0 ? table.Machine : "an unrecorded machine")}.");
         }
@@ -204,7 +185,7 @@ internal sealed class TargetsSection : ReportSection
         document.AppendLine("- Dense prefill runs Q·Kᵀ as a register-tiled GEMM on a packed, transposed key block (keys along the");
         document.AppendLine("  lanes) and P·V as a register-tiled GEMM with the output tile held across the block (the planner's");
         document.AppendLine("  choice and its reason are in each generated file's header). What separates it from the FMA peak is");
-        document.AppendLine("  the online softmax between the two products (per score: a subtract, an exp of 13 vector instructions,");
+        document.AppendLine("  the online softmax between the two products (per vector of scores: a subtract, an exp of 13 vector instructions,");
         document.AppendLine("  a max and an add; latency-bound, not issue-bound), packing each key block once per query tile, and");
         document.AppendLine("  the causal diagonal blocks, computed whole and masked.");
         document.AppendLine("- Generated against generic: both run `AttentionEngine` over the same packed microkernels, the generic");
