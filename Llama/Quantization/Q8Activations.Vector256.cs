@@ -63,47 +63,78 @@ public sealed partial class Q8Activations
     private static void Put(ref float target, float sum, bool accumulate) => target = accumulate ? target + sum : sum;
 
     /// <summary>The 32-value types, one block per product: Σ u·x in int32 lanes scaled by s = d_w·d_x, and s·o·Σx summed apart.</summary>
+    /// <remarks>
+    /// A four-row tile widens its four rows' float16 scales in one vector (<see cref="HalfScale.Read4"/>)
+    /// and keeps the four offset terms in one, each lane's float operations those of a one-row tile
+    /// (the scale's product with d_x, then with o·Σx, then the add), so every row has the same bits
+    /// whichever tile computed it.
+    /// </remarks>
     private readonly struct BlockKernel256<TBlock> : IRowKernel
         where TBlock : struct, IIntegerBlock
     {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
-            // The tile's rows, computed once (a one-row tile points them all at its row, never past it).
-            int step = TRows.Count == 4 ? rowBytes : 0;
-            ref byte row1 = ref Unsafe.Add(ref row, step);
-            ref byte row2 = ref Unsafe.Add(ref row1, step);
-            ref byte row3 = ref Unsafe.Add(ref row2, step);
+            if (TRows.Count == 4)
+            {
+                FourRows(in x, ref row, rowBytes, blocks, ref y, accumulate, ref ahead);
+                return;
+            }
+
+            Vector256<float> a0 = default;
+            float o0 = 0;
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
-                var xs = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
-                float dx = Unsafe.Add(ref x.Scales, b);
-                int sum = TBlock.Offset * Unsafe.Add(ref x.Sums, b);
-                a0 = Block(ref Unsafe.Add(ref row, offset), xs, dx, sum, a0, ref o0);
-                if (TRows.Count == 4)
+                ref byte block = ref Unsafe.Add(ref row, offset);
+                float scale = HalfScale.Read(ref block) * Unsafe.Add(ref x.Scales, b);
+                if (TBlock.Offset != 0)
                 {
-                    a1 = Block(ref Unsafe.Add(ref row1, offset), xs, dx, sum, a1, ref o1);
-                    a2 = Block(ref Unsafe.Add(ref row2, offset), xs, dx, sum, a2, ref o2);
-                    a3 = Block(ref Unsafe.Add(ref row3, offset), xs, dx, sum, a3, ref o3);
+                    o0 += scale * (TBlock.Offset * Unsafe.Add(ref x.Sums, b));
                 }
+
+                var xs = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
+                a0 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref block, xs)), Vector256.Create(scale), a0);
             }
 
-            Store<TRows>(ref y, accumulate, a0, a1, a2, a3, o0, o1, o2, o3);
+            Put(ref y, Sum(a0) - o0, accumulate);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Block(ref byte block, Vector256<sbyte> x, float dx, int offsetSum, Vector256<float> acc, ref float offsets)
+        private static void FourRows(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
         {
-            float scale = HalfScale.Read(ref block) * dx;
-            if (TBlock.Offset != 0)
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector128<float> offsets = default, scales = default;
+            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
+            ref byte row2 = ref Unsafe.Add(ref row1, rowBytes);
+            ref byte row3 = ref Unsafe.Add(ref row2, rowBytes);
+            ref sbyte values = ref x.Values;
+            ref float activationScales = ref x.Scales;
+            ref int sums = ref x.Sums;
+            nint offset = 0;
+            for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
-                offsets += scale * offsetSum;
+                PrefetchAhead(ref ahead, offset, TBlock.BlockBytes);
+                ref byte b0 = ref Unsafe.Add(ref row, offset);
+                ref byte b1 = ref Unsafe.Add(ref row1, offset);
+                ref byte b2 = ref Unsafe.Add(ref row2, offset);
+                ref byte b3 = ref Unsafe.Add(ref row3, offset);
+                scales = HalfScale.Read4(ref b0, ref b1, ref b2, ref b3) * Vector128.Create(Unsafe.Add(ref activationScales, b));
+                if (TBlock.Offset != 0)
+                {
+                    offsets += scales * Vector128.Create((float)(TBlock.Offset * Unsafe.Add(ref sums, b)));
+                }
+
+                // Each row's scale broadcast from memory (a load, not two shuffles): scales lives on the stack.
+                ref float scale = ref Unsafe.As<Vector128<float>, float>(ref scales);
+                var xs = Vector256.LoadUnsafe(ref values, (nuint)(32 * b));
+                a0 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref b0, xs)), Vector256.Create(scale), a0);
+                a1 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref b1, xs)), Vector256.Create(Unsafe.Add(ref scale, 1)), a1);
+                a2 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref b2, xs)), Vector256.Create(Unsafe.Add(ref scale, 2)), a2);
+                a3 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref b3, xs)), Vector256.Create(Unsafe.Add(ref scale, 3)), a3);
             }
 
-            return SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(TBlock.Dot(ref block, x)), Vector256.Create(scale), acc);
+            Store<FourRows>(ref y, accumulate, a0, a1, a2, a3, offsets.GetElement(0), offsets.GetElement(1), offsets.GetElement(2), offsets.GetElement(3));
         }
     }
 
@@ -119,7 +150,7 @@ public sealed partial class Q8Activations
     private readonly struct KKernel256<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlock256
     {
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate)
+        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -132,6 +163,11 @@ public sealed partial class Q8Activations
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
+                if (TRows.Count == 4)
+                {
+                    PrefetchAhead(ref ahead, offset, TBlock.BlockBytes);
+                }
+
                 ref sbyte xb = ref Unsafe.Add(ref x.Values, 256 * b);
                 float dx = Unsafe.Add(ref x.SuperScales, b);
                 a0 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref xb, in x, b, dx, a0, ref m0);

@@ -90,6 +90,34 @@ public sealed class QuantizedKernelTests
     }
 
     [Fact]
+    public void HalfScale_WidensFourAtOnceAsItWidensOne()
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse41.IsSupported)
+        {
+            return;
+        }
+
+        // Every float16 in each of the four lanes (the others holding neighbours), against the one-at-a-time widening.
+        var bytes = new byte[8];
+        for (int bits = 0; bits < 1 << 16; bits++)
+        {
+            for (int lane = 0; lane < 4; lane++)
+            {
+                int value = (bits + 0x1111 * lane) & 0xFFFF;
+                bytes[2 * lane] = (byte)value;
+                bytes[2 * lane + 1] = (byte)(value >> 8);
+            }
+
+            var four = HalfScale.Read4(ref bytes[0], ref bytes[2], ref bytes[4], ref bytes[6]);
+            for (int lane = 0; lane < 4; lane++)
+            {
+                float one = HalfScale.Read(ref bytes[2 * lane]);
+                Assert.True(BitConverter.SingleToInt32Bits(one) == BitConverter.SingleToInt32Bits(four.GetElement(lane)), $"float16 0x{bytes[2 * lane + 1]:x2}{bytes[2 * lane]:x2} in lane {lane}: {four.GetElement(lane)} instead of {one}");
+            }
+        }
+    }
+
+    [Fact]
     public void RowsOfPartialBlocks_AreRefused()
     {
         var error = Assert.Throws<ArgumentException>(() => new QuantizedMatrix(GgufTensorType.Q4_K, 2, 172, new byte[10]));
@@ -193,6 +221,14 @@ public sealed class Q8ActivationTests
             {
                 double tolerance = 1e-4 * (1 + Math.Abs(expected[r]));
                 Assert.True(Math.Abs(y[r] - expected[r]) <= tolerance, $"{type} [{columns}] Vector{bits} row {r + First}: {y[r]} instead of {expected[r]}");
+            }
+
+            // A row computed alone (a one-row tile, no prefetch) has the bits the four-row tile gave it.
+            for (int r = First; r < Rows; r++)
+            {
+                var alone = new[] { 0.5f };
+                activations.Multiply(matrix, alone, r, accumulate: true, bits);
+                Assert.True(BitConverter.SingleToInt32Bits(alone[0]) == BitConverter.SingleToInt32Bits(y[r - First]), $"{type} [{columns}] Vector{bits} row {r} alone: {alone[0]}, in its tile {y[r - First]}");
             }
 
             // Overwriting, all rows, through the public entry point's choice of path.
