@@ -77,7 +77,7 @@ public sealed partial class Q8Activations
         {
             if (TRows.Count == 4)
             {
-                FourRows(in x, ref row, rowBytes, blocks, ref y, accumulate, ref ahead);
+                FourRowTile(in x, ref row, rowBytes, blocks, ref y, accumulate, ref ahead);
                 return;
             }
 
@@ -101,7 +101,7 @@ public sealed partial class Q8Activations
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void FourRows(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
+        private static void FourRowTile(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector128<float> offsets = default, scales = default;

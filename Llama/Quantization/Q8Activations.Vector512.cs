@@ -108,11 +108,15 @@ public sealed partial class Q8Activations
     /// <param name="offset">Bytes of each row this tile has read so far.</param>
     /// <param name="blockBytes">Bytes of one block of one row: the step advances four of them.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchAhead(ref byte ahead, nint offset, int blockBytes)
+    private static unsafe void PrefetchAhead(ref byte ahead, nint offset, int blockBytes) =>
+        PrefetchAhead((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref ahead, 4 * offset)), blockBytes);
+
+    /// <summary>As <see cref="PrefetchAhead(ref byte, nint, int)"/> from <paramref name="next"/>, the next tile's byte as far along as this tile's rows are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchAhead(byte* next, int blockBytes)
     {
         // The matrix lives in a pinned array (QuantizedMatrix), so the address is the one read next;
         // a prefetch is only a hint and never faults, whatever the address.
-        byte* next = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref ahead, 4 * offset));
         for (int line = 0; line < 4 * blockBytes; line += 64)
         {
             Sse.Prefetch0(next + line);
@@ -233,33 +237,71 @@ public sealed partial class Q8Activations
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
-            Vector512<float> a01 = default, a23 = default;
-            float o0 = 0, o1 = 0, o2 = 0, o3 = 0;
-            // The tile's rows, computed once (a two-row tile points rows 2 and 3 at row 1, never past it).
+            if (TRows.Count == 4)
+            {
+                FourRowTile(in x, ref row, rowBytes, blocks, ref y, accumulate, ref ahead);
+                return;
+            }
+
+            // A two-row tile (the 512-bit path's one-row tiles run the Vector256 kernel).
+            Vector512<float> a01 = default;
+            float o0 = 0, o1 = 0;
             ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
-            int step = TRows.Count == 4 ? rowBytes : 0;
-            ref byte row2 = ref Unsafe.Add(ref row1, step);
-            ref byte row3 = ref Unsafe.Add(ref row2, step);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
-                if (TRows.Count == 4)
-                {
-                    PrefetchAhead(ref ahead, offset, TBlock.BlockBytes);
-                }
-
                 var x256 = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
-                var xs = Halves(x256, x256);
                 float dx = Unsafe.Add(ref x.Scales, b);
                 int sum = TBlock.Offset * Unsafe.Add(ref x.Sums, b);
-                a01 = Pair(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), xs, dx, sum, a01, ref o0, ref o1);
-                if (TRows.Count == 4)
-                {
-                    a23 = Pair(ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset), xs, dx, sum, a23, ref o2, ref o3);
-                }
+                a01 = Pair(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), Halves(x256, x256), dx, sum, a01, ref o0, ref o1);
             }
 
-            Store<TRows>(ref y, accumulate, a01, a23, o0, o1, o2, o3);
+            Store<TRows>(ref y, accumulate, a01, default, o0, o1, 0, 0);
+        }
+
+        /// <summary>
+        /// Four rows: their float16 scales widened in one vector (<see cref="HalfScale.Read4"/>) and the
+        /// offset terms kept in one, each lane's float operations those of <see cref="Pair"/> (the scale's
+        /// product with d_x, then with o·Σx, then the add), so a row's bits do not depend on its tile.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void FourRowTile(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
+        {
+            Vector512<float> a01 = default, a23 = default;
+            Vector128<float> offsets = default;
+            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
+            ref byte row2 = ref Unsafe.Add(ref row1, rowBytes);
+            ref byte row3 = ref Unsafe.Add(ref row2, rowBytes);
+            // Locals, not the buffers' fields, so the loop does not reload them; both arrays are pinned.
+            sbyte* values = (sbyte*)Unsafe.AsPointer(ref x.Values);
+            byte* next = (byte*)Unsafe.AsPointer(ref ahead);
+            ref float activationScales = ref x.Scales;
+            ref int sums = ref x.Sums;
+            // Lanes of the four scales that go to each pair's halves: rows 0 | 1, then rows 2 | 3.
+            var first = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+            var second = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+            nint offset = 0;
+            for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
+            {
+                PrefetchAhead(next + 4 * offset, TBlock.BlockBytes);
+                ref byte b0 = ref Unsafe.Add(ref row, offset);
+                ref byte b1 = ref Unsafe.Add(ref row1, offset);
+                ref byte b2 = ref Unsafe.Add(ref row2, offset);
+                ref byte b3 = ref Unsafe.Add(ref row3, offset);
+                var scales = HalfScale.Read4(ref b0, ref b1, ref b2, ref b3) * Vector128.Create(Unsafe.Add(ref activationScales, b));
+                if (TBlock.Offset != 0)
+                {
+                    offsets += scales * Vector128.Create((float)(TBlock.Offset * Unsafe.Add(ref sums, b)));
+                }
+
+                // The block's 32 activations in both halves: one vbroadcasti64x4.
+                var xs = Avx512F.BroadcastVector256ToVector512((long*)(values + 32 * (nint)b)).AsSByte();
+                var wide = scales.ToVector256Unsafe().ToVector512Unsafe();
+                a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref b0, ref b1, xs)), Avx512F.PermuteVar16x32(wide, first), a01);
+                a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref b2, ref b3, xs)), Avx512F.PermuteVar16x32(wide, second), a23);
+            }
+
+            Store<FourRows>(ref y, accumulate, a01, a23, offsets.GetElement(0), offsets.GetElement(1), offsets.GetElement(2), offsets.GetElement(3));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -300,14 +342,14 @@ public sealed partial class Q8Activations
         public static int Offset => 8;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
+        public static unsafe Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
         {
+            // Each half [qs, qs] (one vbroadcasti128 per row from the pinned matrix), its high lane shifted
+            // right by 4, then masked: low nibbles in the low lane, high nibbles in the high lane.
             var qs = Halves(
-                Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 2))),
-                Vector256.Create(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 2))));
-            // Each half [qs, qs]: low nibbles in its low lane, high nibbles in its high lane.
-            var lowLane = Vector512.Create(ulong.MaxValue, ulong.MaxValue, 0, 0, ulong.MaxValue, ulong.MaxValue, 0, 0).AsByte();
-            var u = Vector512.ConditionalSelect(lowLane, qs & Vector512.Create((byte)0x0F), Vector512.ShiftRightLogical(qs, 4));
+                Avx2.BroadcastVector128ToVector256((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref first, 2))),
+                Avx2.BroadcastVector128ToVector256((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref second, 2)))).AsUInt64();
+            var u = Avx512F.ShiftRightLogicalVariable(qs, Vector512.Create(0ul, 0, 4, 4, 0, 0, 4, 4)).AsByte() & Vector512.Create((byte)0x0F);
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
         }
     }

@@ -36,7 +36,7 @@ namespace KernelGen.Quantization;
 /// </remarks>
 public sealed partial class Q8Activations
 {
-    private readonly sbyte[] _values;
+    private readonly sbyte[] _values;       // pinned: the kernels broadcast from its address
     private readonly float[] _scales;
     private readonly int[] _sums;           // Σq per 32 values
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
@@ -48,7 +48,7 @@ public sealed partial class Q8Activations
     public Q8Activations(int maxColumns)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxColumns);
-        _values = new sbyte[maxColumns + 32];
+        _values = GC.AllocateArray<sbyte>(maxColumns + 32, pinned: true);
         _scales = new float[maxColumns / 32 + 1];
         _sums = new int[maxColumns / 32 + 1];
         _superScales = new float[maxColumns / 256 + 1];
@@ -245,12 +245,17 @@ internal readonly struct Q4_0Bytes : IIntegerBlock
     public static int Offset => 8;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x)
+    public static Vector256<int> Dot(ref byte block, Vector256<sbyte> x) => Q8Activations.DotBytes(Nibbles(ref block), x);
+
+    /// <summary>
+    /// The block's 16 bytes in both lanes (one vbroadcasti128 from the pinned matrix), the high lane's
+    /// shifted right by 4, then masked: low nibbles in the low lane, high nibbles in the high lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<byte> Nibbles(ref byte block)
     {
-        var qs = Vector128.LoadUnsafe(ref Unsafe.Add(ref block, 2));
-        var nibble = Vector128.Create((byte)0x0F);
-        var u = Vector256.Create(qs & nibble, Vector128.ShiftRightLogical(qs, 4));
-        return Q8Activations.DotBytes(u, x);
+        var qs = Avx2.BroadcastVector128ToVector256((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref block, 2))).AsUInt32();
+        return Avx2.ShiftRightLogicalVariable(qs, Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4)).AsByte() & Vector256.Create((byte)0x0F);
     }
 }
 
