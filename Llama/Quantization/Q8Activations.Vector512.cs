@@ -374,18 +374,25 @@ public sealed partial class Q8Activations
     {
         static abstract int BlockBytes { get; }
 
-        /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves (times d_w·d_x); their minima terms added to the scalars.</summary>
-        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
-            Vector512<float> acc, ref float minimum0, ref float minimum1);
+        /// <summary>Where a super-block keeps its float16 scale d.</summary>
+        static abstract int ScaleOffset { get; }
+
+        /// <summary>True when a float16 dmin follows d (Q4_K, Q5_K): the minima terms.</summary>
+        static abstract bool HasMinima { get; }
+
+        /// <summary>
+        /// acc + the two rows' Σ scale·q·x̃ in the halves, times <paramref name="d"/> (each half its row's
+        /// d_w·d_x); their minima terms, <paramref name="dmin0"/> and <paramref name="dmin1"/> (dmin_w·d_x) times
+        /// the scaled block sums, added to the scalars.
+        /// </summary>
+        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock,
+            Vector512<float> d, float dmin0, float dmin1, Vector512<float> acc, ref float minimum0, ref float minimum1);
     }
 
-    /// <summary>Values 32i .. 32i+31 of a super-block's activations, in both halves (one vbroadcasti64x4).</summary>
+    /// <summary>Values 32i .. 32i+31 of a super-block's activations, in both halves: one vbroadcasti64x4 from the pinned activations (a load and an insert took three instructions).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<sbyte> Both(ref sbyte xb, int i)
-    {
-        var v = Vector256.LoadUnsafe(ref xb, (nuint)(32 * i));
-        return Halves(v, v);
-    }
+    private static unsafe Vector512<sbyte> Both(ref sbyte xb, int i) =>
+        Avx512F.BroadcastVector256ToVector512((long*)Unsafe.AsPointer(ref Unsafe.Add(ref xb, 32 * i))).AsSByte();
 
     private readonly struct KKernel512<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlockPair
@@ -400,6 +407,9 @@ public sealed partial class Q8Activations
             int step = TRows.Count == 4 ? rowBytes : 0;
             ref byte row2 = ref Unsafe.Add(ref row1, step);
             ref byte row3 = ref Unsafe.Add(ref row2, step);
+            // Lanes of the four rows' scales that go to each pair's halves: rows 0 | 1, then rows 2 | 3.
+            var first = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+            var second = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
@@ -409,11 +419,22 @@ public sealed partial class Q8Activations
                 }
 
                 ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * b);
-                float dx = Unsafe.Add(ref x.SuperScales, b);
-                a01 = TBlock.Accumulate(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), ref xs, in x, b, dx, a01, ref m0, ref m1);
+                var dx = Vector128.Create(Unsafe.Add(ref x.SuperScales, b));
+                ref byte b0 = ref Unsafe.Add(ref row, offset);
+                ref byte b1 = ref Unsafe.Add(ref row1, offset);
+                ref byte b2 = ref Unsafe.Add(ref row2, offset);
+                ref byte b3 = ref Unsafe.Add(ref row3, offset);
+                // The four rows' d (and dmin) widened together, each lane's bits those of HalfScale.Read · d_x.
+                int at = TBlock.ScaleOffset;
+                var d = (HalfScale.Read4(ref Unsafe.Add(ref b0, at), ref Unsafe.Add(ref b1, at), ref Unsafe.Add(ref b2, at), ref Unsafe.Add(ref b3, at)) * dx)
+                    .ToVector256Unsafe().ToVector512Unsafe();
+                var dmin = TBlock.HasMinima
+                    ? HalfScale.Read4(ref Unsafe.Add(ref b0, 2), ref Unsafe.Add(ref b1, 2), ref Unsafe.Add(ref b2, 2), ref Unsafe.Add(ref b3, 2)) * dx
+                    : default;
+                a01 = TBlock.Accumulate(ref b0, ref b1, ref xs, in x, b, Avx512F.PermuteVar16x32(d, first), dmin.GetElement(0), dmin.GetElement(1), a01, ref m0, ref m1);
                 if (TRows.Count == 4)
                 {
-                    a23 = TBlock.Accumulate(ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset), ref xs, in x, b, dx, a23, ref m2, ref m3);
+                    a23 = TBlock.Accumulate(ref b2, ref b3, ref xs, in x, b, Avx512F.PermuteVar16x32(d, second), dmin.GetElement(2), dmin.GetElement(3), a23, ref m2, ref m3);
                 }
             }
 
@@ -427,19 +448,22 @@ public sealed partial class Q8Activations
     {
         public static int BlockBytes => TParts.BlockBytes;
 
+        public static int ScaleOffset => 0;
+
+        public static bool HasMinima => true;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
-            Vector512<float> acc, ref float minimum0, ref float minimum1)
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock,
+            Vector512<float> d, float dmin0, float dmin1, Vector512<float> acc, ref float minimum0, ref float minimum1)
         {
-            float d0 = HalfScale.Read(ref first) * dx, d1 = HalfScale.Read(ref second) * dx;
-            minimum0 += HalfScale.Read(ref Unsafe.Add(ref first, 2)) * dx * MinimumSum(ref first, in buffers, superBlock, out var scales0);
-            minimum1 += HalfScale.Read(ref Unsafe.Add(ref second, 2)) * dx * MinimumSum(ref second, in buffers, superBlock, out var scales1);
+            minimum0 += dmin0 * MinimumSum(ref first, in buffers, superBlock, out var scales0);
+            minimum1 += dmin1 * MinimumSum(ref second, in buffers, superBlock, out var scales1);
             var scales = Halves(Vector256.Create(scales0, scales0), Vector256.Create(scales1, scales1));
 
             // The four parts written out (not a loop), so each part's offsets, shifts and shuffle controls are constants.
             var sum = Part(ref first, ref second, ref x, scales, 0) + Part(ref first, ref second, ref x, scales, 1)
                 + Part(ref first, ref second, ref x, scales, 2) + Part(ref first, ref second, ref x, scales, 3);
-            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), d, acc);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -457,11 +481,14 @@ public sealed partial class Q8Activations
     {
         public static int BlockBytes => 210;
 
+        public static int ScaleOffset => 208;
+
+        public static bool HasMinima => false;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, float dx,
-            Vector512<float> acc, ref float minimum0, ref float minimum1)
+        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock,
+            Vector512<float> d, float dmin0, float dmin1, Vector512<float> acc, ref float minimum0, ref float minimum1)
         {
-            float d0 = HalfScale.Read(ref Unsafe.Add(ref first, 208)) * dx, d1 = HalfScale.Read(ref Unsafe.Add(ref second, 208)) * dx;
             var scales0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 192)).AsSByte());
             var scales1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 192)).AsSByte());
             var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
@@ -469,7 +496,7 @@ public sealed partial class Q8Activations
 
             var sum = Part(ref first, ref second, ref x, firstScales, 0) + Part(ref first, ref second, ref x, firstScales, 1)
                 + Part(ref first, ref second, ref x, secondScales, 2) + Part(ref first, ref second, ref x, secondScales, 3);
-            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), Halves(Vector256.Create(d0), Vector256.Create(d1)), acc);
+            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), d, acc);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
