@@ -73,8 +73,10 @@ public sealed record StoryOptions
         llama2.c's run.c prints it; what ran and how fast goes to stderr.
 
           prompt                   text to continue, as one argument (quote it); empty starts from BOS
-          -m, --model PATH         a llama2.c legacy checkpoint (.bin), a GGUF file (.gguf, F32/F16/BF16),
-                                   or a Hugging Face folder (config.json + model.safetensors)
+          -m, --model PATH         a llama2.c checkpoint (.bin: float32, or the int8 export runq.c runs),
+                                   a GGUF file (.gguf: F32/F16/BF16, Q8_0/Q4_0/Q5_0/Q4_K/Q5_K/Q6_K
+                                   weights, kept quantized), or a Hugging Face folder
+                                   (config.json + model.safetensors)
                                    (default: the embedded stories260K.bin)
           -z, --tokenizer PATH     llama2.c tokenizer file (default: the GGUF file's own vocabulary,
                                    or the embedded tok512.bin for a llama2.c model; a Hugging Face

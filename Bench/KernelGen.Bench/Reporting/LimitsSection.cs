@@ -15,13 +15,12 @@ internal sealed class LimitsSection : ReportSection
     private static readonly string[] ReadMethods = { "MemoryReadBandwidth", "MemoryReadStreams", "MemoryReadStreamsPrefetched" };
 
     /// <summary>All-core peak GFLOP/s and read GB/s (the read roof), when the limits have been measured.</summary>
-    public static (double PeakGflops, double BandwidthGBs)? Measured(IReadOnlyDictionary<string, BenchmarkTable> tables)
-    {
-        if (!tables.TryGetValue("MachineLimitsBenchmarks", out var table))
-        {
-            return null;
-        }
+    public static (double PeakGflops, double BandwidthGBs)? Measured(IReadOnlyDictionary<string, BenchmarkTable> tables) =>
+        tables.TryGetValue("MachineLimitsBenchmarks", out var table) ? Measured(table) : null;
 
+    /// <summary>The all-core FMA peak and the fastest all-core read of one limits table.</summary>
+    public static (double PeakGflops, double BandwidthGBs) Measured(BenchmarkTable table)
+    {
         var rows = Rows(table);
         return (rows.First(r => r.Method == "FmaPeak" && r.AllCores).Rate, rows.Where(r => ReadMethods.Contains(r.Method) && r.AllCores).Max(r => r.Rate));
     }

@@ -28,7 +28,8 @@ internal sealed class QuantizedSection : ReportSection
             Engine: r["Engine"],
             TokensPerSecond: BenchmarkTable.Number(r, "Op/s"),
             GBs: BenchmarkTable.Number(r, "GB/s"))).ToList();
-        double? roof = Limits?.BandwidthGBs;
+        // The roof of the machine the decode table ran on (these suites are often rerun apart from the rest).
+        double? roof = RoofsOf(tables[1])?.BandwidthGBs;
 
         document.AppendLine("## Quantized weights");
         document.AppendLine();
@@ -58,10 +59,10 @@ internal sealed class QuantizedSection : ReportSection
         document.AppendLine("A random model of TinyLlama's shape (dim 2048, 16 layers, 32 query / 8 KV heads, hidden 5632, vocab 32000)");
         document.AppendLine("written as F16 GGUF and quantized by llama.cpp's own quantizer (`QuantizedPeerBenchmarks`): 8 greedy tokens");
         document.AppendLine("after a prompt of Position tokens, two threads each, float32 KV caches. GB/s is the file's bytes per token");
-        document.AppendLine($"over the time per token{(roof is double r ? $" (the read roof: {ResultsReport.Format(r, "0.0")} GB/s)" : "")}; llama.cpp runs without and with flash attention.");
+        document.AppendLine($"over the time per token{(roof is double r ? $" (the read roof: {ResultsReport.Format(r, "0.0")} GB/s, `MachineLimitsBenchmarks` on the same machine)" : " (no read roof was measured on this machine)")}; llama.cpp runs without and with flash attention.");
         document.AppendLine();
         var engines = decodes.Select(d => d.Engine).Distinct().ToList();
-        document.AppendLine("| file | position | " + string.Join(" | ", engines.Select(e => $"{e} (tok/s) | GB/s")) + $" | KernelGen / llama.cpp (target ≥ {ResultsReport.Format(Target)}) |");
+        document.AppendLine("| file | position | " + string.Join(" | ", engines.Select(e => $"{e} (tok/s) | GB/s")) + $" | KernelGen / faster llama.cpp (target ≥ {ResultsReport.Format(Target)}) |");
         document.AppendLine("|---|---:|" + string.Concat(engines.Select(_ => "---:|---:|")) + "---:|");
         foreach (var group in decodes.GroupBy(d => (d.Position, d.File)).OrderBy(g => g.Key.Position).ThenBy(g => g.Key.File))
         {
@@ -70,7 +71,8 @@ internal sealed class QuantizedSection : ReportSection
                 ? ResultsReport.Format(d.TokensPerSecond, "0.0") + " | " + Share(d.GBs)
                 : "– | –");
             double ours = group.Where(d => d.Engine == "KernelGen").Select(d => d.TokensPerSecond).DefaultIfEmpty(0).First();
-            double peer = group.Where(d => d.Engine == "llama.cpp").Select(d => d.TokensPerSecond).DefaultIfEmpty(0).First();
+            // The faster llama.cpp configuration (with or without flash attention) is the one to beat.
+            double peer = group.Where(d => d.Engine.StartsWith("llama.cpp", System.StringComparison.Ordinal)).Select(d => d.TokensPerSecond).DefaultIfEmpty(0).Max();
             string ratio = ours > 0 && peer > 0 ? ResultsReport.Format(ours / peer, "0.00") + (ours / peer >= Target ? "" : " (not met)") : "–";
             document.AppendLine($"| {group.Key.File} | {group.Key.Position} | {string.Join(" | ", cells)} | {ratio} |");
         }

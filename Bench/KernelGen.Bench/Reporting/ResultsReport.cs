@@ -48,12 +48,27 @@ internal static class ResultsReport
         document.AppendLine();
         document.AppendLine("The CSV behind each table is in `Bench/results/`; `report` alone rebuilds this page from them.");
 
+        // The suite's roofs (Bench/results), and those measured on the other machines some tables come
+        // from (Bench/results/limits/<machine>/), for the sections that look roofs up by machine.
         var limits = LimitsSection.Measured(tables);
+        var roofs = new List<BenchmarkTable>();
+        if (tables.TryGetValue("MachineLimitsBenchmarks", out var ownRoofs))
+        {
+            roofs.Add(ownRoofs);
+        }
+
+        string otherRoofs = Path.Combine(results, "limits");
+        if (Directory.Exists(otherRoofs))
+        {
+            roofs.AddRange(Directory.GetFiles(otherRoofs, "*MachineLimitsBenchmarks-report.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(BenchmarkTable.Read));
+        }
+
         foreach (var section in Sections(results))
         {
             if (section.Tables.All(tables.ContainsKey))
             {
                 section.Limits = limits;
+                section.Roofs = roofs;
                 document.AppendLine();
                 section.Render(section.Tables.Select(t => tables[t]).ToList(), document, plots);
             }
@@ -143,6 +158,13 @@ internal abstract class ReportSection
 
     /// <summary>The measured all-core roofs (GFLOP/s, GB/s), when the limits suite has results.</summary>
     public (double PeakGflops, double BandwidthGBs)? Limits { get; set; }
+
+    /// <summary>Every limits table kept: the suite's own, then those of other machines (<c>Bench/results/limits/</c>).</summary>
+    public IReadOnlyList<BenchmarkTable> Roofs { get; set; } = [];
+
+    /// <summary>The all-core roofs measured on <paramref name="table"/>'s machine, or null when none were.</summary>
+    protected (double PeakGflops, double BandwidthGBs)? RoofsOf(BenchmarkTable table) =>
+        Roofs.FirstOrDefault(r => r.Machine.Length > 0 && r.Machine == table.Machine) is { } roofs ? LimitsSection.Measured(roofs) : null;
 
     public abstract void Render(IReadOnlyList<BenchmarkTable> tables, StringBuilder document, string plotFolder);
 
