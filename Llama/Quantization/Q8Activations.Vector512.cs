@@ -234,6 +234,7 @@ public sealed partial class Q8Activations
     private readonly struct BlockKernel512<TBlock> : IRowKernel
         where TBlock : struct, IBlockPair
     {
+        [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own, so the JIT inlines every helper (Spread, Both) within its budget
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
@@ -397,6 +398,7 @@ public sealed partial class Q8Activations
     private readonly struct KKernel512<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlockPair
     {
+        [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own, so the JIT inlines every helper (Spread, Both) within its budget
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
