@@ -390,10 +390,17 @@ public sealed partial class Q8Activations
             Vector512<float> d, float dmin0, float dmin1, Vector512<float> acc, ref float minimum0, ref float minimum1);
     }
 
-    /// <summary>Values 32i .. 32i+31 of a super-block's activations, in both halves: one vbroadcasti64x4 from the pinned activations (a load and an insert took three instructions).</summary>
+    /// <summary>
+    /// Values 32i .. 32i+31 of a super-block's activations, in both halves (a load and an insert).
+    /// A vbroadcasti64x4 from the activations' address instead gave wrong sums in fully optimized code
+    /// (the llama.cpp agreement tests of the K files failed every time with tiering off): keep the load.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<sbyte> Both(ref sbyte xb, int i) =>
-        Avx512F.BroadcastVector256ToVector512((long*)Unsafe.AsPointer(ref Unsafe.Add(ref xb, 32 * i))).AsSByte();
+    private static Vector512<sbyte> Both(ref sbyte xb, int i)
+    {
+        var v = Vector256.LoadUnsafe(ref xb, (nuint)(32 * i));
+        return Halves(v, v);
+    }
 
     private readonly struct KKernel512<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlockPair
