@@ -273,8 +273,8 @@ public sealed partial class Q8Activations
             ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
             ref byte row2 = ref Unsafe.Add(ref row1, rowBytes);
             ref byte row3 = ref Unsafe.Add(ref row2, rowBytes);
-            // Locals, not the buffers' fields, so the loop does not reload them; both arrays are pinned.
-            sbyte* values = (sbyte*)Unsafe.AsPointer(ref x.Values);
+            // Locals, not the buffers' fields, so the loop does not reload them; the matrix is pinned.
+            ref sbyte values = ref x.Values;
             byte* next = (byte*)Unsafe.AsPointer(ref ahead);
             ref float activationScales = ref x.Scales;
             ref int sums = ref x.Sums;
@@ -295,8 +295,9 @@ public sealed partial class Q8Activations
                     offsets += scales * Vector128.Create((float)(TBlock.Offset * Unsafe.Add(ref sums, b)));
                 }
 
-                // The block's 32 activations in both halves: one vbroadcasti64x4.
-                var xs = Avx512F.BroadcastVector256ToVector512((long*)(values + 32 * (nint)b)).AsSByte();
+                // The block's 32 activations in both halves (not a pointer vbroadcasti64x4: see Both).
+                var x256 = Vector256.LoadUnsafe(ref values, (nuint)(32 * b));
+                var xs = Halves(x256, x256);
                 var wide = scales.ToVector256Unsafe().ToVector512Unsafe();
                 a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref b0, ref b1, xs)), Avx512F.PermuteVar16x32(wide, first), a01);
                 a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref b2, ref b3, xs)), Avx512F.PermuteVar16x32(wide, second), a23);
@@ -392,8 +393,10 @@ public sealed partial class Q8Activations
 
     /// <summary>
     /// Values 32i .. 32i+31 of a super-block's activations, in both halves (a load and an insert).
-    /// A vbroadcasti64x4 from the activations' address instead gave wrong sums in fully optimized code
-    /// (the llama.cpp agreement tests of the K files failed every time with tiering off): keep the load.
+    /// Not <c>Avx512F.BroadcastVector256ToVector512(pointer)</c>: the .NET 10.0.12 JIT encodes that
+    /// vbroadcasti64x4 with a compressed displacement scaled for 16 bytes where the instruction scales
+    /// by 32 (<c>[r14+0x20]</c> is emitted as disp8 2, which the CPU reads as +0x40), so every slice
+    /// after the first came from the wrong place; the llama.cpp agreement tests of the K files caught it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<sbyte> Both(ref sbyte xb, int i)

@@ -36,7 +36,7 @@ namespace KernelGen.Quantization;
 /// </remarks>
 public sealed partial class Q8Activations
 {
-    private readonly sbyte[] _values;       // pinned: the kernels broadcast from its address
+    private readonly sbyte[] _values;
     private readonly float[] _scales;
     private readonly int[] _sums;           // Σq per 32 values
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
@@ -48,7 +48,7 @@ public sealed partial class Q8Activations
     public Q8Activations(int maxColumns)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxColumns);
-        _values = GC.AllocateArray<sbyte>(maxColumns + 32, pinned: true);
+        _values = new sbyte[maxColumns + 32];
         _scales = new float[maxColumns / 32 + 1];
         _sums = new int[maxColumns / 32 + 1];
         _superScales = new float[maxColumns / 256 + 1];
