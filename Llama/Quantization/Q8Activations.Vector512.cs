@@ -506,30 +506,46 @@ public sealed partial class Q8Activations
             var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
             var secondScales = Halves(Vector256.Create(scales0.GetUpper(), scales0.GetUpper()), Vector256.Create(scales1.GetUpper(), scales1.GetUpper()));
 
-            var sum = Part(ref first, ref second, ref x, firstScales, 0) + Part(ref first, ref second, ref x, firstScales, 1)
-                + Part(ref first, ref second, ref x, secondScales, 2) + Part(ref first, ref second, ref x, secondScales, 3);
+            ref short offsets = ref Unsafe.Add(ref buffers.PairOffsets, 128 * superBlock);
+            var sum = Part(ref first, ref second, ref x, ref offsets, firstScales, 0) + Part(ref first, ref second, ref x, ref offsets, firstScales, 1)
+                + Part(ref first, ref second, ref x, ref offsets, secondScales, 2) + Part(ref first, ref second, ref x, ref offsets, secondScales, 3);
             return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), d, acc);
         }
 
+        /// <summary>
+        /// Part p of both rows, as <see cref="Q6_KBlock256"/> computes one: the unsigned 6-bit values u
+        /// (nibble | two high bits, by 16-bit shifts) against x, less 32·(x_2i + x_2i+1) per pair (the
+        /// activations' pair offsets) for q = u − 32, then times the chunks' scales. Every step is exact
+        /// integer arithmetic (|u·x pair| ≤ 16002 and the offset ≤ 8128 stay inside int16).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, Vector512<short> source, int part)
+        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, ref short offsets, Vector512<short> source, int part)
         {
-            int k = 4 * (part & 1);
-            var w01 = Halves(Signed(ref first, part, 0), Signed(ref second, part, 0));
-            var w23 = Halves(Signed(ref first, part, 1), Signed(ref second, part, 1));
-            return Avx512BW.MultiplyAddAdjacent(SignedProduct(w01, Both(ref x, 2 * part)), Spread(source, k, k + 1))
-                + Avx512BW.MultiplyAddAdjacent(SignedProduct(w23, Both(ref x, 2 * part + 1)), Spread(source, k + 2, k + 3));
+            int half = part >> 1, shift = 4 * (part & 1), k = 4 * (part & 1);
+            var ql0 = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 64 * half)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 64 * half)));
+            var ql1 = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 64 * half + 32)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 64 * half + 32)));
+            var qh = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 128 + 32 * half)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 128 + 32 * half)));
+            var nibble = Vector512.Create((byte)0x0F);
+            var twoBits = Vector512.Create((byte)0x30);
+            var u01 = (Nibbles(ql0, shift) & nibble) | (BitsToFour(qh, shift) & twoBits);
+            var u23 = (Nibbles(ql1, shift) & nibble) | (BitsToFour(qh, shift + 2) & twoBits);
+            var off01 = Vector256.LoadUnsafe(ref offsets, (nuint)(32 * part));
+            var off23 = Vector256.LoadUnsafe(ref offsets, (nuint)(32 * part + 16));
+            var p01 = Avx512BW.MultiplyAddAdjacent(u01, Both(ref x, 2 * part)) - Halves(off01, off01);
+            var p23 = Avx512BW.MultiplyAddAdjacent(u23, Both(ref x, 2 * part + 1)) - Halves(off23, off23);
+            return Avx512BW.MultiplyAddAdjacent(p01, Spread(source, k, k + 1)) + Avx512BW.MultiplyAddAdjacent(p23, Spread(source, k + 2, k + 3));
         }
 
-        /// <summary>Part p's q = u − 32 as <see cref="Q6_KBlock256"/> builds them: chunks 0, 1 (<paramref name="pair"/> 0) or 2, 3 (1).</summary>
+        /// <summary>The bytes' high nibbles moved down (<paramref name="shift"/> 4) or left (0), before the caller's mask: one 16-bit shift.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<sbyte> Signed(ref byte block, int part, int pair)
-        {
-            int half = part >> 1, shift = 4 * (part & 1);
-            var ql = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 64 * half + 32 * pair));
-            var qh = Vector256.LoadUnsafe(ref Unsafe.Add(ref block, 128 + 32 * half));
-            var high = Vector256.ShiftLeft(Vector256.ShiftRightLogical(qh, shift + 2 * pair) & Vector256.Create((byte)3), 4);
-            return (((Vector256.ShiftRightLogical(ql, shift) & Vector256.Create((byte)0x0F)) | high) - Vector256.Create((byte)32)).AsSByte();
-        }
+        private static Vector512<byte> Nibbles(Vector512<byte> ql, int shift) =>
+            shift == 0 ? ql : Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte();
+
+        /// <summary>As the Vector256 <c>BitsToFour</c>: bit <paramref name="bit"/> and the one above it of each byte moved to bits 4–5 by one 16-bit shift.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<byte> BitsToFour(Vector512<byte> v, int bit) =>
+            bit < 4 ? Vector512.ShiftLeft(v.AsUInt16(), 4 - bit).AsByte()
+            : bit > 4 ? Vector512.ShiftRightLogical(v.AsUInt16(), bit - 4).AsByte()
+            : v;
     }
 }
