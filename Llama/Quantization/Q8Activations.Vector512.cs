@@ -234,7 +234,7 @@ public sealed partial class Q8Activations
     private readonly struct BlockKernel512<TBlock> : IRowKernel
         where TBlock : struct, IBlockPair
     {
-        [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own, so the JIT inlines every helper (Spread, Both) within its budget
+        [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own: inlined into the projection, its helpers (Spread) outran the JIT's inlining budget
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
@@ -408,7 +408,7 @@ public sealed partial class Q8Activations
     private readonly struct KKernel512<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlockPair
     {
-        [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own, so the JIT inlines every helper (Spread, Both) within its budget
+        [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own: inlined into the projection, its helpers (Spread) outran the JIT's inlining budget
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
