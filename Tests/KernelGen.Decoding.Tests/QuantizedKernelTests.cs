@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using KernelGen.Checkpoints;
@@ -350,7 +351,12 @@ public sealed class QuantizedProjectionTests
             var fresh = new QuantizedProjection(Columns, quantize, Pool);
             var sequence = new[] { q4k, q6k, q8, q5, q4k };
             var outputs = new float[sequence.Length][];
-            for (int round = 0; round < 3; round++)
+            // Two rounds warm up, then each of ten rounds is measured alone. A product that allocated
+            // would show in every round; a CI run with tiering off once saw 256 bytes in the single
+            // round it measured (not reproduced in hundreds of runs, here or with a loaded core), so one
+            // round may carry a one-time allocation of the runtime's, and no more than one.
+            var allocated = new long[12];
+            for (int round = 0; round < allocated.Length; round++)
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 for (int i = 0; i < sequence.Length; i++)
@@ -359,11 +365,11 @@ public sealed class QuantizedProjectionTests
                     shared.Multiply(sequence[i], x, outputs[i], sameInput: i > 0);
                 }
 
-                if (round == 2)
-                {
-                    Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-                }
+                allocated[round] = GC.GetAllocatedBytesForCurrentThread() - before;
             }
+
+            var measured = allocated[2..];
+            Assert.True(measured.Count(bytes => bytes != 0) <= 1 && measured.Sum() < 1024, $"bytes allocated per round of {sequence.Length} products: {string.Join(", ", measured)}");
 
             for (int i = 0; i < sequence.Length; i++)
             {
