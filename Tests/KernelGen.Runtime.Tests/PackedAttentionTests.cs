@@ -10,7 +10,7 @@ namespace KernelGen.Runtime.Tests;
 
 /// <summary>
 /// The packed-GEMM operations alone, against sums in double over the numbers as stored: every row
-/// count from 1 to 13 (two full 6-row tiles and each remainder), blocks of 1, 5, 63 and 64 keys,
+/// count from 1 to 13 (two full 6-row tiles and each remainder), blocks of 1, 5, 16, 33, 63 and 64 keys,
 /// strided keys, head_dims that leave every narrower vector and scalar tail, every format.
 /// </summary>
 [Trait("Category", "Simd")]
@@ -57,11 +57,25 @@ public class PackedAttentionTests
         var packedValues = new float[KeyBlock * d];
         foreach (int stride in new[] { 1, step })
         {
-            foreach (int n in new[] { 1, 5, 63, 64 })
+            foreach (int n in new[] { 1, 5, 16, 33, 63, 64 })
             {
                 packedKeys.AsSpan().Fill(float.NaN);
                 PackedAttention.PackKeys<RuntimeMicrokernels, TFormat>(micro, ref keys[0], rowBytes * stride, ref keyScales[0], stride, n, ref packedKeys[0]);
                 PackedAttention.PackValues<RuntimeMicrokernels, TFormat>(micro, ref values[0], rowBytes * stride, ref valueScales[0], stride, n, ref packedValues[0]);
+
+                // Packing is exact, whichever transpose (16 × 16, 4 × 4 or one by one) placed a number:
+                // Kᵀ[i, c] is key c's number i widened, times its scale, in float.
+                for (int c = 0; c < n; c++)
+                {
+                    for (int i = 0; i < d; i++)
+                    {
+                        int slot = c * stride;
+                        float expected = TFormat.Load(ref keys[slot * rowBytes], i) * (TFormat.Scaled ? keyScales[slot] : 1f);
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(packedKeys[i * KeyBlock + c]),
+                            $"{TFormat.Format} d {d} n {n} stride {stride}: Kᵀ[{i}, {c}] {packedKeys[i * KeyBlock + c]} vs {expected}");
+                    }
+                }
+
                 for (int rows = 1; rows <= 13; rows++)
                 {
                     var q = Random(random, rows * d);

@@ -54,7 +54,9 @@ internal static class PackedAttention
     /// <c>kt[i · KeyBlock + c] = scale_c · k_c[i]</c> for c &lt; <paramref name="n"/>, i &lt; head_dim;
     /// columns n..KeyBlock are zeros. Key c is <paramref name="k"/> + c · <paramref name="keyStride"/> bytes;
     /// its scale (a scaled format's) <paramref name="scales"/>[c · <paramref name="scaleStride"/>].
-    /// 4 × 4 blocks are transposed in registers: four loads, eight shuffles, four stores.
+    /// On the Vector512 path 16 keys × 16 numbers are transposed in registers at a time: 16 widening
+    /// loads, 64 shuffles, 16 stores for 256 numbers, where 4 × 4 blocks (the other paths, and the
+    /// keys and numbers left over) take four loads, eight shuffles and four stores for 16.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackKeys<TMicro, TFormat>(in TMicro micro, ref byte k, nint keyStride, ref float scales, nint scaleStride, int n, ref float kt)
@@ -63,42 +65,31 @@ internal static class PackedAttention
     {
         int d = micro.HeadDim;
         int c = 0;
+        if (SimdPolicy.Bits >= 512 && Avx512F.IsSupported && d >= 16)
+        {
+            int wide = d & ~15;
+            for (; c + 16 <= n; c += 16)
+            {
+                ref byte k0 = ref Unsafe.Add(ref k, c * keyStride);
+                ref float column = ref Unsafe.Add(ref kt, c);
+                var scale = TFormat.Scaled ? Gather16(ref Unsafe.Add(ref scales, c * scaleStride), scaleStride) : Vector512<float>.One;
+                for (int i = 0; i < wide; i += 16)
+                {
+                    Pack16x16<TFormat>(ref k0, keyStride, i, scale, ref Unsafe.Add(ref column, i * KeyBlock));
+                }
+
+                for (int group = 0; group < 16 && wide < d; group += 4)
+                {
+                    Pack4Keys<TFormat>(ref Unsafe.Add(ref k0, group * keyStride), keyStride, ref Unsafe.Add(ref scales, (c + group) * scaleStride), scaleStride, wide, d, ref Unsafe.Add(ref column, group));
+                }
+            }
+        }
+
         if (SimdPolicy.Bits >= 128)
         {
             for (; c + 4 <= n; c += 4)
             {
-                ref byte k0 = ref Unsafe.Add(ref k, c * keyStride);
-                ref byte k1 = ref Unsafe.Add(ref k0, keyStride);
-                ref byte k2 = ref Unsafe.Add(ref k1, keyStride);
-                ref byte k3 = ref Unsafe.Add(ref k2, keyStride);
-                var scale = TFormat.Scaled
-                    ? Vector128.Create(Unsafe.Add(ref scales, c * scaleStride), Unsafe.Add(ref scales, (c + 1) * scaleStride), Unsafe.Add(ref scales, (c + 2) * scaleStride), Unsafe.Add(ref scales, (c + 3) * scaleStride))
-                    : Vector128<float>.One;
-                ref float column = ref Unsafe.Add(ref kt, c);
-                int i = 0;
-                for (; i + 4 <= d; i += 4)
-                {
-                    Transpose(TFormat.Load128(ref k0, (nuint)i), TFormat.Load128(ref k1, (nuint)i), TFormat.Load128(ref k2, (nuint)i), TFormat.Load128(ref k3, (nuint)i),
-                        out var d0, out var d1, out var d2, out var d3);
-                    if (TFormat.Scaled)
-                    {
-                        d0 *= scale;
-                        d1 *= scale;
-                        d2 *= scale;
-                        d3 *= scale;
-                    }
-
-                    d0.StoreUnsafe(ref column, (nuint)(i * KeyBlock));
-                    d1.StoreUnsafe(ref column, (nuint)((i + 1) * KeyBlock));
-                    d2.StoreUnsafe(ref column, (nuint)((i + 2) * KeyBlock));
-                    d3.StoreUnsafe(ref column, (nuint)((i + 3) * KeyBlock));
-                }
-
-                for (; i < d; i++)
-                {
-                    (Vector128.Create(TFormat.Load(ref k0, i), TFormat.Load(ref k1, i), TFormat.Load(ref k2, i), TFormat.Load(ref k3, i)) * scale)
-                        .StoreUnsafe(ref column, (nuint)(i * KeyBlock));
-                }
+                Pack4Keys<TFormat>(ref Unsafe.Add(ref k, c * keyStride), keyStride, ref Unsafe.Add(ref scales, c * scaleStride), scaleStride, 0, d, ref Unsafe.Add(ref kt, c));
             }
         }
 
@@ -306,6 +297,128 @@ internal static class PackedAttention
             AccumulatePassScalar<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
         }
     }
+
+    /// <summary>Numbers <paramref name="from"/>..<paramref name="to"/> of four keys from <paramref name="k0"/>, packed into four columns from <paramref name="column"/>: 4 × 4 blocks transposed in registers, the last numbers one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pack4Keys<TFormat>(ref byte k0, nint keyStride, ref float scales, nint scaleStride, int from, int to, ref float column)
+        where TFormat : struct, IKvCacheFormat
+    {
+        ref byte k1 = ref Unsafe.Add(ref k0, keyStride);
+        ref byte k2 = ref Unsafe.Add(ref k1, keyStride);
+        ref byte k3 = ref Unsafe.Add(ref k2, keyStride);
+        var scale = TFormat.Scaled
+            ? Vector128.Create(scales, Unsafe.Add(ref scales, scaleStride), Unsafe.Add(ref scales, 2 * scaleStride), Unsafe.Add(ref scales, 3 * scaleStride))
+            : Vector128<float>.One;
+        int i = from;
+        for (; i + 4 <= to; i += 4)
+        {
+            Transpose(TFormat.Load128(ref k0, (nuint)i), TFormat.Load128(ref k1, (nuint)i), TFormat.Load128(ref k2, (nuint)i), TFormat.Load128(ref k3, (nuint)i),
+                out var d0, out var d1, out var d2, out var d3);
+            if (TFormat.Scaled)
+            {
+                d0 *= scale;
+                d1 *= scale;
+                d2 *= scale;
+                d3 *= scale;
+            }
+
+            d0.StoreUnsafe(ref column, (nuint)(i * KeyBlock));
+            d1.StoreUnsafe(ref column, (nuint)((i + 1) * KeyBlock));
+            d2.StoreUnsafe(ref column, (nuint)((i + 2) * KeyBlock));
+            d3.StoreUnsafe(ref column, (nuint)((i + 3) * KeyBlock));
+        }
+
+        for (; i < to; i++)
+        {
+            (Vector128.Create(TFormat.Load(ref k0, i), TFormat.Load(ref k1, i), TFormat.Load(ref k2, i), TFormat.Load(ref k3, i)) * scale)
+                .StoreUnsafe(ref column, (nuint)(i * KeyBlock));
+        }
+    }
+
+    /// <summary>Sixteen key scales <paramref name="stride"/> apart, in one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Gather16(ref float scales, nint stride)
+    {
+        if (stride == 1)
+        {
+            return Vector512.LoadUnsafe(ref scales);
+        }
+
+        Unsafe.SkipInit(out Vector512<float> gathered);
+        for (int c = 0; c < 16; c++)
+        {
+            gathered = gathered.WithElement(c, Unsafe.Add(ref scales, c * stride));
+        }
+
+        return gathered;
+    }
+
+    /// <summary>
+    /// Numbers i..i+15 of 16 keys (from <paramref name="k0"/>, <paramref name="keyStride"/> bytes apart)
+    /// widened and stored as 16 rows of Kᵀ from <paramref name="target"/>, each holding the 16 keys'
+    /// number times their <paramref name="scale"/>. Three shuffle stages: vunpcklps/vunpckhps pair the
+    /// keys, vshufps makes each 128-bit lane a 4 × 4 transposed block, two vshuff32x4 stages move the
+    /// lanes so row t holds number i + t of every key.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pack16x16<TFormat>(ref byte k0, nint keyStride, int i, Vector512<float> scale, ref float target)
+        where TFormat : struct, IKvCacheFormat
+    {
+        ref byte k4 = ref Unsafe.Add(ref k0, 4 * keyStride);
+        ref byte k8 = ref Unsafe.Add(ref k0, 8 * keyStride);
+        ref byte k12 = ref Unsafe.Add(ref k0, 12 * keyStride);
+        // u[4g + e]: in 128-bit lane L, number 4L + e of keys 4g..4g+3.
+        Quad<TFormat>(ref k0, keyStride, i, out var u0, out var u1, out var u2, out var u3);
+        Quad<TFormat>(ref k4, keyStride, i, out var u4, out var u5, out var u6, out var u7);
+        Quad<TFormat>(ref k8, keyStride, i, out var u8, out var u9, out var u10, out var u11);
+        Quad<TFormat>(ref k12, keyStride, i, out var u12, out var u13, out var u14, out var u15);
+        Lanes<TFormat>(u0, u4, u8, u12, scale, ref target, 0);
+        Lanes<TFormat>(u1, u5, u9, u13, scale, ref target, 1);
+        Lanes<TFormat>(u2, u6, u10, u14, scale, ref target, 2);
+        Lanes<TFormat>(u3, u7, u11, u15, scale, ref target, 3);
+    }
+
+    /// <summary>Four keys' numbers i..i+15, each 128-bit lane transposed: out e holds, in lane L, number 4L + e of the four keys.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad<TFormat>(ref byte k0, nint keyStride, int i, out Vector512<float> e0, out Vector512<float> e1, out Vector512<float> e2, out Vector512<float> e3)
+        where TFormat : struct, IKvCacheFormat
+    {
+        var a0 = TFormat.Load512(ref k0, (nuint)i);
+        var a1 = TFormat.Load512(ref Unsafe.Add(ref k0, keyStride), (nuint)i);
+        var a2 = TFormat.Load512(ref Unsafe.Add(ref k0, 2 * keyStride), (nuint)i);
+        var a3 = TFormat.Load512(ref Unsafe.Add(ref k0, 3 * keyStride), (nuint)i);
+        var t0 = Avx512F.UnpackLow(a0, a1);    // lane L: a0[4L], a1[4L], a0[4L+1], a1[4L+1]
+        var t1 = Avx512F.UnpackHigh(a0, a1);   // lane L: a0[4L+2], a1[4L+2], a0[4L+3], a1[4L+3]
+        var t2 = Avx512F.UnpackLow(a2, a3);
+        var t3 = Avx512F.UnpackHigh(a2, a3);
+        e0 = Avx512F.Shuffle(t0, t2, 0x44);
+        e1 = Avx512F.Shuffle(t0, t2, 0xEE);
+        e2 = Avx512F.Shuffle(t1, t3, 0x44);
+        e3 = Avx512F.Shuffle(t1, t3, 0xEE);
+    }
+
+    /// <summary>
+    /// Rows e, 4 + e, 8 + e, 12 + e of the 16 × 16 Kᵀ tile from the four key groups' vectors for number
+    /// offset e (group g's lane L holds number 4L + e of keys 4g..4g+3): a 4 × 4 transpose of 128-bit lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lanes<TFormat>(Vector512<float> g0, Vector512<float> g1, Vector512<float> g2, Vector512<float> g3, Vector512<float> scale, ref float target, int e)
+        where TFormat : struct, IKvCacheFormat
+    {
+        var v0 = Avx512F.Shuffle4x128(g0, g1, 0x44);   // g0.L0, g0.L1, g1.L0, g1.L1
+        var v1 = Avx512F.Shuffle4x128(g0, g1, 0xEE);   // g0.L2, g0.L3, g1.L2, g1.L3
+        var v2 = Avx512F.Shuffle4x128(g2, g3, 0x44);
+        var v3 = Avx512F.Shuffle4x128(g2, g3, 0xEE);
+        Scaled<TFormat>(Avx512F.Shuffle4x128(v0, v2, 0x88), scale).StoreUnsafe(ref target, (nuint)(e * KeyBlock));
+        Scaled<TFormat>(Avx512F.Shuffle4x128(v0, v2, 0xDD), scale).StoreUnsafe(ref target, (nuint)((4 + e) * KeyBlock));
+        Scaled<TFormat>(Avx512F.Shuffle4x128(v1, v3, 0x88), scale).StoreUnsafe(ref target, (nuint)((8 + e) * KeyBlock));
+        Scaled<TFormat>(Avx512F.Shuffle4x128(v1, v3, 0xDD), scale).StoreUnsafe(ref target, (nuint)((12 + e) * KeyBlock));
+    }
+
+    /// <summary>x times the keys' scales in a scaled format; x itself otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Scaled<TFormat>(Vector512<float> x, Vector512<float> scale)
+        where TFormat : struct, IKvCacheFormat => TFormat.Scaled ? x * scale : x;
 
     /// <summary>Rows of a 4 × 4 block become its columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
