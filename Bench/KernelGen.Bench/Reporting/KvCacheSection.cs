@@ -26,13 +26,19 @@ internal sealed class KvCacheSection : ReportSection
             Us: BenchmarkTable.Number(r, "Mean [us]"))).ToList();
         double Time(string format, int kvHeads, int context) => rows.First(x => x.Format == format && x.KvHeads == kvHeads && x.Context == context).Us;
         bool Has(string format, int kvHeads, int context) => rows.Any(x => x.Format == format && x.KvHeads == kvHeads && x.Context == context);
-        double? bandwidth = Limits?.BandwidthGBs;
+        // The roof of the machine this table ran on (BenchmarkDotNet's CPU line and ISA level), not the
+        // suite's own roofs, which may come from another machine.
+        double? bandwidth = RoofsOf(table)?.BandwidthGBs;
 
         document.AppendLine("## Compressed KV cache");
         document.AppendLine();
         document.AppendLine("One generated decode step at d_model 4096 (32 query heads of 128) against a cache of Context positions");
         document.AppendLine("stored as f32, bf16, f16 or int8 (`KvCacheDecodeBenchmarks`). × is the speed-up over f32 at the same");
-        document.AppendLine("shape; % is the share of the measured read bandwidth, counting the bytes the format stores.");
+        document.AppendLine("shape; % is the share of the read bandwidth measured on the same machine"
+            + (bandwidth is double measured ? $" ({ResultsReport.Format(measured, "0.0")} GB/s, `MachineLimitsBenchmarks`)" : "")
+            + ", counting the bytes the format stores. Run the limits suite in the same BenchmarkDotNet run: on a");
+        document.AppendLine("shared virtual machine the read bandwidth can move by a third or more between sittings, and a share is");
+        document.AppendLine("only meaningful against the roof of its own sitting.");
         foreach (int kvHeads in rows.Select(r => r.KvHeads).Distinct().OrderByDescending(k => k))
         {
             string family = kvHeads == 32 ? "MHA" : kvHeads == 1 ? "MQA" : "GQA";
@@ -94,8 +100,9 @@ internal sealed class KvCacheSection : ReportSection
 
         foreach (int context in rows.Where(r => r.KvHeads == 1).Select(r => r.Context).Distinct().OrderBy(c => c))
         {
-            var slower = Formats.Where(f => f != "f32" && Has(f, 1, context) && Has("f32", 1, context) && Time(f, 1, context) > Time("f32", 1, context)).ToList();
-            document.AppendLine($"| MQA {ResultsReport.Format(context)}: no format slower than f32 | {(slower.Count == 0 ? "none slower" : string.Join(", ", slower) + " slower")} | {(slower.Count == 0 ? "yes" : "**no**")} |");
+            var slower = Formats.Where(f => f != "f32" && Has(f, 1, context) && Has("f32", 1, context) && Time(f, 1, context) > Time("f32", 1, context))
+                .Select(f => $"{f} {ResultsReport.Format(100 * (Time(f, 1, context) / Time("f32", 1, context) - 1), "0")}% slower").ToList();
+            document.AppendLine($"| MQA {ResultsReport.Format(context)}: no format slower than f32 | {(slower.Count == 0 ? "none slower" : string.Join(", ", slower))} | {(slower.Count == 0 ? "yes" : "**no**")} |");
         }
 
         Environment(table, document);
