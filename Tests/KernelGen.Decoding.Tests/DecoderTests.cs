@@ -3,6 +3,7 @@ using System.Linq;
 using KernelGen.Checkpoints;
 using KernelGen.Kernels;
 using KernelGen.Samples.Stories;
+using KernelGen.Tests;
 using Xunit;
 
 namespace KernelGen.Decoding.Tests;

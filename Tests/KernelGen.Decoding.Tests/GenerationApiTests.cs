@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using KernelGen.Checkpoints;
 using KernelGen.Sampling;
 using KernelGen.Samples.Stories;
+using KernelGen.Tests;
 using KernelGen.Tokenization;
 using Xunit;
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using KernelGen.Checkpoints;
 using KernelGen.Sampling;
 using KernelGen.Samples.Stories;
+using KernelGen.Tests;
 using KernelGen.Tokenization;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System;
 using KernelGen.Kernels;
+using KernelGen.Tests;
 using Xunit;
 
 namespace KernelGen.Decoding.Tests;
