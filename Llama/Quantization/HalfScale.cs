@@ -66,4 +66,26 @@ internal static class HalfScale
         var bits = Vector128.ConditionalSelect(allOnes, magnitude | Vector128.Create(0x7F800000u), finite);
         return (bits | ((half & Vector128.Create(0x8000u)) << 16)).AsSingle();
     }
+
+    /// <summary>As <see cref="Widen(Vector128{uint})"/>, eight lanes (the bits above each lane's low 16 are ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Widen(Vector256<uint> half)
+    {
+        var magnitude = (half & Vector256.Create(0x7FFFu)) << 13;
+        var finite = (magnitude.AsSingle() * Vector256.Create(ExponentRebase).AsSingle()).AsUInt32();
+        var allOnes = Vector256.Equals(half & Vector256.Create(0x7C00u), Vector256.Create(0x7C00u));
+        var bits = Vector256.ConditionalSelect(allOnes, magnitude | Vector256.Create(0x7F800000u), finite);
+        return (bits | ((half & Vector256.Create(0x8000u)) << 16)).AsSingle();
+    }
+
+    /// <summary>As <see cref="Widen(Vector128{uint})"/>, sixteen lanes (the bits above each lane's low 16 are ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Widen(Vector512<uint> half)
+    {
+        var magnitude = (half & Vector512.Create(0x7FFFu)) << 13;
+        var finite = (magnitude.AsSingle() * Vector512.Create(ExponentRebase).AsSingle()).AsUInt32();
+        var allOnes = Vector512.Equals(half & Vector512.Create(0x7C00u), Vector512.Create(0x7C00u));
+        var bits = Vector512.ConditionalSelect(allOnes, magnitude | Vector512.Create(0x7F800000u), finite);
+        return (bits | ((half & Vector512.Create(0x8000u)) << 16)).AsSingle();
+    }
 }

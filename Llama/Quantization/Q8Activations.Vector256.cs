@@ -17,13 +17,14 @@ namespace KernelGen.Quantization;
 /// sum and a few temporaries, and reads the activations from L1 as memory operands rather than
 /// keeping a super-block's eight vectors live (which would spill).</para>
 /// <para>Q8_0 takes ggml's sign trick (|w| against x carrying w's sign); Q6_K multiplies its unsigned
-/// 6-bit u and takes 32·(x pair) off each int16 pair sum (the same integers as the sign trick); Q4_0 and
-/// Q5_0 enter as unsigned nibbles, their offset's o·Σx taken off per block as a float beside the
-/// lanes, as are the Q4_K/Q5_K minima per super-block. The K types' per-16-value scales reach the
+/// 6-bit u and takes 32·(x pair) off each int16 pair sum (the same integers as the sign trick); Q5_0
+/// enters as unsigned nibbles, its offset's o·Σx taken off per block as a float beside the lanes, as
+/// are the Q4_K/Q5_K minima per super-block. The K types' per-16-value scales reach the
 /// int16 lanes by one <c>vpshufb</c> of the super-block's scales, broadcast to both 128-bit lanes
 /// once per super-block. Each row's float operations are those of the one-row kernels this
 /// replaced, in the same order (and llama.cpp's for Q8_0): the 8-bit rounding of the next
-/// activations is discontinuous, so a last-bit difference here can move a logit by 1%.</para>
+/// activations is discontinuous, so a last-bit difference here can move a logit by 1%. Q4_0 has
+/// kernels of its own (Q8Activations.Q4_0.cs).</para>
 /// </remarks>
 public sealed partial class Q8Activations
 {
@@ -33,7 +34,7 @@ public sealed partial class Q8Activations
         switch (type)
         {
             case GgufTensorType.Q8_0: Rows<BlockKernel256<Q8_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_0: Rows<BlockKernel256<Q4_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_0: Rows<Q4_0Tile256>(ref rows, rowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q5_0: Rows<BlockKernel256<Q5_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q4_K: Rows<KKernel256<ScaledMinima256<Q4_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
             case GgufTensorType.Q5_K: Rows<KKernel256<ScaledMinima256<Q5_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -36,7 +37,7 @@ public sealed partial class Q8Activations
         switch (type)
         {
             case GgufTensorType.Q8_0: Rows<BlockKernel512<Q8_0Pair>, BlockKernel256<Q8_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_0: Rows<BlockKernel512<Q4_0Pair>, BlockKernel256<Q4_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
+            case GgufTensorType.Q4_0: Rows<Q4_0Tile512>(ref rows, rowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q5_0: Rows<BlockKernel512<Q5_0Pair>, BlockKernel256<Q5_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q4_K: Rows<KKernel512<ScaledMinima512<Q4_KParts256>>, KKernel256<ScaledMinima256<Q4_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
             case GgufTensorType.Q5_K: Rows<KKernel512<ScaledMinima512<Q5_KParts256>>, KKernel256<ScaledMinima256<Q5_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
@@ -116,11 +117,25 @@ public sealed partial class Q8Activations
     private static unsafe void PrefetchAhead(byte* next, int blockBytes)
     {
         // The matrix lives in a pinned array (QuantizedMatrix), so the address is the one read next;
-        // a prefetch is only a hint and never faults, whatever the address.
-        for (int line = 0; line < 4 * blockBytes; line += 64)
-        {
-            Sse.Prefetch0(next + line);
-        }
+        // a prefetch is only a hint and never faults, whatever the address. Written out, each line
+        // behind a condition on the block size, a constant in every caller: the JIT keeps a loop
+        // with constant bounds a loop, which cost Q6_K 14 iterations of 6 instructions per step.
+        int bytes = 4 * blockBytes;
+        Sse.Prefetch0(next);
+        if (bytes > 64) Sse.Prefetch0(next + 64);
+        if (bytes > 128) Sse.Prefetch0(next + 128);
+        if (bytes > 192) Sse.Prefetch0(next + 192);
+        if (bytes > 256) Sse.Prefetch0(next + 256);
+        if (bytes > 320) Sse.Prefetch0(next + 320);
+        if (bytes > 384) Sse.Prefetch0(next + 384);
+        if (bytes > 448) Sse.Prefetch0(next + 448);
+        if (bytes > 512) Sse.Prefetch0(next + 512);
+        if (bytes > 576) Sse.Prefetch0(next + 576);
+        if (bytes > 640) Sse.Prefetch0(next + 640);
+        if (bytes > 704) Sse.Prefetch0(next + 704);
+        if (bytes > 768) Sse.Prefetch0(next + 768);
+        if (bytes > 832) Sse.Prefetch0(next + 832);
+        Debug.Assert(bytes <= 896, "a block of at most 224 bytes");
     }
 
     /// <summary>Writes (or adds) the sums of a tile's row pairs (rows 0, 1 in <paramref name="a01"/>, 2, 3 in <paramref name="a23"/>), less each row's scalar term.</summary>
@@ -172,6 +187,9 @@ public sealed partial class Q8Activations
         public readonly ref float SuperScales;
         public readonly ref short BlockSums;
         public readonly ref short PairOffsets;
+        public readonly ref sbyte Grouped;
+        public readonly ref int NibbleOffsets;
+        public readonly ref float GroupScales;
 
         public Buffers(Q8Activations q)
         {
@@ -181,6 +199,9 @@ public sealed partial class Q8Activations
             SuperScales = ref MemoryMarshal.GetArrayDataReference(q._superScales);
             BlockSums = ref MemoryMarshal.GetArrayDataReference(q._blockSums);
             PairOffsets = ref MemoryMarshal.GetArrayDataReference(q._pairOffsets);
+            Grouped = ref MemoryMarshal.GetArrayDataReference(q._grouped);
+            NibbleOffsets = ref MemoryMarshal.GetArrayDataReference(q._nibbleOffsets);
+            GroupScales = ref MemoryMarshal.GetArrayDataReference(q._groupScales);
         }
     }
 
@@ -333,26 +354,6 @@ public sealed partial class Q8Activations
         {
             var w = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 2)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 2))).AsSByte();
             return Avx512BW.MultiplyAddAdjacent(SignedProduct(w, x), Vector512<short>.One);
-        }
-    }
-
-    /// <summary>Q4_0: the nibbles as unsigned bytes, as <see cref="Q4_0Bytes"/>.</summary>
-    private readonly struct Q4_0Pair : IBlockPair
-    {
-        public static int BlockBytes => 18;
-
-        public static int Offset => 8;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static unsafe Vector512<int> Dot(ref byte first, ref byte second, Vector512<sbyte> x)
-        {
-            // Each half [qs, qs] (one vbroadcasti128 per row from the pinned matrix), its high lane shifted
-            // right by 4, then masked: low nibbles in the low lane, high nibbles in the high lane.
-            var qs = Halves(
-                Avx2.BroadcastVector128ToVector256((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref first, 2))),
-                Avx2.BroadcastVector128ToVector256((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref second, 2)))).AsUInt64();
-            var u = Avx512F.ShiftRightLogicalVariable(qs, Vector512.Create(0ul, 0, 4, 4, 0, 0, 4, 4)).AsByte() & Vector512.Create((byte)0x0F);
-            return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, x), Vector512<short>.One);
         }
     }
 

@@ -23,7 +23,8 @@ namespace KernelGen.Quantization;
 /// in 512 bits with AVX-512 BW (Q8Activations.Vector512.cs) or 256 bits with AVX2
 /// (Q8Activations.Vector256.cs), four rows per pass, and the two widths give the same bits. Q4_0
 /// and Q5_0 weights (offset by 8, 16) enter as unsigned nibbles, the offset removed once per block
-/// through the activations' sums; signed Q8_0 weights take ggml's sign trick, Q6_K too on 512 bits, while
+/// through the activations' sums (Q4_0's in integers, four blocks of four rows per step:
+/// Q8Activations.Q4_0.cs); signed Q8_0 weights take ggml's sign trick, Q6_K too on 512 bits, while
 /// on 256 bits Q6_K multiplies its unsigned 6-bit values and takes 32·(x pair) off each pair sum. Without
 /// AVX2, or with <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
 /// <para>Agreement with llama.cpp: Q8_0 products reproduce its AVX2 kernel's float operations, so
@@ -54,6 +55,9 @@ public sealed partial class Q8Activations
         _superScales = new float[maxColumns / 256 + 1];
         _blockSums = new short[maxColumns / 32 + 8];
         _pairOffsets = new short[maxColumns / 2 + 16];
+        _grouped = new sbyte[maxColumns + 128];
+        _nibbleOffsets = new int[4 * (maxColumns / 32) + 16];
+        _groupScales = new float[4 * (maxColumns / 32) + 16];
     }
 
     /// <summary>Values held by the last <see cref="Quantize"/>.</summary>
@@ -161,6 +165,8 @@ public sealed partial class Q8Activations
 
             _sums[b] = sum;
         }
+
+        Group(x.Length / 32);
     }
 
     /// <summary>Rows <paramref name="firstRow"/>.. of y = W·x̃ (or +=) for x̃ the quantized activations.</summary>

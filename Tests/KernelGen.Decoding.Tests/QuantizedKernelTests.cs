@@ -119,6 +119,36 @@ public sealed class QuantizedKernelTests
     }
 
     [Fact]
+    public void HalfScale_WidensEightAndSixteenAsItWidensOne()
+    {
+        // Every float16 in every lane, with junk in each lane's upper 16 bits (the Q4_0 kernels widen gathered
+        // 32-bit words whose upper half is the next quant bytes), against the one-at-a-time widening.
+        var words = new uint[16];
+        var bytes = new byte[2];
+        for (int bits = 0; bits < 1 << 16; bits++)
+        {
+            for (int lane = 0; lane < 16; lane++)
+            {
+                words[lane] = (uint)((bits + 0x1001 * lane) & 0xFFFF) | (uint)(0xA5C3 ^ (bits * 7 + lane)) << 16;
+            }
+
+            var sixteen = HalfScale.Widen(System.Runtime.Intrinsics.Vector512.Create(words));
+            var eight = HalfScale.Widen(System.Runtime.Intrinsics.Vector256.Create(words.AsSpan(8)));
+            for (int lane = 0; lane < 16; lane++)
+            {
+                bytes[0] = (byte)words[lane];
+                bytes[1] = (byte)(words[lane] >> 8);
+                int one = BitConverter.SingleToInt32Bits(HalfScale.Read(ref bytes[0]));
+                Assert.True(one == BitConverter.SingleToInt32Bits(sixteen.GetElement(lane)), $"float16 0x{words[lane] & 0xFFFF:x4} in lane {lane} of 16: {sixteen.GetElement(lane)}");
+                if (lane >= 8)
+                {
+                    Assert.True(one == BitConverter.SingleToInt32Bits(eight.GetElement(lane - 8)), $"float16 0x{words[lane] & 0xFFFF:x4} in lane {lane - 8} of 8: {eight.GetElement(lane - 8)}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void RowsOfPartialBlocks_AreRefused()
     {
         var error = Assert.Throws<ArgumentException>(() => new QuantizedMatrix(GgufTensorType.Q4_K, 2, 172, new byte[10]));
@@ -169,7 +199,7 @@ public sealed class Q8ActivationTests
     public static TheoryData<GgufTensorType, int> Cases() => new()
     {
         { GgufTensorType.Q8_0, 512 }, { GgufTensorType.Q8_0, 96 },
-        { GgufTensorType.Q4_0, 512 }, { GgufTensorType.Q4_0, 96 },
+        { GgufTensorType.Q4_0, 512 }, { GgufTensorType.Q4_0, 96 }, { GgufTensorType.Q4_0, 160 }, { GgufTensorType.Q4_0, 224 },
         { GgufTensorType.Q5_0, 512 }, { GgufTensorType.Q5_0, 160 }, { GgufTensorType.Q8_0, 32 },
         { GgufTensorType.Q4_K, 512 }, { GgufTensorType.Q5_K, 768 }, { GgufTensorType.Q6_K, 512 },
     };
