@@ -188,6 +188,8 @@ public sealed partial class Q8Activations
         public readonly ref short BlockSums;
         public readonly ref short PairOffsets;
         public readonly ref sbyte Grouped;
+        public readonly ref sbyte Doubled;
+        public readonly ref short DoubledPairOffsets;
         public readonly ref int NibbleOffsets;
         public readonly ref float GroupScales;
 
@@ -200,6 +202,8 @@ public sealed partial class Q8Activations
             BlockSums = ref MemoryMarshal.GetArrayDataReference(q._blockSums);
             PairOffsets = ref MemoryMarshal.GetArrayDataReference(q._pairOffsets);
             Grouped = ref MemoryMarshal.GetArrayDataReference(q._grouped);
+            Doubled = ref MemoryMarshal.GetArrayDataReference(q._doubled);
+            DoubledPairOffsets = ref MemoryMarshal.GetArrayDataReference(q._doubledPairOffsets);
             NibbleOffsets = ref MemoryMarshal.GetArrayDataReference(q._nibbleOffsets);
             GroupScales = ref MemoryMarshal.GetArrayDataReference(q._groupScales);
         }
@@ -385,18 +389,15 @@ public sealed partial class Q8Activations
     }
 
     /// <summary>
-    /// Values 32i .. 32i+31 of a super-block's activations, in both halves (a load and an insert).
-    /// Not <c>Avx512F.BroadcastVector256ToVector512(pointer)</c>: the .NET 10.0.12 JIT encodes that
-    /// vbroadcasti64x4 with a compressed displacement scaled for 16 bytes where the instruction scales
-    /// by 32 (<c>[r14+0x20]</c> is emitted as disp8 2, which the CPU reads as +0x40), so every slice
-    /// after the first came from the wrong place; the llama.cpp agreement tests of the K files caught it.
+    /// Values 32i .. 32i+31 of a super-block's activations in both halves: one load from the doubled copy
+    /// (<see cref="Buffers.Doubled"/>, from the super-block's start), which folds into the instruction that
+    /// uses it. A load and an insert per slice had cost 4 instructions with the JIT's register copies, 32
+    /// per super-block and row pair. Not <c>Avx512F.BroadcastVector256ToVector512(pointer)</c> either: the
+    /// .NET 10.0.12 JIT encodes that vbroadcasti64x4 with a compressed displacement scaled for 16 bytes
+    /// where the instruction scales by 32, so every slice after the first came from the wrong place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<sbyte> Both(ref sbyte xb, int i)
-    {
-        var v = Vector256.LoadUnsafe(ref xb, (nuint)(32 * i));
-        return Halves(v, v);
-    }
+    private static Vector512<sbyte> Both(ref sbyte doubled, int i) => Vector512.LoadUnsafe(ref doubled, (nuint)(64 * i));
 
     private readonly struct KKernel512<TBlock> : IRowKernel
         where TBlock : struct, ISuperBlockPair
@@ -422,7 +423,7 @@ public sealed partial class Q8Activations
                     PrefetchAhead(ref ahead, offset, TBlock.BlockBytes);
                 }
 
-                ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * b);
+                ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * b);
                 var dx = Vector128.Create(Unsafe.Add(ref x.SuperScales, b));
                 ref byte b0 = ref Unsafe.Add(ref row, offset);
                 ref byte b1 = ref Unsafe.Add(ref row1, offset);
@@ -475,7 +476,7 @@ public sealed partial class Q8Activations
                     PrefetchAhead(ref ahead, offset, TParts.BlockBytes);
                 }
 
-                ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * b);
+                ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * b);
                 var dx = Vector128.Create(Unsafe.Add(ref x.SuperScales, b));
                 ref byte b0 = ref Unsafe.Add(ref row, offset);
                 ref byte b1 = ref Unsafe.Add(ref row1, offset);
@@ -544,8 +545,21 @@ public sealed partial class Q8Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, Vector512<short> scales, int part)
         {
-            var low = Halves(TParts.Low(ref first, part), TParts.Low(ref second, part));
-            var high = Halves(TParts.High(ref first, part), TParts.High(ref second, part));
+            Vector512<byte> low, high;
+            if (typeof(TParts) == typeof(Q4_KParts256))
+            {
+                // Both rows' 32 quant bytes in one register; low nibbles are the part's values 0–31, high ones 32–63.
+                var quants = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 16 + 32 * part)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 16 + 32 * part)));
+                var nibble = Vector512.Create((byte)0x0F);
+                low = quants & nibble;
+                high = Vector512.ShiftRightLogical(quants.AsUInt16(), 4).AsByte() & nibble;
+            }
+            else
+            {
+                low = Halves(TParts.Low(ref first, part), TParts.Low(ref second, part));
+                high = Halves(TParts.High(ref first, part), TParts.High(ref second, part));
+            }
+
             return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(low, Both(ref x, 2 * part)), Spread(scales, 2 * part, 2 * part))
                 + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(high, Both(ref x, 2 * part + 1)), Spread(scales, 2 * part + 1, 2 * part + 1));
         }
@@ -566,7 +580,7 @@ public sealed partial class Q8Activations
             var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
             var secondScales = Halves(Vector256.Create(scales0.GetUpper(), scales0.GetUpper()), Vector256.Create(scales1.GetUpper(), scales1.GetUpper()));
 
-            ref short offsets = ref Unsafe.Add(ref buffers.PairOffsets, 128 * superBlock);
+            ref short offsets = ref Unsafe.Add(ref buffers.DoubledPairOffsets, 256 * superBlock);
             var sum = Part(ref first, ref second, ref x, ref offsets, firstScales, 0) + Part(ref first, ref second, ref x, ref offsets, firstScales, 1)
                 + Part(ref first, ref second, ref x, ref offsets, secondScales, 2) + Part(ref first, ref second, ref x, ref offsets, secondScales, 3);
             return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), d, acc);
@@ -589,10 +603,8 @@ public sealed partial class Q8Activations
             var twoBits = Vector512.Create((byte)0x30);
             var u01 = (Nibbles(ql0, shift) & nibble) | (BitsToFour(qh, shift) & twoBits);
             var u23 = (Nibbles(ql1, shift) & nibble) | (BitsToFour(qh, shift + 2) & twoBits);
-            var off01 = Vector256.LoadUnsafe(ref offsets, (nuint)(32 * part));
-            var off23 = Vector256.LoadUnsafe(ref offsets, (nuint)(32 * part + 16));
-            var p01 = Avx512BW.MultiplyAddAdjacent(u01, Both(ref x, 2 * part)) - Halves(off01, off01);
-            var p23 = Avx512BW.MultiplyAddAdjacent(u23, Both(ref x, 2 * part + 1)) - Halves(off23, off23);
+            var p01 = Avx512BW.MultiplyAddAdjacent(u01, Both(ref x, 2 * part)) - Vector512.LoadUnsafe(ref offsets, (nuint)(64 * part));
+            var p23 = Avx512BW.MultiplyAddAdjacent(u23, Both(ref x, 2 * part + 1)) - Vector512.LoadUnsafe(ref offsets, (nuint)(64 * part + 32));
             return Avx512BW.MultiplyAddAdjacent(p01, Spread(source, k, k + 1)) + Avx512BW.MultiplyAddAdjacent(p23, Spread(source, k + 2, k + 3));
         }
 

@@ -43,6 +43,8 @@ public sealed partial class Q8Activations
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
     private readonly short[] _blockSums;    // Q8_K: Σq per 32 values as int16 (the Q4_K/Q5_K minima in one pmaddwd)
     private readonly short[] _pairOffsets;  // Q8_K: 32·(q_2i + q_2i+1), what Q6_K's offset of 32 takes off each vpmaddubsw pair
+    private readonly sbyte[] _doubled;      // Q8_K: each 32 values twice in a row, a zmm's two halves for the Vector512 K kernels (one load, no insert)
+    private readonly short[] _doubledPairOffsets;  // Q8_K: each 16 of _pairOffsets twice in a row, likewise
     private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
 
     /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
@@ -55,6 +57,8 @@ public sealed partial class Q8Activations
         _superScales = new float[maxColumns / 256 + 1];
         _blockSums = new short[maxColumns / 32 + 8];
         _pairOffsets = new short[maxColumns / 2 + 16];
+        _doubled = new sbyte[2 * maxColumns + 64];
+        _doubledPairOffsets = new short[maxColumns + 32];
         _grouped = new sbyte[maxColumns + 128];
         _nibbleOffsets = new int[4 * (maxColumns / 32) + 16];
         _groupScales = new float[4 * (maxColumns / 32) + 16];
@@ -130,6 +134,16 @@ public sealed partial class Q8Activations
             for (int i = 0; i < 128; i++)
             {
                 _pairOffsets[128 * b + i] = (short)(32 * (_values[256 * b + 2 * i] + _values[256 * b + 2 * i + 1]));
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                var slice = _values.AsSpan(256 * b + 32 * i, 32);
+                slice.CopyTo(_doubled.AsSpan(512 * b + 64 * i));
+                slice.CopyTo(_doubled.AsSpan(512 * b + 64 * i + 32));
+                var offsets = _pairOffsets.AsSpan(128 * b + 16 * i, 16);
+                offsets.CopyTo(_doubledPairOffsets.AsSpan(256 * b + 32 * i));
+                offsets.CopyTo(_doubledPairOffsets.AsSpan(256 * b + 32 * i + 16));
             }
         }
     }
