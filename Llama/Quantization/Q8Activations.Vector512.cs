@@ -575,10 +575,12 @@ public sealed partial class Q8Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, Vector512<float> d, Vector512<float> acc)
         {
-            var scales0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 192)).AsSByte());
-            var scales1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 192)).AsSByte());
-            var firstScales = Halves(Vector256.Create(scales0.GetLower(), scales0.GetLower()), Vector256.Create(scales1.GetLower(), scales1.GetLower()));
-            var secondScales = Halves(Vector256.Create(scales0.GetUpper(), scales0.GetUpper()), Vector256.Create(scales1.GetUpper(), scales1.GetUpper()));
+            // Both rows' 16 int8 scales widened in one zmm (lanes: first's 0–7, 8–15, second's 0–7, 8–15), then
+            // each 8 where its parts' halves need them: scales 0–7 (parts 0, 1), 8–15 (parts 2, 3), a row per half.
+            var both = Avx2.InsertVector128(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 192)).ToVector256Unsafe(), Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 192)), 1);
+            var scales = Avx512BW.ConvertToVector512Int16(both.AsSByte()).AsInt32();
+            var firstScales = Avx512F.Shuffle4x128(scales, scales, 0b10_10_00_00).AsInt16();
+            var secondScales = Avx512F.Shuffle4x128(scales, scales, 0b11_11_01_01).AsInt16();
 
             ref short offsets = ref Unsafe.Add(ref buffers.DoubledPairOffsets, 256 * superBlock);
             var sum = Part(ref first, ref second, ref x, ref offsets, firstScales, 0) + Part(ref first, ref second, ref x, ref offsets, firstScales, 1)
