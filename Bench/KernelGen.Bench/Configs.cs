@@ -1,4 +1,8 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
@@ -6,7 +10,9 @@ using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Exporters.Csv;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
 using Perfolizer.Horology;
 using Perfolizer.Metrology;
 
@@ -81,4 +87,30 @@ public sealed class SweepConfig : BenchConfig
         : base(Job.Default.WithIterationCount(10).WithIterationTime(TimeInterval.FromMilliseconds(250)))
     {
     }
+}
+
+/// <summary>
+/// The quantized peer suite: each invocation decodes 8 tokens (a few hundred milliseconds), 15 times, and
+/// the engines of one file and position run one after another (<see cref="EnginesSideBySideOrderer"/>).
+/// This host's memory bandwidth drifts by tens of percent over minutes, and decoding a quantized model
+/// streams its weights, so five iterations and BenchmarkDotNet's default order (every KernelGen case, then
+/// every llama.cpp case, minutes apart) could put the two engines of one row in different phases.
+/// </summary>
+public sealed class QuantizedPeerConfig : BenchConfig
+{
+    public QuantizedPeerConfig()
+        : base(Job.Default.WithWarmupCount(2).WithIterationCount(15).WithInvocationCount(1).WithUnrollFactor(1))
+    {
+        AddColumn(StatisticColumn.OperationsPerSecond);
+        WithOrderer(new EnginesSideBySideOrderer());
+    }
+}
+
+/// <summary>Runs the cases ordered by every parameter but the engine first, so the engines compared in one row run back to back.</summary>
+public sealed class EnginesSideBySideOrderer : DefaultOrderer
+{
+    public override IEnumerable<BenchmarkCase> GetExecutionOrder(ImmutableArray<BenchmarkCase> benchmarksCase, IEnumerable<BenchmarkLogicalGroupRule>? order = null) =>
+        base.GetExecutionOrder(benchmarksCase, order)
+            .OrderBy(c => string.Join(",", c.Parameters.Items.Where(p => p.Name != "Engine").Select(p => p.Name + "=" + p.Value)), StringComparer.Ordinal)
+            .ThenBy(c => c.Parameters.Items.FirstOrDefault(p => p.Name == "Engine")?.Value?.ToString(), StringComparer.Ordinal);
 }

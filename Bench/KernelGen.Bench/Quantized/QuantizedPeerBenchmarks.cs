@@ -13,7 +13,7 @@ namespace KernelGen.Bench.Quantized;
 /// KV caches. Op/s is tokens per second; the GB/s column is the file's bytes per token over the time
 /// per token, the share of the machine's read bandwidth a weight-streaming decode reaches.
 /// </summary>
-[Config(typeof(PeerLongRunConfig))]
+[Config(typeof(QuantizedPeerConfig))]
 [WeightBandwidthColumn]
 public class QuantizedPeerBenchmarks : PeerDecodeBenchmarks
 {
