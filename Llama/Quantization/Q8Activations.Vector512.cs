@@ -513,9 +513,19 @@ public sealed partial class Q8Activations
                 ref byte b1 = ref Unsafe.Add(ref row1, offset);
                 ref byte b2 = ref Unsafe.Add(ref row2, offset);
                 ref byte b3 = ref Unsafe.Add(ref row3, offset);
-                var d = (HalfScale.Read4(ref b0, ref b1, ref b2, ref b3) * dx).ToVector256Unsafe().ToVector512Unsafe();
-                var dmin = HalfScale.Read4(ref Unsafe.Add(ref b0, 2), ref Unsafe.Add(ref b1, 2), ref Unsafe.Add(ref b2, 2), ref Unsafe.Add(ref b3, 2)) * dx;
-                var packed = ScalesAndMinima(ref b0, ref b1, ref b2, ref b3);
+                // Each row's first 16 bytes (d, dmin, the 12 packed scale bytes) in its lane, loaded once for all of them.
+                var heads = Vector128.LoadUnsafe(ref b0).AsUInt32().ToVector256Unsafe().ToVector512Unsafe();
+                heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b1).AsUInt32(), 1);
+                heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b2).AsUInt32(), 2);
+                heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b3).AsUInt32(), 3);
+
+                // The four d and four dmin widened in one vector (d0, dmin0, d1, …), times d_x, then split:
+                // each lane the bits of HalfScale.Read · d_x, as the Vector256 kernel computes them.
+                var halves = Avx2.ConvertToVector256Int32(Avx512F.PermuteVar16x32(heads, Vector512.Create(0u, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12)).GetLower().GetLower().AsUInt16());
+                var widened = Avx2.PermuteVar8x32(HalfScale.Widen(halves.AsUInt32()) * Vector256.Create(dx, dx), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+                var d = widened.GetLower().ToVector256Unsafe().ToVector512Unsafe();
+                var dmin = widened.GetUpper();
+                var packed = ScalesAndMinima(heads);
                 minima += dmin * Vector128.ConvertToSingle(MinimumSums(packed, ref Unsafe.Add(ref x.BlockSums, 8 * b)));
 
                 // Each row's eight scales as int16 (lane r row r), then each pair's rows in its halves.
@@ -534,19 +544,16 @@ public sealed partial class Q8Activations
 
         /// <summary>
         /// Lane r: row r's eight 6-bit scales (bytes 0–7) and eight minima (bytes 8–15), as
-        /// <see cref="KScales.Unpack8"/> gives them: from the packed words u0, u1, u2 (bytes 4–15 of the
-        /// super-block), scales 0–3 = u0 &amp; 0x3F…, 4–7 = (u2 &amp; 0x0F…) | ((u0 &gt;&gt; 2) &amp; 0x30…), minima
-        /// likewise from u1 and u2's high nibbles, all four rows by the same seven instructions.
+        /// <see cref="KScales.Unpack8"/> gives them: from the packed words u0, u1, u2 (words 1–3 of each lane
+        /// of <paramref name="heads"/>, bytes 4–15 of the super-block), scales 0–3 = u0 &amp; 0x3F…, 4–7 =
+        /// (u2 &amp; 0x0F…) | ((u0 &gt;&gt; 2) &amp; 0x30…), minima likewise from u1 and u2's high nibbles, all four
+        /// rows by the same five instructions.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> ScalesAndMinima(ref byte b0, ref byte b1, ref byte b2, ref byte b3)
+        private static Vector512<byte> ScalesAndMinima(Vector512<uint> heads)
         {
-            var words = Vector128.LoadUnsafe(ref b0, 4).AsUInt32().ToVector256Unsafe().ToVector512Unsafe();
-            words = Avx512F.InsertVector128(words, Vector128.LoadUnsafe(ref b1, 4).AsUInt32(), 1);
-            words = Avx512F.InsertVector128(words, Vector128.LoadUnsafe(ref b2, 4).AsUInt32(), 2);
-            words = Avx512F.InsertVector128(words, Vector128.LoadUnsafe(ref b3, 4).AsUInt32(), 3);
-            var low = Avx512F.Shuffle(words, 0b10_01_10_00);    // u0, u2, u1, u2
-            var high = Avx512F.Shuffle(words, 0b01_01_00_00);   // u0, u0, u1, u1
+            var low = Avx512F.Shuffle(heads, 0b11_10_11_01);    // u0, u2, u1, u2
+            var high = Avx512F.Shuffle(heads, 0b10_10_01_01);   // u0, u0, u1, u1
             var sixBits = Avx512F.ShiftRightLogicalVariable(low, Vector512.Create(0u, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4))
                 & Vector512.Create(0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu,
                     0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu);
