@@ -58,7 +58,8 @@ internal sealed class QuantizedSection : ReportSection
         document.AppendLine();
         document.AppendLine("A random model of TinyLlama's shape (dim 2048, 16 layers, 32 query / 8 KV heads, hidden 5632, vocab 32000)");
         document.AppendLine("written as F16 GGUF and quantized by llama.cpp's own quantizer (`QuantizedPeerBenchmarks`): 8 greedy tokens");
-        document.AppendLine("after a prompt of Position tokens, two threads each, float32 KV caches. GB/s is the file's bytes per token");
+        document.AppendLine("after a prompt of Position tokens, two threads each, float32 KV caches; 15 iterations per case, the engines of a row");
+        document.AppendLine("run back to back (this host's read bandwidth drifts over minutes). GB/s is the file's bytes per token");
         document.AppendLine($"over the time per token{(roof is double r ? $" (the read roof: {ResultsReport.Format(r, "0.0")} GB/s, `MachineLimitsBenchmarks` on the same machine)" : " (no read roof was measured on this machine)")}; llama.cpp runs without and with flash attention.");
         document.AppendLine();
         var engines = decodes.Select(d => d.Engine).Distinct().ToList();
