@@ -39,8 +39,8 @@ public sealed partial class Q8Activations
             case GgufTensorType.Q8_0: Rows<BlockKernel512<Q8_0Pair>, BlockKernel256<Q8_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q4_0: Rows<Q4_0Tile512>(ref rows, rowBytes, blocks, y, accumulate); break;
             case GgufTensorType.Q5_0: Rows<BlockKernel512<Q5_0Pair>, BlockKernel256<Q5_0Bytes>>(ref rows, rowBytes, blocks, y, accumulate); break;
-            case GgufTensorType.Q4_K: Rows<ScaledMinimaTile512<Q4_KParts256>, KKernel256<ScaledMinima256<Q4_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
-            case GgufTensorType.Q5_K: Rows<ScaledMinimaTile512<Q5_KParts256>, KKernel256<ScaledMinima256<Q5_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q4_K: Rows<KKernel512<ScaledMinima512<Q4_KParts256>>, KKernel256<ScaledMinima256<Q4_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
+            case GgufTensorType.Q5_K: Rows<KKernel512<ScaledMinima512<Q5_KParts256>>, KKernel256<ScaledMinima256<Q5_KParts256>>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
             default: Rows<KKernel512<Q6_KBlock512>, KKernel256<Q6_KBlock256>>(ref rows, rowBytes, blocks / 8, y, accumulate); break;
         }
     }
@@ -407,16 +407,20 @@ public sealed partial class Q8Activations
         }
     }
 
-    /// <summary>A K super-block type without minima (Q6_K) on the Vector512 path: two rows at once, each half as its Vector256 kernel.</summary>
-    private interface ISuperBlockPair
+    /// <summary>A K super-block type on the Vector512 path: a tile's four rows, two per register, each half as its Vector256 kernel.</summary>
+    private interface ISuperBlockTile
     {
         static abstract int BlockBytes { get; }
 
-        /// <summary>Where a super-block keeps its float16 scale d.</summary>
-        static abstract int ScaleOffset { get; }
-
-        /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves, times <paramref name="d"/> (each half its row's d_w·d_x).</summary>
-        static abstract Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, Vector512<float> d, Vector512<float> acc);
+        /// <summary>
+        /// Adds super-block <paramref name="superBlock"/> of rows <paramref name="b0"/>..<paramref name="b3"/>
+        /// (a two-row tile passes row 1 again as rows 2 and 3 and leaves <paramref name="a23"/> alone): each
+        /// pair's Σ scale·q·x̃ times its rows' d_w·d_x in <paramref name="a01"/> and <paramref name="a23"/>, and
+        /// the rows' terms outside the lanes (the K minima, none for Q6_K) in <paramref name="minima"/>.
+        /// </summary>
+        static abstract void Accumulate<TRows>(ref byte b0, ref byte b1, ref byte b2, ref byte b3, in Buffers x, int superBlock,
+            ref Vector512<float> a01, ref Vector512<float> a23, ref Vector128<float> minima)
+            where TRows : struct, IRowCount;
     }
 
     /// <summary>
@@ -430,22 +434,21 @@ public sealed partial class Q8Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<sbyte> Both(ref sbyte doubled, int i) => Vector512.LoadUnsafe(ref doubled, (nuint)(64 * i));
 
+    /// <summary>The K types' tiles on 512 bits: the loop over super-blocks, each added by <typeparamref name="TBlock"/>.</summary>
     private readonly struct KKernel512<TBlock> : IRowKernel
-        where TBlock : struct, ISuperBlockPair
+        where TBlock : struct, ISuperBlockTile
     {
         [MethodImpl(MethodImplOptions.NoInlining)]   // compiled on its own: inlined into the projection, its helpers (Spread) outran the JIT's inlining budget
         public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
             where TRows : struct, IRowCount
         {
             Vector512<float> a01 = default, a23 = default;
+            Vector128<float> minima = default;
             // The tile's rows, computed once (a two-row tile points rows 2 and 3 at row 1, never past it).
             ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
             int step = TRows.Count == 4 ? rowBytes : 0;
             ref byte row2 = ref Unsafe.Add(ref row1, step);
             ref byte row3 = ref Unsafe.Add(ref row2, step);
-            // Lanes of the four rows' scales that go to each pair's halves: rows 0 | 1, then rows 2 | 3.
-            var first = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-            var second = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
             nint offset = 0;
             for (int b = 0; b < blocks; b++, offset += TBlock.BlockBytes)
             {
@@ -454,26 +457,19 @@ public sealed partial class Q8Activations
                     PrefetchAhead(ref ahead, offset, TBlock.BlockBytes);
                 }
 
-                ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * b);
-                var dx = Vector128.Create(Unsafe.Add(ref x.SuperScales, b));
-                ref byte b0 = ref Unsafe.Add(ref row, offset);
-                ref byte b1 = ref Unsafe.Add(ref row1, offset);
-                ref byte b2 = ref Unsafe.Add(ref row2, offset);
-                ref byte b3 = ref Unsafe.Add(ref row3, offset);
-                // The four rows' d widened together, each lane's bits those of HalfScale.Read · d_x.
-                int at = TBlock.ScaleOffset;
-                var d = (HalfScale.Read4(ref Unsafe.Add(ref b0, at), ref Unsafe.Add(ref b1, at), ref Unsafe.Add(ref b2, at), ref Unsafe.Add(ref b3, at)) * dx)
-                    .ToVector256Unsafe().ToVector512Unsafe();
-                a01 = TBlock.Accumulate(ref b0, ref b1, ref xs, in x, b, Avx512F.PermuteVar16x32(d, first), a01);
-                if (TRows.Count == 4)
-                {
-                    a23 = TBlock.Accumulate(ref b2, ref b3, ref xs, in x, b, Avx512F.PermuteVar16x32(d, second), a23);
-                }
+                TBlock.Accumulate<TRows>(ref Unsafe.Add(ref row, offset), ref Unsafe.Add(ref row1, offset), ref Unsafe.Add(ref row2, offset), ref Unsafe.Add(ref row3, offset),
+                    in x, b, ref a01, ref a23, ref minima);
             }
 
-            Store<TRows>(ref y, accumulate, a01, a23, 0, 0, 0, 0);
+            Store<TRows>(ref y, accumulate, a01, a23, minima.GetElement(0), minima.GetElement(1), minima.GetElement(2), minima.GetElement(3));
         }
     }
+
+    /// <summary>Lanes of a tile's four row values that go to each pair's halves: rows 0 | 1.</summary>
+    private static Vector512<int> FirstPair => Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+
+    /// <summary>As <see cref="FirstPair"/>: rows 2 | 3.</summary>
+    private static Vector512<int> SecondPair => Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
 
     /// <summary>
     /// Q4_K/Q5_K on 512 bits: tiles of four rows (or two, the last two rows reading row 1 again), each row
@@ -484,62 +480,42 @@ public sealed partial class Q8Activations
     /// about 25 on all four. Every integer is the one the row-at-a-time unpacking gave, and every float
     /// operation is the same, in the same order, as the Vector256 kernel's.
     /// </summary>
-    private readonly struct ScaledMinimaTile512<TParts> : IRowKernel
+    private readonly struct ScaledMinima512<TParts> : ISuperBlockTile
         where TParts : struct, IKParts256
     {
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        public static void Tile<TRows>(in Buffers x, ref byte row, int rowBytes, int blocks, ref float y, bool accumulate, ref byte ahead)
+        public static int BlockBytes => TParts.BlockBytes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate<TRows>(ref byte b0, ref byte b1, ref byte b2, ref byte b3, in Buffers x, int superBlock,
+            ref Vector512<float> a01, ref Vector512<float> a23, ref Vector128<float> minima)
             where TRows : struct, IRowCount
         {
-            Vector512<float> a01 = default, a23 = default;
-            Vector128<float> minima = default;
-            ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
-            int step = TRows.Count == 4 ? rowBytes : 0;
-            ref byte row2 = ref Unsafe.Add(ref row1, step);
-            ref byte row3 = ref Unsafe.Add(ref row2, step);
-            var first = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-            var second = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-            nint offset = 0;
-            for (int b = 0; b < blocks; b++, offset += TParts.BlockBytes)
+            ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * superBlock);
+            var dx = Vector128.Create(Unsafe.Add(ref x.SuperScales, superBlock));
+
+            // Each row's first 16 bytes (d, dmin, the 12 packed scale bytes) in its lane, loaded once for all of them.
+            var heads = Vector128.LoadUnsafe(ref b0).AsUInt32().ToVector256Unsafe().ToVector512Unsafe();
+            heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b1).AsUInt32(), 1);
+            heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b2).AsUInt32(), 2);
+            heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b3).AsUInt32(), 3);
+
+            // The four d and four dmin widened in one vector (d0, dmin0, d1, …), times d_x, then split:
+            // each lane the bits of HalfScale.Read · d_x, as the Vector256 kernel computes them.
+            var halves = Avx2.ConvertToVector256Int32(Avx512F.PermuteVar16x32(heads, Vector512.Create(0u, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12)).GetLower().GetLower().AsUInt16());
+            var widened = Avx2.PermuteVar8x32(HalfScale.Widen(halves.AsUInt32()) * Vector256.Create(dx, dx), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+            var d = widened.GetLower().ToVector256Unsafe().ToVector512Unsafe();
+            var packed = ScalesAndMinima(heads);
+            minima += widened.GetUpper() * Vector128.ConvertToSingle(MinimumSums(packed, ref Unsafe.Add(ref x.BlockSums, 8 * superBlock)));
+
+            // Each row's eight scales as int16 (lane r row r), then each pair's rows in its halves.
+            var scales = Avx512BW.UnpackLow(packed, Vector512<byte>.Zero).AsInt32();
+            var pair01 = Avx512F.Shuffle4x128(scales, scales, 0b01_01_00_00).AsInt16();
+            a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(Parts(ref b0, ref b1, ref xs, pair01)), Avx512F.PermuteVar16x32(d, FirstPair), a01);
+            if (TRows.Count == 4)
             {
-                if (TRows.Count == 4)
-                {
-                    PrefetchAhead(ref ahead, offset, TParts.BlockBytes);
-                }
-
-                ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * b);
-                var dx = Vector128.Create(Unsafe.Add(ref x.SuperScales, b));
-                ref byte b0 = ref Unsafe.Add(ref row, offset);
-                ref byte b1 = ref Unsafe.Add(ref row1, offset);
-                ref byte b2 = ref Unsafe.Add(ref row2, offset);
-                ref byte b3 = ref Unsafe.Add(ref row3, offset);
-                // Each row's first 16 bytes (d, dmin, the 12 packed scale bytes) in its lane, loaded once for all of them.
-                var heads = Vector128.LoadUnsafe(ref b0).AsUInt32().ToVector256Unsafe().ToVector512Unsafe();
-                heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b1).AsUInt32(), 1);
-                heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b2).AsUInt32(), 2);
-                heads = Avx512F.InsertVector128(heads, Vector128.LoadUnsafe(ref b3).AsUInt32(), 3);
-
-                // The four d and four dmin widened in one vector (d0, dmin0, d1, …), times d_x, then split:
-                // each lane the bits of HalfScale.Read · d_x, as the Vector256 kernel computes them.
-                var halves = Avx2.ConvertToVector256Int32(Avx512F.PermuteVar16x32(heads, Vector512.Create(0u, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12)).GetLower().GetLower().AsUInt16());
-                var widened = Avx2.PermuteVar8x32(HalfScale.Widen(halves.AsUInt32()) * Vector256.Create(dx, dx), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
-                var d = widened.GetLower().ToVector256Unsafe().ToVector512Unsafe();
-                var dmin = widened.GetUpper();
-                var packed = ScalesAndMinima(heads);
-                minima += dmin * Vector128.ConvertToSingle(MinimumSums(packed, ref Unsafe.Add(ref x.BlockSums, 8 * b)));
-
-                // Each row's eight scales as int16 (lane r row r), then each pair's rows in its halves.
-                var scales = Avx512BW.UnpackLow(packed, Vector512<byte>.Zero).AsInt32();
-                var pair01 = Avx512F.Shuffle4x128(scales, scales, 0b01_01_00_00).AsInt16();
-                a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(Parts(ref b0, ref b1, ref xs, pair01)), Avx512F.PermuteVar16x32(d, first), a01);
-                if (TRows.Count == 4)
-                {
-                    var pair23 = Avx512F.Shuffle4x128(scales, scales, 0b11_11_10_10).AsInt16();
-                    a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(Parts(ref b2, ref b3, ref xs, pair23)), Avx512F.PermuteVar16x32(d, second), a23);
-                }
+                var pair23 = Avx512F.Shuffle4x128(scales, scales, 0b11_11_10_10).AsInt16();
+                a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(Parts(ref b2, ref b3, ref xs, pair23)), Avx512F.PermuteVar16x32(d, SecondPair), a23);
             }
-
-            Store<TRows>(ref y, accumulate, a01, a23, minima.GetElement(0), minima.GetElement(1), minima.GetElement(2), minima.GetElement(3));
         }
 
         /// <summary>
@@ -604,14 +580,29 @@ public sealed partial class Q8Activations
     }
 
     /// <summary>Q6_K, two rows: <see cref="Q6_KBlock256"/> in each half.</summary>
-    private readonly struct Q6_KBlock512 : ISuperBlockPair
+    private readonly struct Q6_KBlock512 : ISuperBlockTile
     {
         public static int BlockBytes => 210;
 
-        public static int ScaleOffset => 208;
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Accumulate(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, Vector512<float> d, Vector512<float> acc)
+        public static void Accumulate<TRows>(ref byte b0, ref byte b1, ref byte b2, ref byte b3, in Buffers x, int superBlock,
+            ref Vector512<float> a01, ref Vector512<float> a23, ref Vector128<float> minima)
+            where TRows : struct, IRowCount
+        {
+            // The four rows' d widened together, each lane's bits those of HalfScale.Read · d_x.
+            var d = (HalfScale.Read4(ref Unsafe.Add(ref b0, 208), ref Unsafe.Add(ref b1, 208), ref Unsafe.Add(ref b2, 208), ref Unsafe.Add(ref b3, 208))
+                * Vector128.Create(Unsafe.Add(ref x.SuperScales, superBlock))).ToVector256Unsafe().ToVector512Unsafe();
+            ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * superBlock);
+            a01 = Pair(ref b0, ref b1, ref xs, in x, superBlock, Avx512F.PermuteVar16x32(d, FirstPair), a01);
+            if (TRows.Count == 4)
+            {
+                a23 = Pair(ref b2, ref b3, ref xs, in x, superBlock, Avx512F.PermuteVar16x32(d, SecondPair), a23);
+            }
+        }
+
+        /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves, times <paramref name="d"/> (each half its row's d_w·d_x).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Pair(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, Vector512<float> d, Vector512<float> acc)
         {
             // Both rows' 16 int8 scales widened in one zmm (lanes: first's 0–7, 8–15, second's 0–7, 8–15), then
             // each 8 where its parts' halves need them: scales 0–7 (parts 0, 1), 8–15 (parts 2, 3), a row per half.
