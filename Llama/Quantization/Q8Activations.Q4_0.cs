@@ -23,7 +23,7 @@ namespace KernelGen.Quantization;
 /// <c>vpmaddwd</c> to int32, then a 4 × 4 transpose-add of the four rows' sums, so that one vector
 /// holds the 16 exact block sums Σ u·x, lane j block j, element r row r. The offset 8·Σx comes off
 /// in integers, one conversion, the 16 float16 scales in two gathers and one vector widening, one
-/// multiply by d_x and one multiply-add: about 75 instructions for 512 weights.</para>
+/// multiply by d_x and one multiply-add: about 90 instructions for 512 weights, prefetch included.</para>
 /// <para>Order of the float operations, the same on every path and for a row in any tile: row r
 /// keeps four partial sums ("slots"), slot j taking blocks j, j + 4, j + 8, …, each as
 /// slot ← fma(float(Σ u·x − 8·Σx), d_w·d_x, slot); the row's result is (slot0 + slot1) + (slot2 + slot3).
@@ -50,10 +50,10 @@ public sealed partial class Q8Activations
     /// <summary>8·Σx per block, four times (one per row of a step's lane).</summary>
     private readonly int[] _nibbleOffsets;
 
-    /// <summary>d_x per block, four times.</summary>
+    /// <summary>d_x per block, four times (also what the Q8_0/Q5_0 tiles multiply a step's 16 widened scales by).</summary>
     private readonly float[] _groupScales;
 
-    /// <summary>Arranges the last <see cref="Quantize"/>'s blocks for the Q4_0 kernels.</summary>
+    /// <summary>Arranges the last <see cref="Quantize"/>'s blocks for the four-block steps of the 32-value kernels.</summary>
     private void Group(int blocks)
     {
         for (int b = 0; b < blocks; b++)
