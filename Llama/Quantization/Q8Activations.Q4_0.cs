@@ -34,12 +34,6 @@ namespace KernelGen.Quantization;
 /// </remarks>
 public sealed partial class Q8Activations
 {
-    /// <summary>Q4_0's offset: a quant u stands for u − 8.</summary>
-    private const int Q4_0Offset = 8;
-
-    /// <summary>Bytes of one Q4_0 block: a float16 scale, then 16 bytes holding 32 nibbles.</summary>
-    private const int Q4_0BlockBytes = 18;
-
     /// <summary>
     /// The activations per group of four blocks (128 bytes): the four blocks' values 0–15 (what the
     /// low nibbles multiply), then their values 16–31 (the high nibbles'), so that a block's 16 quant
@@ -61,14 +55,30 @@ public sealed partial class Q8Activations
             int group = 128 * (b / 4), lane = 16 * (b % 4);
             _values.AsSpan(32 * b, 16).CopyTo(_grouped.AsSpan(group + lane, 16));
             _values.AsSpan(32 * b + 16, 16).CopyTo(_grouped.AsSpan(group + 64 + lane, 16));
-            _nibbleOffsets.AsSpan(4 * b, 4).Fill(Q4_0Offset * _sums[b]);
+            _nibbleOffsets.AsSpan(4 * b, 4).Fill(Q4_0Bytes.Offset * _sums[b]);
             _groupScales.AsSpan(4 * b, 4).Fill(_scales[b]);
         }
     }
 
-    /// <summary>Gather offsets of a step's 16 float16 scales: element 4j + r at row r's block j.</summary>
+    /// <summary>
+    /// Gather offsets of the scales of a step's first two blocks (element 4j + r: row r's block j), rows
+    /// <paramref name="step1"/>, then <paramref name="step2"/> bytes apart, blocks <paramref name="blockBytes"/> apart.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> RowOffsets(int step1, int step2) => Vector128.Create(0, step1, step1 + step2, step1 + 2 * step2);
+    private static Vector256<int> ScaleIndex(int step1, int step2, int blockBytes) =>
+        Vector256.Create(Vector128.Create(0, step1, step1 + step2, step1 + 2 * step2)) + Vector256.Create(0, 0, 0, 0, blockBytes, blockBytes, blockBytes, blockBytes);
+
+    /// <summary>
+    /// A step's 16 block scales (four blocks of four rows from <paramref name="first"/>, element 4j + r)
+    /// widened and multiplied by their blocks' d_x (<paramref name="activationScales"/>, four per block):
+    /// two gathers of eight (.NET 10 has no 512-bit gather), one widening, one multiply.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> StepScales(byte* first, Vector256<int> index, int blockBytes, ref float activationScales)
+    {
+        var halves = Avx512F.InsertVector256(Avx2.GatherVector256((int*)first, index, 1).ToVector512Unsafe(), Avx2.GatherVector256((int*)(first + 2 * blockBytes), index, 1), 1);
+        return HalfScale.Widen(halves.AsUInt32()) * Vector512.LoadUnsafe(ref activationScales);
+    }
 
     /// <summary>Writes (or adds) the step-ordered row results: (slot0 + slot1) + (slot2 + slot3), rows in the lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -87,7 +97,7 @@ public sealed partial class Q8Activations
     private static void LeftoverBlock(in Buffers x, int b, ref byte b0, ref byte b1, ref byte b2, ref byte b3, out Vector128<float> sums, out Vector128<float> scales)
     {
         var xs = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * b));
-        int offset = Q4_0Offset * Unsafe.Add(ref x.Sums, b);
+        int offset = Q4_0Bytes.Offset * Unsafe.Add(ref x.Sums, b);
         sums = Vector128.ConvertToSingle(Vector128.Create(
             Vector256.Sum(Q4_0Bytes.Dot(ref b0, xs)) - offset,
             Vector256.Sum(Q4_0Bytes.Dot(ref b1, xs)) - offset,
@@ -112,16 +122,16 @@ public sealed partial class Q8Activations
             ref sbyte grouped = ref x.Grouped;
             ref int offsets = ref x.NibbleOffsets;
             ref float activationScales = ref x.GroupScales;
-            var index = Vector256.Create(RowOffsets(step1, step2)) + Vector256.Create(0, 0, 0, 0, 18, 18, 18, 18);
+            var index = ScaleIndex(step1, step2, Q4_0Bytes.BlockBytes);
             var nibble = Vector512.Create((byte)0x0F);
             var acc = Vector512<float>.Zero;
             int groups = blocks / 4;
             nint offset = 0;
-            for (int g = 0; g < groups; g++, offset += 4 * Q4_0BlockBytes)
+            for (int g = 0; g < groups; g++, offset += 4 * Q4_0Bytes.BlockBytes)
             {
                 if (TRows.Count == 4)
                 {
-                    PrefetchAhead(next + 4 * offset, 4 * Q4_0BlockBytes);
+                    PrefetchAhead(next + 4 * offset, 4 * Q4_0Bytes.BlockBytes);
                 }
 
                 var xlo = Vector512.LoadUnsafe(ref grouped, (nuint)(128 * g));
@@ -137,16 +147,13 @@ public sealed partial class Q8Activations
                 var sums = Avx512F.UnpackLow(t01.AsInt64(), t23.AsInt64()).AsInt32() + Avx512F.UnpackHigh(t01.AsInt64(), t23.AsInt64()).AsInt32();
                 sums -= Vector512.LoadUnsafe(ref offsets, (nuint)(16 * g));
 
-                // .NET 10 has no 512-bit gather: two of eight (blocks 0–1, then 2–3) and an insert.
-                int* scaleBase = (int*)Unsafe.AsPointer(ref Unsafe.Add(ref row, offset));
-                var halves = Avx512F.InsertVector256(Avx2.GatherVector256(scaleBase, index, 1).ToVector512Unsafe(), Avx2.GatherVector256(scaleBase + 9, index, 1), 1).AsUInt32();
-                var scales = HalfScale.Widen(halves) * Vector512.LoadUnsafe(ref activationScales, (nuint)(16 * g));
+                var scales = StepScales((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref row, offset)), index, Q4_0Bytes.BlockBytes, ref Unsafe.Add(ref activationScales, 16 * g));
                 acc = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sums), scales, acc);
             }
 
             for (int b = 4 * groups; b < blocks; b++)
             {
-                nint at = (nint)b * Q4_0BlockBytes;
+                nint at = (nint)b * Q4_0Bytes.BlockBytes;
                 LeftoverBlock(in x, b, ref Unsafe.Add(ref row, at), ref Unsafe.Add(ref row1, at), ref Unsafe.Add(ref row2, at), ref Unsafe.Add(ref row3, at), out var blockSums, out var blockScales);
                 var lane = Vector512.Equals(Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), Vector512.Create(b % 4)).AsSingle();
                 acc = Vector512.ConditionalSelect(lane, SimdPolicy.MultiplyAdd(Vector512.Create(blockSums), Vector512.Create(blockScales), acc), acc);
@@ -193,15 +200,15 @@ public sealed partial class Q8Activations
             ref sbyte grouped = ref x.Grouped;
             ref int offsets = ref x.NibbleOffsets;
             ref float activationScales = ref x.GroupScales;
-            var index = Vector256.Create(RowOffsets(step1, step2)) + Vector256.Create(0, 0, 0, 0, 18, 18, 18, 18);
+            var index = ScaleIndex(step1, step2, Q4_0Bytes.BlockBytes);
             Vector256<float> acc01 = default, acc23 = default;
             int groups = blocks / 4;
             nint offset = 0;
-            for (int g = 0; g < groups; g++, offset += 4 * Q4_0BlockBytes)
+            for (int g = 0; g < groups; g++, offset += 4 * Q4_0Bytes.BlockBytes)
             {
                 if (TRows.Count == 4)
                 {
-                    PrefetchAhead(next + 4 * offset, 4 * Q4_0BlockBytes);
+                    PrefetchAhead(next + 4 * offset, 4 * Q4_0Bytes.BlockBytes);
                 }
 
                 ref sbyte xs = ref Unsafe.Add(ref grouped, 128 * g);
@@ -214,16 +221,16 @@ public sealed partial class Q8Activations
                 var sums23 = Transposed(Dot(ref b0, 1, ref xs), Dot(ref b1, 1, ref xs), Dot(ref b2, 1, ref xs), Dot(ref b3, 1, ref xs))
                     - Vector256.LoadUnsafe(ref offsets, (nuint)(16 * g + 8));
 
-                int* scaleBase = (int*)Unsafe.AsPointer(ref b0);
-                var scales01 = HalfScale.Widen(Avx2.GatherVector256(scaleBase, index, 1).AsUInt32()) * Vector256.LoadUnsafe(ref activationScales, (nuint)(16 * g));
-                var scales23 = HalfScale.Widen(Avx2.GatherVector256(scaleBase + 9, index, 1).AsUInt32()) * Vector256.LoadUnsafe(ref activationScales, (nuint)(16 * g + 8));
+                byte* scaleBase = (byte*)Unsafe.AsPointer(ref b0);
+                var scales01 = HalfScale.Widen(Avx2.GatherVector256((int*)scaleBase, index, 1).AsUInt32()) * Vector256.LoadUnsafe(ref activationScales, (nuint)(16 * g));
+                var scales23 = HalfScale.Widen(Avx2.GatherVector256((int*)(scaleBase + 2 * Q4_0Bytes.BlockBytes), index, 1).AsUInt32()) * Vector256.LoadUnsafe(ref activationScales, (nuint)(16 * g + 8));
                 acc01 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sums01), scales01, acc01);
                 acc23 = SimdPolicy.MultiplyAdd(Avx.ConvertToVector256Single(sums23), scales23, acc23);
             }
 
             for (int b = 4 * groups; b < blocks; b++)
             {
-                nint at = (nint)b * Q4_0BlockBytes;
+                nint at = (nint)b * Q4_0Bytes.BlockBytes;
                 LeftoverBlock(in x, b, ref Unsafe.Add(ref row, at), ref Unsafe.Add(ref row1, at), ref Unsafe.Add(ref row2, at), ref Unsafe.Add(ref row3, at), out var blockSums, out var blockScales);
                 var lane = Vector256.Equals(Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1), Vector256.Create(b % 2)).AsSingle();
                 if (b % 4 < 2)
@@ -243,8 +250,8 @@ public sealed partial class Q8Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<int> Dot(ref byte group, int pair, ref sbyte xs)
         {
-            int first = 2 + 2 * Q4_0BlockBytes * pair;
-            var quants = Vector256.Create(Vector128.LoadUnsafe(ref group, (nuint)first), Vector128.LoadUnsafe(ref group, (nuint)(first + Q4_0BlockBytes)));
+            int first = 2 + 2 * Q4_0Bytes.BlockBytes * pair;
+            var quants = Vector256.Create(Vector128.LoadUnsafe(ref group, (nuint)first), Vector128.LoadUnsafe(ref group, (nuint)(first + Q4_0Bytes.BlockBytes)));
             var nibble = Vector256.Create((byte)0x0F);
             var low = quants & nibble;
             var high = Vector256.ShiftRightLogical(quants.AsUInt16(), 4).AsByte() & nibble;

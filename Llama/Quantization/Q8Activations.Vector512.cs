@@ -11,7 +11,8 @@ namespace KernelGen.Quantization;
 
 /// <summary>
 /// The Vector512 integer kernels (AVX-512 BW): two rows per zmm register, each 256-bit half computing
-/// one row exactly as the Vector256 kernels do, four rows per pass over each block of activations.
+/// one row exactly as the Vector256 kernels do, four rows per pass over each block of activations
+/// (Q4_0's kernels, a block per 128-bit lane, are in Q8Activations.Q4_0.cs).
 /// </summary>
 /// <remarks>
 /// <para>Why two rows per register rather than 64 values of one row: every lane then goes through the
@@ -302,22 +303,17 @@ public sealed partial class Q8Activations
             ref byte row1 = ref Unsafe.Add(ref row, rowBytes);
             ref byte row2 = ref Unsafe.Add(ref row1, rowBytes);
             ref byte row3 = ref Unsafe.Add(ref row2, rowBytes);
-            // Locals, not the buffers' fields, so the loop does not reload them; the matrix is pinned.
-            ref sbyte values = ref x.Values;
-            byte* next = (byte*)Unsafe.AsPointer(ref ahead);
+            byte* next = (byte*)Unsafe.AsPointer(ref ahead);   // the matrix is pinned
             ref float activationScales = ref x.Scales;
             ref float groupScales = ref x.GroupScales;
-            ref int sums = ref x.Sums;
             // Gather offsets: element 4j + r is row r's scale in block j (blocks 0–1; the second gather starts two blocks on).
-            var index = Vector256.Create(RowOffsets(rowBytes, rowBytes)) + Vector256.Create(0, 0, 0, 0, TBlock.BlockBytes, TBlock.BlockBytes, TBlock.BlockBytes, TBlock.BlockBytes);
+            var index = ScaleIndex(rowBytes, rowBytes, TBlock.BlockBytes);
             int b = 0;
             nint offset = 0;
             for (; b <= blocks - 4; b += 4, offset += 4 * TBlock.BlockBytes)
             {
                 PrefetchAhead(next + 4 * offset, 4 * TBlock.BlockBytes);
-                byte* scaleBase = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref row, offset));
-                var halves = Avx512F.InsertVector256(Avx2.GatherVector256((int*)scaleBase, index, 1).ToVector512Unsafe(), Avx2.GatherVector256((int*)(scaleBase + 2 * TBlock.BlockBytes), index, 1), 1);
-                var scales = HalfScale.Widen(halves.AsUInt32()) * Vector512.LoadUnsafe(ref groupScales, (nuint)(4 * b));
+                var scales = StepScales((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref row, offset)), index, TBlock.BlockBytes, ref Unsafe.Add(ref groupScales, 4 * b));
                 Step(in x, ref row, ref row1, ref row2, ref row3, offset, b, scales, 0, ref a01, ref a23, ref offsets);
                 Step(in x, ref row, ref row1, ref row2, ref row3, offset, b, scales, 1, ref a01, ref a23, ref offsets);
                 Step(in x, ref row, ref row1, ref row2, ref row3, offset, b, scales, 2, ref a01, ref a23, ref offsets);
@@ -355,10 +351,9 @@ public sealed partial class Q8Activations
                 // The block's 32 activations in both halves (not a pointer vbroadcasti64x4: see Both).
                 var x256 = Vector256.LoadUnsafe(ref x.Values, (nuint)(32 * (b + j)));
                 var xs = Halves(x256, x256);
-                var first = Vector512.Create(4 * j) + Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-                var second = Vector512.Create(4 * j) + Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-                a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref Unsafe.Add(ref row, at), ref Unsafe.Add(ref row1, at), xs)), Avx512F.PermuteVar16x32(scales, first), a01);
-                a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref Unsafe.Add(ref row2, at), ref Unsafe.Add(ref row3, at), xs)), Avx512F.PermuteVar16x32(scales, second), a23);
+                var block = Vector512.Create(4 * j);
+                a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref Unsafe.Add(ref row, at), ref Unsafe.Add(ref row1, at), xs)), Avx512F.PermuteVar16x32(scales, FirstPair + block), a01);
+                a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(TBlock.Dot(ref Unsafe.Add(ref row2, at), ref Unsafe.Add(ref row3, at), xs)), Avx512F.PermuteVar16x32(scales, SecondPair + block), a23);
             }
         }
 
