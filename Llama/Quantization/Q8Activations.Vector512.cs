@@ -190,7 +190,6 @@ public sealed partial class Q8Activations
         public readonly ref short PairOffsets;
         public readonly ref sbyte Grouped;
         public readonly ref sbyte Doubled;
-        public readonly ref short DoubledPairOffsets;
         public readonly ref int NibbleOffsets;
         public readonly ref float GroupScales;
 
@@ -204,7 +203,6 @@ public sealed partial class Q8Activations
             PairOffsets = ref MemoryMarshal.GetArrayDataReference(q._pairOffsets);
             Grouped = ref MemoryMarshal.GetArrayDataReference(q._grouped);
             Doubled = ref MemoryMarshal.GetArrayDataReference(q._doubled);
-            DoubledPairOffsets = ref MemoryMarshal.GetArrayDataReference(q._doubledPairOffsets);
             NibbleOffsets = ref MemoryMarshal.GetArrayDataReference(q._nibbleOffsets);
             GroupScales = ref MemoryMarshal.GetArrayDataReference(q._groupScales);
         }
@@ -574,7 +572,13 @@ public sealed partial class Q8Activations
         }
     }
 
-    /// <summary>Q6_K, two rows: <see cref="Q6_KBlock256"/> in each half.</summary>
+    /// <summary>
+    /// Q6_K on 512 bits, a row per vector: a half super-block's 64 ql bytes give its 128 values in two
+    /// zmm (low nibbles, high nibbles), its 32 qh bytes their high bits. Each row's 16 int32 lanes fold to the
+    /// 8 lanes <see cref="Q6_KBlock256"/> gives, a row per 256-bit half, so the float operations (and bits)
+    /// are the Vector256 kernel's. Two rows per zmm (a 256-bit half each) had taken about 300 instructions per
+    /// four-row super-block, its loads, inserts and shifts done per 32 values.
+    /// </summary>
     private readonly struct Q6_KBlock512 : ISuperBlockTile
     {
         public static int BlockBytes => 210;
@@ -587,63 +591,76 @@ public sealed partial class Q8Activations
             // The four rows' d widened together, each lane's bits those of HalfScale.Read · d_x.
             var d = (HalfScale.Read4(ref Unsafe.Add(ref b0, 208), ref Unsafe.Add(ref b1, 208), ref Unsafe.Add(ref b2, 208), ref Unsafe.Add(ref b3, 208))
                 * Vector128.Create(Unsafe.Add(ref x.SuperScales, superBlock))).ToVector256Unsafe().ToVector512Unsafe();
-            ref sbyte xs = ref Unsafe.Add(ref x.Doubled, 512 * superBlock);
-            a01 = Pair(ref b0, ref b1, ref xs, in x, superBlock, Avx512F.PermuteVar16x32(d, FirstPair), a01);
+            ref sbyte xs = ref Unsafe.Add(ref x.Values, 256 * superBlock);
+            ref short offsets = ref Unsafe.Add(ref x.PairOffsets, 128 * superBlock);
+            var sum01 = Fold(Row(ref b0, ref xs, ref offsets), Row(ref b1, ref xs, ref offsets));
+            a01 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum01), Avx512F.PermuteVar16x32(d, FirstPair), a01);
             if (TRows.Count == 4)
             {
-                a23 = Pair(ref b2, ref b3, ref xs, in x, superBlock, Avx512F.PermuteVar16x32(d, SecondPair), a23);
+                var sum23 = Fold(Row(ref b2, ref xs, ref offsets), Row(ref b3, ref xs, ref offsets));
+                a23 = SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum23), Avx512F.PermuteVar16x32(d, SecondPair), a23);
             }
         }
 
-        /// <summary>acc + the two rows' Σ scale·q·x̃ in the halves, times <paramref name="d"/> (each half its row's d_w·d_x).</summary>
+        /// <summary>
+        /// One row's Σ scale·q·x over the super-block in 16 int32 lanes: lane k holds values 4k..4k+3 of
+        /// each 64-value group, so lanes k and k + 8 are lane k of <see cref="Q6_KBlock256"/>'s 32-value parts.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Pair(ref byte first, ref byte second, ref sbyte x, in Buffers buffers, int superBlock, Vector512<float> d, Vector512<float> acc)
+        private static Vector512<int> Row(ref byte row, ref sbyte x, ref short offsets)
         {
-            // Both rows' 16 int8 scales widened in one zmm (lanes: first's 0–7, 8–15, second's 0–7, 8–15), then
-            // each 8 where its parts' halves need them: scales 0–7 (parts 0, 1), 8–15 (parts 2, 3), a row per half.
-            var both = Avx2.InsertVector128(Vector128.LoadUnsafe(ref Unsafe.Add(ref first, 192)).ToVector256Unsafe(), Vector128.LoadUnsafe(ref Unsafe.Add(ref second, 192)), 1);
-            var scales = Avx512BW.ConvertToVector512Int16(both.AsSByte()).AsInt32();
-            var firstScales = Avx512F.Shuffle4x128(scales, scales, 0b10_10_00_00).AsInt16();
-            var secondScales = Avx512F.Shuffle4x128(scales, scales, 0b11_11_01_01).AsInt16();
-
-            ref short offsets = ref Unsafe.Add(ref buffers.DoubledPairOffsets, 256 * superBlock);
-            var sum = Part(ref first, ref second, ref x, ref offsets, firstScales, 0) + Part(ref first, ref second, ref x, ref offsets, firstScales, 1)
-                + Part(ref first, ref second, ref x, ref offsets, secondScales, 2) + Part(ref first, ref second, ref x, ref offsets, secondScales, 3);
-            return SimdPolicy.MultiplyAdd(Avx512F.ConvertToVector512Single(sum), d, acc);
+            // The row's 16 int8 scales as int16 (lanes 0–15, for vpermw); its 64 qh bytes, each half's 32 in both 256-bit halves.
+            var scales = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref Unsafe.Add(ref row, 192)).AsSByte()).ToVector512Unsafe();
+            var qh = Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 128));
+            return Half(ref row, ref x, ref offsets, scales, Avx512F.Shuffle4x128(qh.AsUInt64(), qh.AsUInt64(), 0b01_00_01_00).AsByte(), 0)
+                + Half(ref row, ref x, ref offsets, scales, Avx512F.Shuffle4x128(qh.AsUInt64(), qh.AsUInt64(), 0b11_10_11_10).AsByte(), 1);
         }
 
         /// <summary>
-        /// Part p of both rows, as <see cref="Q6_KBlock256"/> computes one: the unsigned 6-bit values u
-        /// (nibble | two high bits, by 16-bit shifts) against x, less 32·(x_2i + x_2i+1) per pair (the
-        /// activations' pair offsets) for q = u − 32, then times the chunks' scales. Every step is exact
-        /// integer arithmetic (|u·x pair| ≤ 16002 and the offset ≤ 8128 stay inside int16).
+        /// Values 128h .. 128h+127 of a row: a zmm of ql gives values 0–63 of the half in its low nibbles and
+        /// 64–127 in its high ones, each byte's two high bits coming from qh (bits 0–1, 2–3 for the low zmm's
+        /// 256-bit halves, 4–5, 6–7 for the high one's, moved to bits 4–5 by one shift per 16-bit lane).
+        /// Then the unsigned u against x, less 32·(x_2i + x_2i+1) per pair, times each 16 values' scale:
+        /// exact integers, the ones <see cref="Q6_KBlock256"/> forms (|u·x pair| ≤ 16002, offsets ≤ 8128).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<int> Part(ref byte first, ref byte second, ref sbyte x, ref short offsets, Vector512<short> source, int part)
+        private static Vector512<int> Half(ref byte row, ref sbyte x, ref short offsets, Vector512<short> scales, Vector512<byte> qh, int half)
         {
-            int half = part >> 1, shift = 4 * (part & 1), k = 4 * (part & 1);
-            var ql0 = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 64 * half)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 64 * half)));
-            var ql1 = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 64 * half + 32)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 64 * half + 32)));
-            var qh = Halves(Vector256.LoadUnsafe(ref Unsafe.Add(ref first, 128 + 32 * half)), Vector256.LoadUnsafe(ref Unsafe.Add(ref second, 128 + 32 * half)));
+            var ql = Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 64 * half));
             var nibble = Vector512.Create((byte)0x0F);
             var twoBits = Vector512.Create((byte)0x30);
-            var u01 = (Nibbles(ql0, shift) & nibble) | (BitsToFour(qh, shift) & twoBits);
-            var u23 = (Nibbles(ql1, shift) & nibble) | (BitsToFour(qh, shift + 2) & twoBits);
-            var p01 = Avx512BW.MultiplyAddAdjacent(u01, Both(ref x, 2 * part)) - Vector512.LoadUnsafe(ref offsets, (nuint)(64 * part));
-            var p23 = Avx512BW.MultiplyAddAdjacent(u23, Both(ref x, 2 * part + 1)) - Vector512.LoadUnsafe(ref offsets, (nuint)(64 * part + 32));
-            return Avx512BW.MultiplyAddAdjacent(p01, Spread(source, k, k + 1)) + Avx512BW.MultiplyAddAdjacent(p23, Spread(source, k + 2, k + 3));
+            var low = (ql & nibble) | (Avx512BW.ShiftLeftLogicalVariable(qh.AsUInt16(), LowBitShifts).AsByte() & twoBits);
+            var high = (Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & nibble) | (Avx512BW.ShiftRightLogicalVariable(qh.AsUInt16(), HighBitShifts).AsByte() & twoBits);
+            var pLow = Avx512BW.MultiplyAddAdjacent(low, Vector512.LoadUnsafe(ref x, (nuint)(128 * half))) - Vector512.LoadUnsafe(ref offsets, (nuint)(64 * half));
+            var pHigh = Avx512BW.MultiplyAddAdjacent(high, Vector512.LoadUnsafe(ref x, (nuint)(128 * half + 64))) - Vector512.LoadUnsafe(ref offsets, (nuint)(64 * half + 32));
+            return Avx512BW.MultiplyAddAdjacent(pLow, Avx512BW.PermuteVar32x16(scales, ScaleLanes(8 * half)))
+                + Avx512BW.MultiplyAddAdjacent(pHigh, Avx512BW.PermuteVar32x16(scales, ScaleLanes(8 * half + 4)));
         }
 
-        /// <summary>The bytes' high nibbles moved down (<paramref name="shift"/> 4) or left (0), before the caller's mask: one 16-bit shift.</summary>
+        /// <summary>Each row's 8 lanes: its lanes k and k + 8 added (exact), a row per 256-bit half.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> Nibbles(Vector512<byte> ql, int shift) =>
-            shift == 0 ? ql : Vector512.ShiftRightLogical(ql.AsUInt16(), 4).AsByte();
+        private static Vector512<int> Fold(Vector512<int> first, Vector512<int> second) =>
+            Avx512F.Shuffle4x128(first, second, 0b01_00_01_00) + Avx512F.Shuffle4x128(first, second, 0b11_10_11_10);
 
-        /// <summary>As the Vector256 <c>BitsToFour</c>: bit <paramref name="bit"/> and the one above it of each byte moved to bits 4–5 by one 16-bit shift.</summary>
+        /// <summary>qh bits 0–1 (values 0–31 of a half) and 2–3 (32–63) to bits 4–5: 16-bit lanes 0–15 left by 4, 16–31 by 2.</summary>
+        private static Vector512<ushort> LowBitShifts
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => Vector512.Create(
+                (ushort)4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2);
+        }
+
+        /// <summary>qh bits 4–5 (values 64–95) stay, 6–7 (96–127) right by 2.</summary>
+        private static Vector512<ushort> HighBitShifts
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => Vector512.Create(
+                (ushort)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2);
+        }
+
+        /// <summary>The scale of each pair of a 64-value group starting at scale <paramref name="first"/>: 16-bit lane i takes scale first + i/8.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<byte> BitsToFour(Vector512<byte> v, int bit) =>
-            bit < 4 ? Vector512.ShiftLeft(v.AsUInt16(), 4 - bit).AsByte()
-            : bit > 4 ? Vector512.ShiftRightLogical(v.AsUInt16(), bit - 4).AsByte()
-            : v;
+        private static Vector512<short> ScaleLanes(int first) => Vector512.Create(
+            (short)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3) + Vector512.Create((short)first);
     }
 }

@@ -24,8 +24,8 @@ namespace KernelGen.Quantization;
 /// (Q8Activations.Vector256.cs), four rows per pass, and the two widths give the same bits. Q4_0
 /// and Q5_0 weights (offset by 8, 16) enter as unsigned nibbles, the offset removed once per block
 /// through the activations' sums (Q4_0's in integers, four blocks of four rows per step:
-/// Q8Activations.Q4_0.cs); signed Q8_0 weights take ggml's sign trick, Q6_K too on 512 bits, while
-/// on 256 bits Q6_K multiplies its unsigned 6-bit values and takes 32·(x pair) off each pair sum. Without
+/// Q8Activations.Q4_0.cs); signed Q8_0 weights take ggml's sign trick, while Q6_K multiplies its
+/// unsigned 6-bit values and takes 32·(x pair) off each pair sum. Without
 /// AVX2, or with <see cref="SimdPolicy.Bits"/> below 256, the float kernels run instead.</para>
 /// <para>Agreement with llama.cpp: Q8_0 products reproduce its AVX2 kernel's float operations, so
 /// logits agree to float rounding (5e-7 of the largest). For the other types the integer sums are
@@ -43,8 +43,7 @@ public sealed partial class Q8Activations
     private readonly float[] _superScales;  // Q8_K: one float scale per 256 values
     private readonly short[] _blockSums;    // Q8_K: Σq per 32 values as int16 (the Q4_K/Q5_K minima in one pmaddwd)
     private readonly short[] _pairOffsets;  // Q8_K: 32·(q_2i + q_2i+1), what Q6_K's offset of 32 takes off each vpmaddubsw pair
-    private readonly sbyte[] _doubled;      // Q8_K: each 32 values twice in a row, a zmm's two halves for the Vector512 K kernels (one load, no insert)
-    private readonly short[] _doubledPairOffsets;  // Q8_K: each 16 of _pairOffsets twice in a row, likewise
+    private readonly sbyte[] _doubled;      // Q8_K: each 32 values twice in a row, a zmm's two halves for the Vector512 Q4_K/Q5_K kernels (one load, no insert)
     private bool _superBlocks;              // the last rounding was Q8_K (for the K types), not Q8_0
 
     /// <summary>Room for vectors of up to <paramref name="maxColumns"/> values (a multiple of 32).</summary>
@@ -58,7 +57,6 @@ public sealed partial class Q8Activations
         _blockSums = new short[maxColumns / 32 + 8];
         _pairOffsets = new short[maxColumns / 2 + 16];
         _doubled = new sbyte[2 * maxColumns + 64];
-        _doubledPairOffsets = new short[maxColumns + 32];
         _grouped = new sbyte[maxColumns + 128];
         _nibbleOffsets = new int[4 * (maxColumns / 32) + 16];
         _groupScales = new float[4 * (maxColumns / 32) + 16];
@@ -141,9 +139,6 @@ public sealed partial class Q8Activations
                 var slice = _values.AsSpan(256 * b + 32 * i, 32);
                 slice.CopyTo(_doubled.AsSpan(512 * b + 64 * i));
                 slice.CopyTo(_doubled.AsSpan(512 * b + 64 * i + 32));
-                var offsets = _pairOffsets.AsSpan(128 * b + 16 * i, 16);
-                offsets.CopyTo(_doubledPairOffsets.AsSpan(256 * b + 32 * i));
-                offsets.CopyTo(_doubledPairOffsets.AsSpan(256 * b + 32 * i + 16));
             }
         }
     }
