@@ -194,7 +194,7 @@ internal sealed class TargetsSection : ReportSection
         document.AppendLine("  noise (see the error columns in Bench/results).");
         if (runC.Measurements.Count > 0)
         {
-            document.AppendLine($"- run.c (llama2.c, `gcc -Ofast -march=native -fopenmp`, 2 OpenMP threads), measured beside the end-to-end suite,");
+            document.AppendLine($"- run.c (llama2.c, `gcc -Ofast -march=native`, with `-fopenmp` and 2 threads or without, whichever is faster there), measured beside the end-to-end suite,");
             document.AppendLine($"  recorded in `Bench/results/{RunCFile}`: " +
                 string.Join("; ", runC.Measurements.Select(m => $"{m.Measure} {Format(m.TokensPerSecond, "#,0")} tok/s")) + $". Generated: {Format(generatedRate, "#,0")} tok/s (mean).");
         }
