@@ -161,9 +161,6 @@ public sealed partial class Q8Activations
     private static Vector512<sbyte> Halves(Vector256<sbyte> first, Vector256<sbyte> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> Halves(Vector256<short> first, Vector256<short> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Halves(Vector256<float> first, Vector256<float> second) => Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1);
 
     /// <summary>Each half's 128-bit lanes: scale <paramref name="low"/> in the low lane, <paramref name="high"/> in the high lane (one vpshufb per 128-bit lane).</summary>
