@@ -168,9 +168,9 @@ public sealed partial class AttentionEngine
                 ScaleColumns(ref scores, rows, n, ref valueScales);
             }
 
-            if (step == 1 && block + KeyBlock < count)
+            if (step == 1)
             {
-                PrefetchBlock(ref Unsafe.Add(ref k, KeyBlock * rowBytes), Math.Min(KeyBlock, count - block - KeyBlock) * rowBytes);
+                PrefetchNextKeys(ref k, block, count, rowBytes);
             }
 
             micro.Accumulate<TFormat>(ref scores, KeyBlock, rows, ref v, n, ref outputs);
@@ -206,7 +206,7 @@ public sealed partial class AttentionEngine
             ref byte v = ref Unsafe.Add(ref head.Values, slot * rowBytes);
             if (step == 1 && rows <= PrefetchedPackedRows)
             {
-                PrefetchBlock(ref v, n * (int)rowBytes);
+                PrefetchBlock(ref v, n * rowBytes);
             }
 
             PackedAttention.PackKeys<TMicro, TFormat>(micro, ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, ref packedKeys);
@@ -218,9 +218,9 @@ public sealed partial class AttentionEngine
 
             Softmax(micro, s, firstRow, rows, n, ref scores, ref outputs);
 
-            if (step == 1 && rows <= PrefetchedPackedRows && block + KeyBlock < count)
+            if (step == 1 && rows <= PrefetchedPackedRows)
             {
-                PrefetchBlock(ref Unsafe.Add(ref k, KeyBlock * rowBytes), Math.Min(KeyBlock, count - block - KeyBlock) * (int)rowBytes);
+                PrefetchNextKeys(ref k, block, count, rowBytes);
             }
 
             if (TFormat.Format == KvCacheFormat.Float32)
@@ -253,7 +253,7 @@ public sealed partial class AttentionEngine
     /// array; a prefetch is a hint and never faults. Nothing without SSE (hardware intrinsics off, or not x86).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchBlock(ref byte start, int bytes)
+    private static unsafe void PrefetchBlock(ref byte start, nint bytes)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
@@ -261,9 +261,20 @@ public sealed partial class AttentionEngine
         }
 
         byte* p = (byte*)Unsafe.AsPointer(ref start);
-        for (int i = 0; i < bytes; i += 64)
+        for (nint i = 0; i < bytes; i += 64)
         {
             System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + i);
+        }
+    }
+
+    /// <summary><see cref="PrefetchBlock"/> of the run's block after the one at key <paramref name="block"/> of <paramref name="count"/> (<paramref name="keys"/> its first key's bytes); nothing after the last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNextKeys(ref byte keys, int block, int count, nint rowBytes)
+    {
+        int next = Math.Min(KeyBlock, count - block - KeyBlock);
+        if (next > 0)
+        {
+            PrefetchBlock(ref Unsafe.Add(ref keys, KeyBlock * rowBytes), next * rowBytes);
         }
     }
 
