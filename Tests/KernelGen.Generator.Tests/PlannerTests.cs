@@ -62,7 +62,7 @@ public class PlannerTests
     /// <summary>
     /// Decode: MHA has 1 row per KV head and GQA-4/8 f32 4–8, too few to pay for transposing a block,
     /// so they keep the row-dot algorithm; MQA's 32 stacked heads pack on AVX-512 and AVX2. Prefill
-    /// tiles (64 rows) pack on every SIMD path. Compressed caches, whose every number row-dot widens
+    /// tiles (256 rows) pack on every SIMD path. Compressed caches, whose every number row-dot widens
     /// once per 2 rows, pack from a handful of rows; the scalar path, whose packing is only loads and
     /// stores, packs from 2 rows.
     /// </summary>
@@ -76,7 +76,7 @@ public class PlannerTests
     [InlineData(32, 32, 128, "Int8", 256, "RowDot", "PackedGemm")]
     [InlineData(32, 1, 128, "Float32", 256, "PackedGemm", "PackedGemm")]
     [InlineData(32, 8, 128, "Float32", 256, "RowDot", "PackedGemm")]  // GQA-4
-    [InlineData(8, 8, 128, "Float32", 256, "RowDot", "PackedGemm")]   // MHA prefill tiles of 64 rows
+    [InlineData(8, 8, 128, "Float32", 256, "RowDot", "PackedGemm")]   // MHA prefill tiles of 256 rows
     [InlineData(8, 8, 64, "Float32", 512, "RowDot", "PackedGemm")]
     [InlineData(8, 8, 64, "Float32", 0, "RowDot", "PackedGemm")]
     [InlineData(8, 1, 64, "Float16", 0, "PackedGemm", "PackedGemm")]

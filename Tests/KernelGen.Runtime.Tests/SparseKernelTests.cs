@@ -38,6 +38,19 @@ public class SparseKernelTests
         run.Prefill(Length - 192);
     }
 
+    /// <summary>
+    /// One prefill longer than an MHA tile (256 positions): every tile's key blocks are seen by a range
+    /// of its rows only (rows above a causal diagonal, rows past a window), and the engine computes just
+    /// that range; a row left out that should not be is a wrong output here.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Generic_EqualsReference_OneLongPrefill(string pattern, string shape)
+    {
+        var run = new AttentionAgreement(Generic(pattern, shape), seed: 8);
+        run.Prefill(Length);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Generic_EqualsReference_DecodeOnly(string pattern, string shape)

@@ -74,7 +74,7 @@ public class TwoPassDecodeTests
     public void Chunk_FillsAPrefillTilesScores(int group, int keys)
     {
         Assert.Equal(keys, KernelSizes.TwoPassChunkKeys(group));
-        Assert.Equal(KernelSizes.QueryTile(group) * group * KernelSizes.KeyBlock, KernelSizes.TwoPassChunkKeys(group) * group);
+        Assert.True(KernelSizes.TwoPassChunkKeys(group) * group <= KernelSizes.QueryTile(group) * group * KernelSizes.KeyBlock, "a chunk's scores fit a prefill tile's score scratch");
     }
 
     [Fact]

@@ -143,29 +143,40 @@ public sealed partial class AttentionEngine
                 valueScales = ref MemoryMarshal.GetArrayDataReference(s.GatheredValueScales);
             }
 
+            int from = 0, to = rows;
+            bool masked = mask.IsActive && mask.Needed(block, n);
+            if (masked && !mask.Rows(firstRow, rows, block, n, out from, out to))
+            {
+                continue;
+            }
+
+            int active = to - from;
+            ref float q = ref Unsafe.Add(ref queries, from * d);
+            ref float o = ref Unsafe.Add(ref outputs, from * d);
+            ref float p = ref Unsafe.Add(ref scores, from * KeyBlock);
             if (step == 1)
             {
                 PrefetchBlock(ref v, n * rowBytes);
             }
 
-            micro.Scores<TFormat>(ref queries, rows, ref k, n, ref scores, KeyBlock);
+            micro.Scores<TFormat>(ref q, active, ref k, n, ref p, KeyBlock);
             if (TFormat.Scaled)
             {
                 // q·(s_j k_j) = s_j (q·k_j): one multiply per key and row.
-                ScaleColumns(ref scores, rows, n, ref keyScales);
+                ScaleColumns(ref p, active, n, ref keyScales);
             }
 
-            if (mask.IsActive && mask.Needed(block, n))
+            if (masked)
             {
-                mask.Apply(ref scores, firstRow, rows, block, n);
+                mask.Apply(ref p, firstRow + from, active, block, n);
             }
 
-            Softmax(micro, s, firstRow, rows, n, ref scores, ref outputs);
+            Softmax(micro, s, firstRow + from, active, n, ref p, ref o);
 
             if (TFormat.Scaled)
             {
                 // p_j (s_j v_j) = (p_j s_j) v_j: the sum above already holds the unscaled weights.
-                ScaleColumns(ref scores, rows, n, ref valueScales);
+                ScaleColumns(ref p, active, n, ref valueScales);
             }
 
             if (step == 1)
@@ -173,7 +184,7 @@ public sealed partial class AttentionEngine
                 PrefetchNextKeys(ref k, block, count, rowBytes);
             }
 
-            micro.Accumulate<TFormat>(ref scores, KeyBlock, rows, ref v, n, ref outputs);
+            micro.Accumulate<TFormat>(ref p, KeyBlock, active, ref v, n, ref o);
         }
     }
 
@@ -201,6 +212,17 @@ public sealed partial class AttentionEngine
         for (int block = 0; block < count; block += KeyBlock)
         {
             int n = Math.Min(KeyBlock, count - block);
+            int from = 0, to = rows;
+            bool masked = mask.IsActive && mask.Needed(block, n);
+            if (masked && !mask.Rows(firstRow, rows, block, n, out from, out to))
+            {
+                continue;
+            }
+
+            int active = to - from;
+            ref float q = ref Unsafe.Add(ref queries, from * d);
+            ref float o = ref Unsafe.Add(ref outputs, from * d);
+            ref float p = ref Unsafe.Add(ref scores, from * KeyBlock);
             int slot = firstSlot + block * step;
             ref byte k = ref Unsafe.Add(ref head.Keys, slot * rowBytes);
             ref byte v = ref Unsafe.Add(ref head.Values, slot * rowBytes);
@@ -210,13 +232,13 @@ public sealed partial class AttentionEngine
             }
 
             PackedAttention.PackKeys<TMicro, TFormat>(micro, ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, ref packedKeys);
-            PackedAttention.Scores(micro, ref queries, rows, ref packedKeys, n, ref scores);
-            if (mask.IsActive && mask.Needed(block, n))
+            PackedAttention.Scores(micro, ref q, active, ref packedKeys, n, ref p);
+            if (masked)
             {
-                mask.Apply(ref scores, firstRow, rows, block, n);
+                mask.Apply(ref p, firstRow + from, active, block, n);
             }
 
-            Softmax(micro, s, firstRow, rows, n, ref scores, ref outputs);
+            Softmax(micro, s, firstRow + from, active, n, ref p, ref o);
 
             if (step == 1 && rows <= PrefetchedPackedRows)
             {
@@ -225,12 +247,12 @@ public sealed partial class AttentionEngine
 
             if (TFormat.Format == KvCacheFormat.Float32)
             {
-                PackedAttention.Accumulate(micro, ref scores, rows, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, ref outputs);
+                PackedAttention.Accumulate(micro, ref p, active, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, ref o);
             }
             else
             {
                 PackedAttention.PackValues<TMicro, TFormat>(micro, ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, ref packedValues);
-                PackedAttention.Accumulate(micro, ref scores, rows, n, ref packedValues, d, ref outputs);
+                PackedAttention.Accumulate(micro, ref p, active, n, ref packedValues, d, ref o);
             }
         }
     }
@@ -390,6 +412,25 @@ public sealed partial class AttentionEngine
         public bool IsActive { get; }
 
         public bool Needed(int block, int n) => KeySegments.NeedsMask(_tile, _last, _firstKey + block, n, _min, _max);
+
+        /// <summary>
+        /// The rows <paramref name="from"/>..<paramref name="to"/> (exclusive, relative to
+        /// <paramref name="firstRow"/>) of a run's <paramref name="rows"/> that see at least one key of the
+        /// block; false when none does. Rows are ordered by position, so they are one range: the rows
+        /// before it (a causal tile's rows above the block) or after it (a window's rows past it) would
+        /// only add masked scores, and are skipped — in a tile of 256 rows on the diagonal, three
+        /// quarters of the masked work.
+        /// </summary>
+        public bool Rows(int firstRow, int rows, int block, int n, out int from, out int to)
+        {
+            long firstKey = (long)_firstKey + block, lastKey = firstKey + n - 1;
+            long lowest = firstKey + _min, highest = lastKey + _max;
+            long start = (lowest - _tile) * _perPosition - firstRow;
+            long end = highest >= _last ? rows : (highest - _tile + 1) * _perPosition - firstRow;
+            from = (int)Math.Clamp(start, 0, rows);
+            to = (int)Math.Clamp(end, 0, rows);
+            return from < to;
+        }
 
         public void Apply(ref float scores, int firstRow, int rows, int block, int n)
         {

@@ -12,11 +12,11 @@
 //     Scalar     64 × float
 //   decode     key blocks of 64, online softmax; each key and value is read once for the group
 //   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
-//     Vector512  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 13 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
-//     Vector256  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 16 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
-//     Vector128  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 22 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
-//     Scalar     decode 2 rows per KV head → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers; prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
-//   prefill    tiles of 32 positions x heads against the pattern's key ranges; key blocks outside it are never visited
+//     Vector512  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 13 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
+//     Vector256  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 16 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
+//     Vector128  decode 2 rows per KV head → row-dot 2 × 4 (packing pays from 22 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
+//     Scalar     decode 2 rows per KV head → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers; prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
+//   prefill    tiles of 128 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
 #nullable enable
@@ -94,7 +94,7 @@ namespace KernelGen.Generated
     file sealed class MixedModelAttention()
         : AttentionKernels(global::Samples.MixedModel.Shape, "generated (MixedModel)", global::Samples.MixedModel.LayerPatterns)
     {
-        private const int QueryTile = 32;               // positions per prefill tile
+        private const int QueryTile = 128;              // positions per prefill tile
         private const int MaxSegments = 10;             // key segments one query or tile can need
 
         /// <summary>The loops every kernel set shares, and this instance's scratch: allocated here, never per call.</summary>

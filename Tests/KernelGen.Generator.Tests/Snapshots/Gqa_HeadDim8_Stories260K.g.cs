@@ -10,10 +10,10 @@
 //     Scalar     8 × float
 //   decode     two-pass softmax (head_dim 8 <= 16): chunks of 2048 keys scored 8 keys a step on Vector256 and wider, 4 on Vector128, max kept while scoring, one exp pass, one value pass
 //   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
-//     Vector256  decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
-//     Vector128  decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
-//     Scalar     decode 2 rows per KV head → two-pass (above); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
-//   prefill    tiles of 32 positions x heads against the pattern's key ranges; key blocks outside it are never visited
+//     Vector256  decode 2 rows per KV head → two-pass (above); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
+//     Vector128  decode 2 rows per KV head → two-pass (above); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
+//     Scalar     decode 2 rows per KV head → two-pass (above); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
+//   prefill    tiles of 128 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
 #nullable enable
@@ -78,7 +78,7 @@ namespace KernelGen.Generated
     file sealed class Stories260KAttention()
         : AttentionKernels(global::Samples.Stories260K.Shape, "generated (Stories260K)", global::Samples.Stories260K.LayerPatterns)
     {
-        private const int QueryTile = 32;               // positions per prefill tile
+        private const int QueryTile = 128;              // positions per prefill tile
         private const int MaxSegments = 2;              // key segments one query or tile can need
 
         /// <summary>The loops every kernel set shares, and this instance's scratch: allocated here, never per call.</summary>

@@ -14,11 +14,11 @@
 //     Scalar     64 × float
 //   decode     key blocks of 64, online softmax; each key and value is read once for the group
 //   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
-//     Vector512  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 13 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
-//     Vector256  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 16 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
-//     Vector128  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 22 rows); prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
-//     Scalar     decode 4 rows per KV head → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers; prefill 64 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
-//   prefill    tiles of 16 positions x heads against the pattern's key ranges; key blocks outside it are never visited
+//     Vector512  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 13 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
+//     Vector256  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 16 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
+//     Vector128  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 22 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
+//     Scalar     decode 4 rows per KV head → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers; prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
+//   prefill    tiles of 64 positions x heads against the pattern's key ranges; key blocks outside it are never visited
 //
 // Do not edit: change the [TransformerModel] and [SparseAttention] attributes instead.
 #nullable enable
@@ -118,7 +118,7 @@ namespace KernelGen.Generated
     file sealed class DeepSpeedModelAttention()
         : AttentionKernels(global::Samples.DeepSpeedModel.Shape, "generated (DeepSpeedModel)", global::Samples.DeepSpeedModel.LayerPatterns)
     {
-        private const int QueryTile = 16;               // positions per prefill tile
+        private const int QueryTile = 64;               // positions per prefill tile
         private const int MaxSegments = 10;             // key segments one query or tile can need
 
         /// <summary>The loops every kernel set shares, and this instance's scratch: allocated here, never per call.</summary>
