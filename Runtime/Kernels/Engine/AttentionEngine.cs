@@ -232,30 +232,46 @@ public sealed partial class AttentionEngine
             }
 
             PackedAttention.PackKeys<TMicro, TFormat>(micro, ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, ref packedKeys);
-            PackedAttention.Scores(micro, ref q, active, ref packedKeys, n, ref p);
-            if (masked)
-            {
-                mask.Apply(ref p, firstRow + from, active, block, n);
-            }
-
-            Softmax(micro, s, firstRow + from, active, n, ref p, ref o);
-
             if (step == 1 && rows <= PrefetchedPackedRows)
             {
                 PrefetchNextKeys(ref k, block, count, rowBytes);
             }
 
-            if (TFormat.Format == KvCacheFormat.Float32)
-            {
-                PackedAttention.Accumulate(micro, ref p, active, n, ref Unsafe.As<byte, float>(ref v), (nint)d * step, ref o);
-            }
-            else
+            ref float values = ref Unsafe.As<byte, float>(ref v);
+            nint valueStride = (nint)d * step;
+            if (TFormat.Format != KvCacheFormat.Float32)
             {
                 PackedAttention.PackValues<TMicro, TFormat>(micro, ref v, keyStride, ref Unsafe.Add(ref head.ValueScales, TFormat.Scaled ? slot : 0), step, n, ref packedValues);
-                PackedAttention.Accumulate(micro, ref p, active, n, ref packedValues, d, ref o);
+                values = ref packedValues;
+                valueStride = d;
+            }
+
+            // The packed block serves the rows a chunk at a time, each chunk's scores, softmax and
+            // products done while its scores (ChunkRows × KeyBlock floats) are still in L1.
+            for (int chunk = 0; chunk < active; chunk += ChunkRows)
+            {
+                int chunkRows = Math.Min(ChunkRows, active - chunk);
+                ref float pc = ref Unsafe.Add(ref p, chunk * KeyBlock);
+                ref float oc = ref Unsafe.Add(ref o, chunk * d);
+                PackedAttention.Scores(micro, ref Unsafe.Add(ref q, chunk * d), chunkRows, ref packedKeys, n, ref pc);
+                if (masked)
+                {
+                    mask.Apply(ref pc, firstRow + from + chunk, chunkRows, block, n);
+                }
+
+                Softmax(micro, s, firstRow + from + chunk, chunkRows, n, ref pc, ref oc);
+                PackedAttention.Accumulate(micro, ref pc, chunkRows, n, ref values, valueStride, ref oc);
             }
         }
     }
+
+    /// <summary>
+    /// Rows of a packed run that take one key block through scores, softmax and products before the
+    /// next rows do: ten of the 6-row register tiles, whose scores (15 KB) stay in L1 from the GEMM that
+    /// writes them to the one that reads them. A 256-row prefill tile done in one pass had 64 KB of
+    /// scores going through L2 three times per block.
+    /// </summary>
+    private const int ChunkRows = 60;
 
     /// <summary>
     /// Most rows for which the packed algorithm prefetches its blocks (<see cref="PrefetchBlock"/>): up
@@ -434,9 +450,15 @@ public sealed partial class AttentionEngine
 
         public void Apply(ref float scores, int firstRow, int rows, int block, int n)
         {
+            long firstKey = (long)_firstKey + block, lastKey = firstKey + n - 1;
             for (int r = 0; r < rows; r++)
             {
                 int position = _tile + (firstRow + r) / _perPosition;
+                if (position - lastKey >= _min && position - firstKey <= _max)
+                {
+                    continue; // the row sees every key of the block
+                }
+
                 ref float row = ref Unsafe.Add(ref scores, r * KeyBlock);
                 for (int t = 0; t < n; t++)
                 {
