@@ -130,17 +130,14 @@ public sealed class DecoderSession
         {
             // Attention block.
             RmsNorm.Apply(_x, weights.AttentionNorm(layer), _normed, _epsilon);
-            Multiply(weights, LlamaMatrix.Query, layer, _normed, _query);
-            Multiply(weights, LlamaMatrix.Key, layer, _normed, _key, sameInput: true);
-            Multiply(weights, LlamaMatrix.Value, layer, _normed, _value, sameInput: true);
+            MultiplyShared(weights, layer, LlamaMatrix.Query, _query, LlamaMatrix.Key, _key, LlamaMatrix.Value, _value);
             _decoder.Rope.Apply(_query, _key, position);
             Kernels.Decode(_cache, layer, position, _query, _key, _value, _attention);
             Multiply(weights, LlamaMatrix.Output, layer, _attention, _x, accumulate: true);
 
             // Feed-forward block.
             RmsNorm.Apply(_x, weights.FeedForwardNorm(layer), _normed, _epsilon);
-            Multiply(weights, LlamaMatrix.Gate, layer, _normed, _gate);
-            Multiply(weights, LlamaMatrix.Up, layer, _normed, _up, sameInput: true);
+            MultiplyShared(weights, layer, LlamaMatrix.Gate, _gate, LlamaMatrix.Up, _up, null, default);
             SwiGlu.Apply(_gate, _up);
             Multiply(weights, LlamaMatrix.Down, layer, _gate, _x, accumulate: true);
         }
@@ -269,6 +266,28 @@ public sealed class DecoderSession
         {
             _quantized.Multiply(weights.Quantized(matrix, layer)!, x, y, accumulate, sameInput);
         }
+    }
+
+    /// <summary>
+    /// The products of one normed vector (<c>_normed</c>): Q, K, V or gate, up. A quantized model runs
+    /// them in one run of the workers (<see cref="QuantizedProjection"/>), a float32 one product by product.
+    /// </summary>
+    private void MultiplyShared(LlamaWeights weights, int layer, LlamaMatrix first, Span<float> firstY, LlamaMatrix second, Span<float> secondY, LlamaMatrix? third, Span<float> thirdY)
+    {
+        if (_quantized is null)
+        {
+            Multiply(weights, first, layer, _normed, firstY);
+            Multiply(weights, second, layer, _normed, secondY);
+            if (third is { } matrix)
+            {
+                Multiply(weights, matrix, layer, _normed, thirdY);
+            }
+
+            return;
+        }
+
+        _quantized.Multiply(weights.Quantized(first, layer)!, firstY, weights.Quantized(second, layer)!, secondY,
+            third is { } last ? weights.Quantized(last, layer)! : null, thirdY, _normed);
     }
 
     /// <summary>logits = Wcls·x.</summary>

@@ -422,4 +422,60 @@ public sealed class QuantizedProjectionTests
             Assert.NotEqual(outputs[2], y);
         }
     }
+
+    /// <summary>
+    /// Two or three products of one input in one run of the workers give each product's bits as it
+    /// alone gives them — mixed types (one rounding per kind, made once), matrices split across workers
+    /// or small enough to stay on the caller — and allocate nothing; a wrong output length is an error.
+    /// </summary>
+    [Fact]
+    public void SharedInputRun_EqualsEachProductAlone()
+    {
+        const int Columns = 1024;
+        var q4k = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q4_K, 2048, Columns, seed: 11);
+        var q6k = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q6_K, 515, Columns, seed: 12);
+        var q8 = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q8_0, 301, Columns, seed: 13);
+        var small = QuantizedKernelTests.RandomMatrix(GgufTensorType.Q4_0, 6, Columns, seed: 14);
+        var random = new Random(15);
+        var x = new float[Columns];
+        for (int i = 0; i < Columns; i++)
+        {
+            x[i] = 2 * random.NextSingle() - 1;
+        }
+
+        foreach (bool quantize in new[] { true, false })
+        {
+            var fused = new QuantizedProjection(Columns, quantize, Pool);
+            var alone = new QuantizedProjection(Columns, quantize, Pool);
+            foreach (var (first, second, third) in new (QuantizedMatrix, QuantizedMatrix, QuantizedMatrix?)[]
+                { (q4k, q6k, q8), (q4k, q4k, null), (small, q8, small), (small, small, null) })
+            {
+                var y1 = new float[first.Rows];
+                var y2 = new float[second.Rows];
+                var y3 = new float[third?.Rows ?? 0];
+                fused.Multiply(first, y1, second, y2, third, y3, x);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                fused.Multiply(first, y1, second, y2, third, y3, x);
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated < 1024, $"{allocated} bytes allocated by a run of {first}, {second}, {third}");
+
+                Assert.Equal(Alone(alone, first, x), y1);
+                Assert.Equal(Alone(alone, second, x), y2);
+                if (third is not null)
+                {
+                    Assert.Equal(Alone(alone, third, x), y3);
+                }
+            }
+
+            var error = Assert.Throws<ArgumentException>(() => fused.Multiply(q4k, new float[q4k.Rows], q8, new float[q8.Rows - 1], null, default, x));
+            Assert.Contains(q8.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        }
+    }
+
+    private static float[] Alone(QuantizedProjection projection, QuantizedMatrix matrix, float[] x)
+    {
+        var y = new float[matrix.Rows];
+        projection.Multiply(matrix, x, y);
+        return y;
+    }
 }
