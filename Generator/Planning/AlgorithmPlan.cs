@@ -19,6 +19,7 @@ namespace KernelGen.Generator.Planning;
 /// <param name="PrefillRows">Rows of a full prefill tile: positions × the query heads of one KV head.</param>
 /// <param name="Prefill">The prefill algorithm.</param>
 /// <param name="TwoPassDecode">Decode takes the two-pass softmax (tiny head_dim, <see cref="KernelSizes.UsesTwoPassDecode"/>), not a key-block algorithm.</param>
+/// <param name="KeyMajorDecode">Packed decode runs key-major (<see cref="AttentionAlgorithms.KeyMajorDecode"/>): no Kᵀ packing.</param>
 internal sealed record AlgorithmPlan(
     string Path,
     int Bits,
@@ -30,14 +31,19 @@ internal sealed record AlgorithmPlan(
     AttentionAlgorithm Decode,
     int PrefillRows,
     AttentionAlgorithm Prefill,
-    bool TwoPassDecode = false)
+    bool TwoPassDecode = false,
+    bool KeyMajorDecode = false)
 {
     /// <summary>Registers the tile's inner loop holds: accumulators, loaded vectors, one broadcast.</summary>
     public int TileRegisters => TileRows * TileVectors + TileVectors + 1;
 
     /// <summary>"decode 32 rows per KV head → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers; prefill ..."</summary>
     public string Describe() =>
-        "decode " + Rows(DecodeRows, "per KV head") + " → " + (TwoPassDecode ? "two-pass (above)" : Describe(Decode)) + "; prefill " + Rows(PrefillRows, "per tile") + " → " + Describe(Prefill);
+        "decode " + Rows(DecodeRows, "per KV head") + " → " + (TwoPassDecode ? "two-pass (above)" : DescribeDecode()) + "; prefill " + Rows(PrefillRows, "per tile") + " → " + Describe(Prefill);
+
+    private string DescribeDecode() => Decode == AttentionAlgorithm.PackedGemm && KeyMajorDecode
+        ? "key-major: Qᵀ packed once, keys broadcast from the cache, scores 8 keys × 2 " + Path + ", softmax a row per lane"
+        : Describe(Decode);
 
     private string Describe(AttentionAlgorithm algorithm) => algorithm == AttentionAlgorithm.PackedGemm
         ? "packed Kᵀ, scores " + Invariant(TileRows) + " × " + Invariant(TileVectors) + " " + (Bits == 0 ? "float" : Path) + " tile, " + Invariant(TileRegisters) + " of " + Invariant(Registers) + " registers"

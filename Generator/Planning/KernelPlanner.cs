@@ -89,7 +89,8 @@ internal static class KernelPlanner
                 AttentionAlgorithms.Choose(decodeRows, spec.HeadDim, path.Bits, spec.KvCache),
                 prefillRows,
                 AttentionAlgorithms.Choose(prefillRows, spec.HeadDim, path.Bits, spec.KvCache),
-                ChoosesTwoPassDecode(spec));
+                ChoosesTwoPassDecode(spec),
+                AttentionAlgorithms.KeyMajorDecode(decodeRows, path.Bits, spec.KvCache));
         }).ToEquatableArray();
     }
 

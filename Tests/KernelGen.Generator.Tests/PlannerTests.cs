@@ -122,11 +122,22 @@ public class PlannerTests
     {
         var plan = KernelPlanner.Plan(Spec(32 * 128, 32, 1));
         var text = KernelGen.Generator.Emit.KernelEmitter.Emit(plan);
-        Assert.Contains("//     Vector512  decode 32 rows per KV head → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers", text);
+        Assert.Contains("//     Vector512  decode 32 rows per KV head → key-major: Qᵀ packed once, keys broadcast from the cache, scores 8 keys × 2 Vector512, softmax a row per lane", text);
         Assert.Contains("//     Vector256  decode 32 rows per KV head → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers", text);
         var gqa = KernelGen.Generator.Emit.KernelEmitter.Emit(KernelPlanner.Plan(Spec(32 * 128, 32, 8)));
         Assert.Contains("//     Vector256  decode 4 rows per KV head → row-dot 2 × 4 (packing pays from 32 rows)", gqa);
     }
+
+    /// <summary>Key-major decode: exactly a 32-row stack, on 512 bits, with a float32 cache.</summary>
+    [Theory]
+    [InlineData(32, 512, "Float32", true)]
+    [InlineData(32, 256, "Float32", false)]
+    [InlineData(32, 512, "BFloat16", false)]
+    [InlineData(32, 512, "Int8", false)]
+    [InlineData(16, 512, "Float32", false)]
+    [InlineData(64, 512, "Float32", false)]
+    public void KeyMajorDecode_IsA32RowStackOn512BitsWithFloat32(int rows, int bits, string formatName, bool keyMajor) =>
+        Assert.Equal(keyMajor, AttentionAlgorithms.KeyMajorDecode(rows, bits, Enum.Parse<CacheFormat>(formatName)));
 
     [Theory]
     [InlineData(8, 2, true, "chunks of 2048 keys scored 8 keys a step")]

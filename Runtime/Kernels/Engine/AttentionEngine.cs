@@ -104,6 +104,13 @@ public sealed partial class AttentionEngine
         where TFormat : struct, IKvCacheFormat
     {
         // The planner's rule (AttentionAlgorithms' cost model), applied to this call's rows.
+        // Decode's unmasked stacks of 32 rows on a float32 cache skip packing keys altogether.
+        if (!mask.IsActive && rows >= s.PackedFromRows[(int)TFormat.Format] && KeyMajorAttention.Applies(rows, step, TFormat.Format))
+        {
+            AttendRunKeyMajor(micro, s, firstRow, head, firstSlot, count);
+            return;
+        }
+
         if (rows >= s.PackedFromRows[(int)TFormat.Format])
         {
             AttendRunPacked<TMicro, TFormat>(micro, s, firstRow, rows, head, firstSlot, count, step, mask);
@@ -272,6 +279,37 @@ public sealed partial class AttentionEngine
     /// scores going through L2 three times per block.
     /// </summary>
     private const int ChunkRows = 60;
+
+    /// <summary>
+    /// <see cref="AttendRun{TMicro, TFormat}"/> for a 32-row stack on a float32 cache by
+    /// <see cref="KeyMajorAttention"/>: Qᵀ packed once, each block's keys read where they lie, the
+    /// softmax down the keys with a row per lane, P·V the packed GEMM on key-major probabilities.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AttendRunKeyMajor<TMicro>(in TMicro micro, AttentionScratch s, int firstRow, in CacheHead head, int firstSlot, int count)
+        where TMicro : struct, IAttentionMicrokernels
+    {
+        const int Rows = KeyMajorAttention.Rows;
+        int d = micro.HeadDim;
+        nint rowBytes = d * sizeof(float);
+        ref float outputs = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Outputs), firstRow * d);
+        ref float scores = ref MemoryMarshal.GetArrayDataReference(s.Scores);
+        ref float max = ref s.Max[firstRow];
+        ref float sum = ref s.Sum[firstRow];
+        ref float queries = ref MemoryMarshal.GetArrayDataReference(s.PackedKeys);
+        KeyMajorAttention.PackQueries(micro, ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Queries), firstRow * d), ref queries);
+        for (int block = 0; block < count; block += KeyBlock)
+        {
+            int n = Math.Min(KeyBlock, count - block);
+            ref byte k = ref Unsafe.Add(ref head.Keys, (firstSlot + block) * rowBytes);
+            ref byte v = ref Unsafe.Add(ref head.Values, (firstSlot + block) * rowBytes);
+            PrefetchBlock(ref v, n * rowBytes);
+            KeyMajorAttention.Scores(micro, ref queries, ref Unsafe.As<byte, float>(ref k), n, ref scores);
+            KeyMajorAttention.Softmax(micro, ref scores, n, ref max, ref sum, ref outputs);
+            PrefetchNextKeys(ref k, block, count, rowBytes);
+            PackedAttention.Accumulate<TMicro, KeyMajorScores>(micro, ref scores, Rows, n, ref Unsafe.As<byte, float>(ref v), d, ref outputs);
+        }
+    }
 
     /// <summary>
     /// Most rows for which the packed algorithm prefetches its blocks (<see cref="PrefetchBlock"/>): up

@@ -23,6 +23,30 @@ internal readonly struct Tile5 : ITileCount { public static int Count => 5; }
 
 internal readonly struct Tile6 : ITileCount { public static int Count => 6; }
 
+/// <summary>Where a block's probability for row r and key c lies: at r · RowStride + c · KeyStride.</summary>
+internal interface IScoreLayout
+{
+    static abstract int RowStride { get; }
+
+    static abstract int KeyStride { get; }
+}
+
+/// <summary>Row by row, a key block's scores of one row contiguous (the packed-GEMM and row-dot layout).</summary>
+internal readonly struct RowMajorScores : IScoreLayout
+{
+    public static int RowStride => KernelSizes.KeyBlock;
+
+    public static int KeyStride => 1;
+}
+
+/// <summary>Key by key, one key's scores of a 32-row decode stack contiguous (<see cref="KeyMajorAttention"/>).</summary>
+internal readonly struct KeyMajorScores : IScoreLayout
+{
+    public static int RowStride => 1;
+
+    public static int KeyStride => KeyMajorAttention.Rows;
+}
+
 /// <summary>
 /// The packed-GEMM algorithm's operations (<see cref="AttentionAlgorithm.PackedGemm"/>): a key block
 /// packed once, transposed and widened, so keys lie along the lanes; scores as a register-tiled GEMM
@@ -196,24 +220,31 @@ internal static class PackedAttention
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Accumulate<TMicro>(in TMicro micro, ref float p, int rows, int n, ref float v, nint vStride, ref float o)
+        where TMicro : struct, IAttentionMicrokernels =>
+        Accumulate<TMicro, RowMajorScores>(micro, ref p, rows, n, ref v, vStride, ref o);
+
+    /// <summary>As <see cref="Accumulate{TMicro}"/>, the probabilities laid out as <typeparamref name="TLayout"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Accumulate<TMicro, TLayout>(in TMicro micro, ref float p, int rows, int n, ref float v, nint vStride, ref float o)
         where TMicro : struct, IAttentionMicrokernels
+        where TLayout : struct, IScoreLayout
     {
         int d = micro.HeadDim;
         int r = 0;
         for (; r + KernelRows <= rows; r += KernelRows)
         {
-            AccumulateRows<TMicro, Tile6>(micro, ref Unsafe.Add(ref p, r * KeyBlock), n, ref v, vStride, ref Unsafe.Add(ref o, r * d));
+            AccumulateRows<TMicro, Tile6, TLayout>(micro, ref Unsafe.Add(ref p, r * TLayout.RowStride), n, ref v, vStride, ref Unsafe.Add(ref o, r * d));
         }
 
-        ref float pr = ref Unsafe.Add(ref p, r * KeyBlock);
+        ref float pr = ref Unsafe.Add(ref p, r * TLayout.RowStride);
         ref float or = ref Unsafe.Add(ref o, r * d);
         switch (rows - r)
         {
-            case 5: AccumulateRows<TMicro, Tile5>(micro, ref pr, n, ref v, vStride, ref or); break;
-            case 4: AccumulateRows<TMicro, Tile4>(micro, ref pr, n, ref v, vStride, ref or); break;
-            case 3: AccumulateRows<TMicro, Tile3>(micro, ref pr, n, ref v, vStride, ref or); break;
-            case 2: AccumulateRows<TMicro, Tile2>(micro, ref pr, n, ref v, vStride, ref or); break;
-            case 1: AccumulateRows<TMicro, Tile1>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 5: AccumulateRows<TMicro, Tile5, TLayout>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 4: AccumulateRows<TMicro, Tile4, TLayout>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 3: AccumulateRows<TMicro, Tile3, TLayout>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 2: AccumulateRows<TMicro, Tile2, TLayout>(micro, ref pr, n, ref v, vStride, ref or); break;
+            case 1: AccumulateRows<TMicro, Tile1, TLayout>(micro, ref pr, n, ref v, vStride, ref or); break;
         }
     }
 
@@ -242,9 +273,10 @@ internal static class PackedAttention
 
     /// <summary>One row tile's outputs: passes of the path's tile width over head_dim, then narrower passes for the rest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateRows<TMicro, TRows>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o)
+    private static void AccumulateRows<TMicro, TRows, TLayout>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o)
         where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
+        where TLayout : struct, IScoreLayout
     {
         int d = micro.HeadDim;
         int j = 0;
@@ -252,12 +284,12 @@ internal static class PackedAttention
         {
             for (; j + 64 <= d; j += 64)
             {
-                AccumulatePass512<TMicro, TRows, Tile4>(micro, ref p, n, ref v, vStride, ref o, j);
+                AccumulatePass512<TMicro, TRows, Tile4, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
             }
 
             for (; j + 16 <= d; j += 16)
             {
-                AccumulatePass512<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
+                AccumulatePass512<TMicro, TRows, Tile1, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
             }
         }
 
@@ -265,12 +297,12 @@ internal static class PackedAttention
         {
             for (; j + 16 <= d; j += 16)
             {
-                AccumulatePass256<TMicro, TRows, Tile2>(micro, ref p, n, ref v, vStride, ref o, j);
+                AccumulatePass256<TMicro, TRows, Tile2, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
             }
 
             for (; j + 8 <= d; j += 8)
             {
-                AccumulatePass256<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
+                AccumulatePass256<TMicro, TRows, Tile1, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
             }
         }
 
@@ -278,23 +310,23 @@ internal static class PackedAttention
         {
             for (; j + 8 <= d; j += 8)
             {
-                AccumulatePass128<TMicro, TRows, Tile2>(micro, ref p, n, ref v, vStride, ref o, j);
+                AccumulatePass128<TMicro, TRows, Tile2, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
             }
 
             for (; j + 4 <= d; j += 4)
             {
-                AccumulatePass128<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
+                AccumulatePass128<TMicro, TRows, Tile1, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
             }
         }
 
         for (; j + 2 <= d; j += 2)
         {
-            AccumulatePassScalar<TMicro, TRows, Tile2>(micro, ref p, n, ref v, vStride, ref o, j);
+            AccumulatePassScalar<TMicro, TRows, Tile2, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
         }
 
         for (; j < d; j++)
         {
-            AccumulatePassScalar<TMicro, TRows, Tile1>(micro, ref p, n, ref v, vStride, ref o, j);
+            AccumulatePassScalar<TMicro, TRows, Tile1, TLayout>(micro, ref p, n, ref v, vStride, ref o, j);
         }
     }
 
@@ -484,10 +516,11 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors Vector512s of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePass512<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+    private static void AccumulatePass512<TMicro, TRows, TVectors, TLayout>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
         where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
+        where TLayout : struct, IScoreLayout
     {
         int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
@@ -524,18 +557,18 @@ internal static class PackedAttention
 
         ref float vc = ref Unsafe.Add(ref v, j);
         ref float pc = ref p;
-        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, 1))
+        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, TLayout.KeyStride))
         {
             Vector512<float> y0 = Vector512.LoadUnsafe(ref vc), y1 = default, y2 = default, y3 = default;
             if (TVectors.Count > 1) y1 = Vector512.LoadUnsafe(ref vc, 16);
             if (TVectors.Count > 2) y2 = Vector512.LoadUnsafe(ref vc, 32);
             if (TVectors.Count > 3) y3 = Vector512.LoadUnsafe(ref vc, 48);
             { var w = Vector512.Create(pc); a00 = SimdPolicy.MultiplyAdd(w, y0, a00); if (TVectors.Count > 1) a01 = SimdPolicy.MultiplyAdd(w, y1, a01); if (TVectors.Count > 2) a02 = SimdPolicy.MultiplyAdd(w, y2, a02); if (TVectors.Count > 3) a03 = SimdPolicy.MultiplyAdd(w, y3, a03); }
-            if (TRows.Count > 1) { var w = Vector512.Create(Unsafe.Add(ref pc, 1 * KeyBlock)); a10 = SimdPolicy.MultiplyAdd(w, y0, a10); if (TVectors.Count > 1) a11 = SimdPolicy.MultiplyAdd(w, y1, a11); if (TVectors.Count > 2) a12 = SimdPolicy.MultiplyAdd(w, y2, a12); if (TVectors.Count > 3) a13 = SimdPolicy.MultiplyAdd(w, y3, a13); }
-            if (TRows.Count > 2) { var w = Vector512.Create(Unsafe.Add(ref pc, 2 * KeyBlock)); a20 = SimdPolicy.MultiplyAdd(w, y0, a20); if (TVectors.Count > 1) a21 = SimdPolicy.MultiplyAdd(w, y1, a21); if (TVectors.Count > 2) a22 = SimdPolicy.MultiplyAdd(w, y2, a22); if (TVectors.Count > 3) a23 = SimdPolicy.MultiplyAdd(w, y3, a23); }
-            if (TRows.Count > 3) { var w = Vector512.Create(Unsafe.Add(ref pc, 3 * KeyBlock)); a30 = SimdPolicy.MultiplyAdd(w, y0, a30); if (TVectors.Count > 1) a31 = SimdPolicy.MultiplyAdd(w, y1, a31); if (TVectors.Count > 2) a32 = SimdPolicy.MultiplyAdd(w, y2, a32); if (TVectors.Count > 3) a33 = SimdPolicy.MultiplyAdd(w, y3, a33); }
-            if (TRows.Count > 4) { var w = Vector512.Create(Unsafe.Add(ref pc, 4 * KeyBlock)); a40 = SimdPolicy.MultiplyAdd(w, y0, a40); if (TVectors.Count > 1) a41 = SimdPolicy.MultiplyAdd(w, y1, a41); if (TVectors.Count > 2) a42 = SimdPolicy.MultiplyAdd(w, y2, a42); if (TVectors.Count > 3) a43 = SimdPolicy.MultiplyAdd(w, y3, a43); }
-            if (TRows.Count > 5) { var w = Vector512.Create(Unsafe.Add(ref pc, 5 * KeyBlock)); a50 = SimdPolicy.MultiplyAdd(w, y0, a50); if (TVectors.Count > 1) a51 = SimdPolicy.MultiplyAdd(w, y1, a51); if (TVectors.Count > 2) a52 = SimdPolicy.MultiplyAdd(w, y2, a52); if (TVectors.Count > 3) a53 = SimdPolicy.MultiplyAdd(w, y3, a53); }
+            if (TRows.Count > 1) { var w = Vector512.Create(Unsafe.Add(ref pc, 1 * TLayout.RowStride)); a10 = SimdPolicy.MultiplyAdd(w, y0, a10); if (TVectors.Count > 1) a11 = SimdPolicy.MultiplyAdd(w, y1, a11); if (TVectors.Count > 2) a12 = SimdPolicy.MultiplyAdd(w, y2, a12); if (TVectors.Count > 3) a13 = SimdPolicy.MultiplyAdd(w, y3, a13); }
+            if (TRows.Count > 2) { var w = Vector512.Create(Unsafe.Add(ref pc, 2 * TLayout.RowStride)); a20 = SimdPolicy.MultiplyAdd(w, y0, a20); if (TVectors.Count > 1) a21 = SimdPolicy.MultiplyAdd(w, y1, a21); if (TVectors.Count > 2) a22 = SimdPolicy.MultiplyAdd(w, y2, a22); if (TVectors.Count > 3) a23 = SimdPolicy.MultiplyAdd(w, y3, a23); }
+            if (TRows.Count > 3) { var w = Vector512.Create(Unsafe.Add(ref pc, 3 * TLayout.RowStride)); a30 = SimdPolicy.MultiplyAdd(w, y0, a30); if (TVectors.Count > 1) a31 = SimdPolicy.MultiplyAdd(w, y1, a31); if (TVectors.Count > 2) a32 = SimdPolicy.MultiplyAdd(w, y2, a32); if (TVectors.Count > 3) a33 = SimdPolicy.MultiplyAdd(w, y3, a33); }
+            if (TRows.Count > 4) { var w = Vector512.Create(Unsafe.Add(ref pc, 4 * TLayout.RowStride)); a40 = SimdPolicy.MultiplyAdd(w, y0, a40); if (TVectors.Count > 1) a41 = SimdPolicy.MultiplyAdd(w, y1, a41); if (TVectors.Count > 2) a42 = SimdPolicy.MultiplyAdd(w, y2, a42); if (TVectors.Count > 3) a43 = SimdPolicy.MultiplyAdd(w, y3, a43); }
+            if (TRows.Count > 5) { var w = Vector512.Create(Unsafe.Add(ref pc, 5 * TLayout.RowStride)); a50 = SimdPolicy.MultiplyAdd(w, y0, a50); if (TVectors.Count > 1) a51 = SimdPolicy.MultiplyAdd(w, y1, a51); if (TVectors.Count > 2) a52 = SimdPolicy.MultiplyAdd(w, y2, a52); if (TVectors.Count > 3) a53 = SimdPolicy.MultiplyAdd(w, y3, a53); }
         }
 
         a00.StoreUnsafe(ref o0, 0);
@@ -604,10 +637,11 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors Vector256s of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePass256<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+    private static void AccumulatePass256<TMicro, TRows, TVectors, TLayout>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
         where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
+        where TLayout : struct, IScoreLayout
     {
         int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
@@ -644,18 +678,18 @@ internal static class PackedAttention
 
         ref float vc = ref Unsafe.Add(ref v, j);
         ref float pc = ref p;
-        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, 1))
+        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, TLayout.KeyStride))
         {
             Vector256<float> y0 = Vector256.LoadUnsafe(ref vc), y1 = default, y2 = default, y3 = default;
             if (TVectors.Count > 1) y1 = Vector256.LoadUnsafe(ref vc, 8);
             if (TVectors.Count > 2) y2 = Vector256.LoadUnsafe(ref vc, 16);
             if (TVectors.Count > 3) y3 = Vector256.LoadUnsafe(ref vc, 24);
             { var w = Vector256.Create(pc); a00 = SimdPolicy.MultiplyAdd(w, y0, a00); if (TVectors.Count > 1) a01 = SimdPolicy.MultiplyAdd(w, y1, a01); if (TVectors.Count > 2) a02 = SimdPolicy.MultiplyAdd(w, y2, a02); if (TVectors.Count > 3) a03 = SimdPolicy.MultiplyAdd(w, y3, a03); }
-            if (TRows.Count > 1) { var w = Vector256.Create(Unsafe.Add(ref pc, 1 * KeyBlock)); a10 = SimdPolicy.MultiplyAdd(w, y0, a10); if (TVectors.Count > 1) a11 = SimdPolicy.MultiplyAdd(w, y1, a11); if (TVectors.Count > 2) a12 = SimdPolicy.MultiplyAdd(w, y2, a12); if (TVectors.Count > 3) a13 = SimdPolicy.MultiplyAdd(w, y3, a13); }
-            if (TRows.Count > 2) { var w = Vector256.Create(Unsafe.Add(ref pc, 2 * KeyBlock)); a20 = SimdPolicy.MultiplyAdd(w, y0, a20); if (TVectors.Count > 1) a21 = SimdPolicy.MultiplyAdd(w, y1, a21); if (TVectors.Count > 2) a22 = SimdPolicy.MultiplyAdd(w, y2, a22); if (TVectors.Count > 3) a23 = SimdPolicy.MultiplyAdd(w, y3, a23); }
-            if (TRows.Count > 3) { var w = Vector256.Create(Unsafe.Add(ref pc, 3 * KeyBlock)); a30 = SimdPolicy.MultiplyAdd(w, y0, a30); if (TVectors.Count > 1) a31 = SimdPolicy.MultiplyAdd(w, y1, a31); if (TVectors.Count > 2) a32 = SimdPolicy.MultiplyAdd(w, y2, a32); if (TVectors.Count > 3) a33 = SimdPolicy.MultiplyAdd(w, y3, a33); }
-            if (TRows.Count > 4) { var w = Vector256.Create(Unsafe.Add(ref pc, 4 * KeyBlock)); a40 = SimdPolicy.MultiplyAdd(w, y0, a40); if (TVectors.Count > 1) a41 = SimdPolicy.MultiplyAdd(w, y1, a41); if (TVectors.Count > 2) a42 = SimdPolicy.MultiplyAdd(w, y2, a42); if (TVectors.Count > 3) a43 = SimdPolicy.MultiplyAdd(w, y3, a43); }
-            if (TRows.Count > 5) { var w = Vector256.Create(Unsafe.Add(ref pc, 5 * KeyBlock)); a50 = SimdPolicy.MultiplyAdd(w, y0, a50); if (TVectors.Count > 1) a51 = SimdPolicy.MultiplyAdd(w, y1, a51); if (TVectors.Count > 2) a52 = SimdPolicy.MultiplyAdd(w, y2, a52); if (TVectors.Count > 3) a53 = SimdPolicy.MultiplyAdd(w, y3, a53); }
+            if (TRows.Count > 1) { var w = Vector256.Create(Unsafe.Add(ref pc, 1 * TLayout.RowStride)); a10 = SimdPolicy.MultiplyAdd(w, y0, a10); if (TVectors.Count > 1) a11 = SimdPolicy.MultiplyAdd(w, y1, a11); if (TVectors.Count > 2) a12 = SimdPolicy.MultiplyAdd(w, y2, a12); if (TVectors.Count > 3) a13 = SimdPolicy.MultiplyAdd(w, y3, a13); }
+            if (TRows.Count > 2) { var w = Vector256.Create(Unsafe.Add(ref pc, 2 * TLayout.RowStride)); a20 = SimdPolicy.MultiplyAdd(w, y0, a20); if (TVectors.Count > 1) a21 = SimdPolicy.MultiplyAdd(w, y1, a21); if (TVectors.Count > 2) a22 = SimdPolicy.MultiplyAdd(w, y2, a22); if (TVectors.Count > 3) a23 = SimdPolicy.MultiplyAdd(w, y3, a23); }
+            if (TRows.Count > 3) { var w = Vector256.Create(Unsafe.Add(ref pc, 3 * TLayout.RowStride)); a30 = SimdPolicy.MultiplyAdd(w, y0, a30); if (TVectors.Count > 1) a31 = SimdPolicy.MultiplyAdd(w, y1, a31); if (TVectors.Count > 2) a32 = SimdPolicy.MultiplyAdd(w, y2, a32); if (TVectors.Count > 3) a33 = SimdPolicy.MultiplyAdd(w, y3, a33); }
+            if (TRows.Count > 4) { var w = Vector256.Create(Unsafe.Add(ref pc, 4 * TLayout.RowStride)); a40 = SimdPolicy.MultiplyAdd(w, y0, a40); if (TVectors.Count > 1) a41 = SimdPolicy.MultiplyAdd(w, y1, a41); if (TVectors.Count > 2) a42 = SimdPolicy.MultiplyAdd(w, y2, a42); if (TVectors.Count > 3) a43 = SimdPolicy.MultiplyAdd(w, y3, a43); }
+            if (TRows.Count > 5) { var w = Vector256.Create(Unsafe.Add(ref pc, 5 * TLayout.RowStride)); a50 = SimdPolicy.MultiplyAdd(w, y0, a50); if (TVectors.Count > 1) a51 = SimdPolicy.MultiplyAdd(w, y1, a51); if (TVectors.Count > 2) a52 = SimdPolicy.MultiplyAdd(w, y2, a52); if (TVectors.Count > 3) a53 = SimdPolicy.MultiplyAdd(w, y3, a53); }
         }
 
         a00.StoreUnsafe(ref o0, 0);
@@ -724,10 +758,11 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors Vector128s of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePass128<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+    private static void AccumulatePass128<TMicro, TRows, TVectors, TLayout>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
         where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
+        where TLayout : struct, IScoreLayout
     {
         int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
@@ -764,18 +799,18 @@ internal static class PackedAttention
 
         ref float vc = ref Unsafe.Add(ref v, j);
         ref float pc = ref p;
-        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, 1))
+        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, TLayout.KeyStride))
         {
             Vector128<float> y0 = Vector128.LoadUnsafe(ref vc), y1 = default, y2 = default, y3 = default;
             if (TVectors.Count > 1) y1 = Vector128.LoadUnsafe(ref vc, 4);
             if (TVectors.Count > 2) y2 = Vector128.LoadUnsafe(ref vc, 8);
             if (TVectors.Count > 3) y3 = Vector128.LoadUnsafe(ref vc, 12);
             { var w = Vector128.Create(pc); a00 = SimdPolicy.MultiplyAdd(w, y0, a00); if (TVectors.Count > 1) a01 = SimdPolicy.MultiplyAdd(w, y1, a01); if (TVectors.Count > 2) a02 = SimdPolicy.MultiplyAdd(w, y2, a02); if (TVectors.Count > 3) a03 = SimdPolicy.MultiplyAdd(w, y3, a03); }
-            if (TRows.Count > 1) { var w = Vector128.Create(Unsafe.Add(ref pc, 1 * KeyBlock)); a10 = SimdPolicy.MultiplyAdd(w, y0, a10); if (TVectors.Count > 1) a11 = SimdPolicy.MultiplyAdd(w, y1, a11); if (TVectors.Count > 2) a12 = SimdPolicy.MultiplyAdd(w, y2, a12); if (TVectors.Count > 3) a13 = SimdPolicy.MultiplyAdd(w, y3, a13); }
-            if (TRows.Count > 2) { var w = Vector128.Create(Unsafe.Add(ref pc, 2 * KeyBlock)); a20 = SimdPolicy.MultiplyAdd(w, y0, a20); if (TVectors.Count > 1) a21 = SimdPolicy.MultiplyAdd(w, y1, a21); if (TVectors.Count > 2) a22 = SimdPolicy.MultiplyAdd(w, y2, a22); if (TVectors.Count > 3) a23 = SimdPolicy.MultiplyAdd(w, y3, a23); }
-            if (TRows.Count > 3) { var w = Vector128.Create(Unsafe.Add(ref pc, 3 * KeyBlock)); a30 = SimdPolicy.MultiplyAdd(w, y0, a30); if (TVectors.Count > 1) a31 = SimdPolicy.MultiplyAdd(w, y1, a31); if (TVectors.Count > 2) a32 = SimdPolicy.MultiplyAdd(w, y2, a32); if (TVectors.Count > 3) a33 = SimdPolicy.MultiplyAdd(w, y3, a33); }
-            if (TRows.Count > 4) { var w = Vector128.Create(Unsafe.Add(ref pc, 4 * KeyBlock)); a40 = SimdPolicy.MultiplyAdd(w, y0, a40); if (TVectors.Count > 1) a41 = SimdPolicy.MultiplyAdd(w, y1, a41); if (TVectors.Count > 2) a42 = SimdPolicy.MultiplyAdd(w, y2, a42); if (TVectors.Count > 3) a43 = SimdPolicy.MultiplyAdd(w, y3, a43); }
-            if (TRows.Count > 5) { var w = Vector128.Create(Unsafe.Add(ref pc, 5 * KeyBlock)); a50 = SimdPolicy.MultiplyAdd(w, y0, a50); if (TVectors.Count > 1) a51 = SimdPolicy.MultiplyAdd(w, y1, a51); if (TVectors.Count > 2) a52 = SimdPolicy.MultiplyAdd(w, y2, a52); if (TVectors.Count > 3) a53 = SimdPolicy.MultiplyAdd(w, y3, a53); }
+            if (TRows.Count > 1) { var w = Vector128.Create(Unsafe.Add(ref pc, 1 * TLayout.RowStride)); a10 = SimdPolicy.MultiplyAdd(w, y0, a10); if (TVectors.Count > 1) a11 = SimdPolicy.MultiplyAdd(w, y1, a11); if (TVectors.Count > 2) a12 = SimdPolicy.MultiplyAdd(w, y2, a12); if (TVectors.Count > 3) a13 = SimdPolicy.MultiplyAdd(w, y3, a13); }
+            if (TRows.Count > 2) { var w = Vector128.Create(Unsafe.Add(ref pc, 2 * TLayout.RowStride)); a20 = SimdPolicy.MultiplyAdd(w, y0, a20); if (TVectors.Count > 1) a21 = SimdPolicy.MultiplyAdd(w, y1, a21); if (TVectors.Count > 2) a22 = SimdPolicy.MultiplyAdd(w, y2, a22); if (TVectors.Count > 3) a23 = SimdPolicy.MultiplyAdd(w, y3, a23); }
+            if (TRows.Count > 3) { var w = Vector128.Create(Unsafe.Add(ref pc, 3 * TLayout.RowStride)); a30 = SimdPolicy.MultiplyAdd(w, y0, a30); if (TVectors.Count > 1) a31 = SimdPolicy.MultiplyAdd(w, y1, a31); if (TVectors.Count > 2) a32 = SimdPolicy.MultiplyAdd(w, y2, a32); if (TVectors.Count > 3) a33 = SimdPolicy.MultiplyAdd(w, y3, a33); }
+            if (TRows.Count > 4) { var w = Vector128.Create(Unsafe.Add(ref pc, 4 * TLayout.RowStride)); a40 = SimdPolicy.MultiplyAdd(w, y0, a40); if (TVectors.Count > 1) a41 = SimdPolicy.MultiplyAdd(w, y1, a41); if (TVectors.Count > 2) a42 = SimdPolicy.MultiplyAdd(w, y2, a42); if (TVectors.Count > 3) a43 = SimdPolicy.MultiplyAdd(w, y3, a43); }
+            if (TRows.Count > 5) { var w = Vector128.Create(Unsafe.Add(ref pc, 5 * TLayout.RowStride)); a50 = SimdPolicy.MultiplyAdd(w, y0, a50); if (TVectors.Count > 1) a51 = SimdPolicy.MultiplyAdd(w, y1, a51); if (TVectors.Count > 2) a52 = SimdPolicy.MultiplyAdd(w, y2, a52); if (TVectors.Count > 3) a53 = SimdPolicy.MultiplyAdd(w, y3, a53); }
         }
 
         a00.StoreUnsafe(ref o0, 0);
@@ -844,10 +879,11 @@ internal static class PackedAttention
 
     /// <summary>o[r, j..] += Σ_c p[r, c] v[c, j..] for TRows rows × TVectors floatss of head_dim from column <paramref name="j"/>, the output tile in registers across the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AccumulatePassScalar<TMicro, TRows, TVectors>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
+    private static void AccumulatePassScalar<TMicro, TRows, TVectors, TLayout>(in TMicro micro, ref float p, int n, ref float v, nint vStride, ref float o, int j)
         where TMicro : struct, IAttentionMicrokernels
         where TRows : struct, ITileCount
         where TVectors : struct, ITileCount
+        where TLayout : struct, IScoreLayout
     {
         int d = micro.HeadDim;
         ref float o0 = ref Unsafe.Add(ref o, j);
@@ -884,18 +920,18 @@ internal static class PackedAttention
 
         ref float vc = ref Unsafe.Add(ref v, j);
         ref float pc = ref p;
-        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, 1))
+        for (int c = 0; c < n; c++, vc = ref Unsafe.Add(ref vc, vStride), pc = ref Unsafe.Add(ref pc, TLayout.KeyStride))
         {
             float y0 = vc, y1 = default, y2 = default, y3 = default;
             if (TVectors.Count > 1) y1 = Unsafe.Add(ref vc, 1);
             if (TVectors.Count > 2) y2 = Unsafe.Add(ref vc, 2);
             if (TVectors.Count > 3) y3 = Unsafe.Add(ref vc, 3);
             { var w = pc; a00 = w * y0 + a00; if (TVectors.Count > 1) a01 = w * y1 + a01; if (TVectors.Count > 2) a02 = w * y2 + a02; if (TVectors.Count > 3) a03 = w * y3 + a03; }
-            if (TRows.Count > 1) { var w = Unsafe.Add(ref pc, 1 * KeyBlock); a10 = w * y0 + a10; if (TVectors.Count > 1) a11 = w * y1 + a11; if (TVectors.Count > 2) a12 = w * y2 + a12; if (TVectors.Count > 3) a13 = w * y3 + a13; }
-            if (TRows.Count > 2) { var w = Unsafe.Add(ref pc, 2 * KeyBlock); a20 = w * y0 + a20; if (TVectors.Count > 1) a21 = w * y1 + a21; if (TVectors.Count > 2) a22 = w * y2 + a22; if (TVectors.Count > 3) a23 = w * y3 + a23; }
-            if (TRows.Count > 3) { var w = Unsafe.Add(ref pc, 3 * KeyBlock); a30 = w * y0 + a30; if (TVectors.Count > 1) a31 = w * y1 + a31; if (TVectors.Count > 2) a32 = w * y2 + a32; if (TVectors.Count > 3) a33 = w * y3 + a33; }
-            if (TRows.Count > 4) { var w = Unsafe.Add(ref pc, 4 * KeyBlock); a40 = w * y0 + a40; if (TVectors.Count > 1) a41 = w * y1 + a41; if (TVectors.Count > 2) a42 = w * y2 + a42; if (TVectors.Count > 3) a43 = w * y3 + a43; }
-            if (TRows.Count > 5) { var w = Unsafe.Add(ref pc, 5 * KeyBlock); a50 = w * y0 + a50; if (TVectors.Count > 1) a51 = w * y1 + a51; if (TVectors.Count > 2) a52 = w * y2 + a52; if (TVectors.Count > 3) a53 = w * y3 + a53; }
+            if (TRows.Count > 1) { var w = Unsafe.Add(ref pc, 1 * TLayout.RowStride); a10 = w * y0 + a10; if (TVectors.Count > 1) a11 = w * y1 + a11; if (TVectors.Count > 2) a12 = w * y2 + a12; if (TVectors.Count > 3) a13 = w * y3 + a13; }
+            if (TRows.Count > 2) { var w = Unsafe.Add(ref pc, 2 * TLayout.RowStride); a20 = w * y0 + a20; if (TVectors.Count > 1) a21 = w * y1 + a21; if (TVectors.Count > 2) a22 = w * y2 + a22; if (TVectors.Count > 3) a23 = w * y3 + a23; }
+            if (TRows.Count > 3) { var w = Unsafe.Add(ref pc, 3 * TLayout.RowStride); a30 = w * y0 + a30; if (TVectors.Count > 1) a31 = w * y1 + a31; if (TVectors.Count > 2) a32 = w * y2 + a32; if (TVectors.Count > 3) a33 = w * y3 + a33; }
+            if (TRows.Count > 4) { var w = Unsafe.Add(ref pc, 4 * TLayout.RowStride); a40 = w * y0 + a40; if (TVectors.Count > 1) a41 = w * y1 + a41; if (TVectors.Count > 2) a42 = w * y2 + a42; if (TVectors.Count > 3) a43 = w * y3 + a43; }
+            if (TRows.Count > 5) { var w = Unsafe.Add(ref pc, 5 * TLayout.RowStride); a50 = w * y0 + a50; if (TVectors.Count > 1) a51 = w * y1 + a51; if (TVectors.Count > 2) a52 = w * y2 + a52; if (TVectors.Count > 3) a53 = w * y3 + a53; }
         }
 
         Unsafe.Add(ref o0, 0) = a00;

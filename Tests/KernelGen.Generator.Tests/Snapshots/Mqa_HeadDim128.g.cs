@@ -11,7 +11,7 @@
 //     Scalar     128 × float
 //   decode     key blocks of 64, online softmax; each key and value is read once for the group
 //   algorithm  per SIMD path for a Float32 cache (AttentionAlgorithms: the engine applies the same rule to each call's rows):
-//     Vector512  decode 32 rows per KV head → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers; prefill 256 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
+//     Vector512  decode 32 rows per KV head → key-major: Qᵀ packed once, keys broadcast from the cache, scores 8 keys × 2 Vector512, softmax a row per lane; prefill 256 rows per tile → packed Kᵀ, scores 6 × 4 Vector512 tile, 29 of 32 registers
 //     Vector256  decode 32 rows per KV head → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers; prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector256 tile, 15 of 16 registers
 //     Vector128  decode 32 rows per KV head → row-dot 2 × 4 (packing pays from 43 rows); prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 Vector128 tile, 15 of 16 registers
 //     Scalar     decode 32 rows per KV head → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers; prefill 256 rows per tile → packed Kᵀ, scores 6 × 2 float tile, 15 of 16 registers
