@@ -376,9 +376,32 @@ public sealed class LlamaTokenizer
     internal static bool TryParseByteToken(ReadOnlySpan<byte> piece, out byte value)
     {
         value = 0;
-        return piece.Length == 6 && piece[0] == (byte)'<' && piece[1] == (byte)'0' && piece[2] == (byte)'x' && piece[5] == (byte)'>'
-            && byte.TryParse(piece.Slice(3, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (piece.Length != 6 || piece[0] != (byte)'<' || piece[1] != (byte)'0' || piece[2] != (byte)'x' || piece[5] != (byte)'>')
+        {
+            return false;
+        }
+
+        // Two hex digits of either case, as run.c's sscanf "<0x%02hhX>" reads them. Parsed here rather
+        // than by byte.TryParse, whose first call initializes culture data: 5 ms inside the first story's
+        // timed loop, at its first byte token.
+        int high = HexDigit(piece[3]), low = HexDigit(piece[4]);
+        if ((high | low) < 0)
+        {
+            return false;
+        }
+
+        value = (byte)(high << 4 | low);
+        return true;
     }
+
+    /// <summary>The value of a hex digit, or −1.</summary>
+    private static int HexDigit(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        _ => -1,
+    };
 
     /// <summary>
     /// run.c's merge loop: join the adjacent pair whose concatenated piece exists with the highest

@@ -23,6 +23,27 @@ public sealed class TokenizerTests
         Assert.Equal(-252f, Tokenizer.Score(511));
     }
 
+    /// <summary>A byte piece is "&lt;0x" two hex digits of either case "&gt;", as run.c's sscanf reads it; nothing else is.</summary>
+    [Theory]
+    [InlineData("<0x0A>", true, 0x0A)]
+    [InlineData("<0xE2>", true, 0xE2)]
+    [InlineData("<0xe2>", true, 0xE2)]
+    [InlineData("<0xFF>", true, 0xFF)]
+    [InlineData("<0x00>", true, 0x00)]
+    [InlineData("<0xG1>", false, 0)]
+    [InlineData("<0x1G>", false, 0)]
+    [InlineData("<0x1>", false, 0)]
+    [InlineData("<0X41>", false, 0)]
+    [InlineData("<0x41 ", false, 0)]
+    [InlineData("(0x41>", false, 0)]
+    [InlineData("<0x:1>", false, 0)]
+    [InlineData("<0x/1>", false, 0)]
+    public void ByteTokens_ParseTwoHexDigits(string piece, bool parses, int expected)
+    {
+        Assert.Equal(parses, LlamaTokenizer.TryParseByteToken(Encoding.ASCII.GetBytes(piece), out byte value));
+        Assert.Equal(expected, value);
+    }
+
     [Fact]
     public void EncodesTheGoldenPrompt() =>
         Assert.Equal([1, 403, 407, 261, 378], Tokenizer.Encode("Once upon a time"));
