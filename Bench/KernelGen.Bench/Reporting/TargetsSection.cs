@@ -178,7 +178,8 @@ internal sealed class TargetsSection : ReportSection
         document.AppendLine($"- MQA decode at 32K: {DecodeHeads} query heads share the one KV head, so a token does {Format(flops / 1e9, "0.00")} GFLOP on");
         document.AppendLine($"  {Format(OnnxPeerDecodeBenchmarks.KvBytesRead(1, LongContext) / 1e6, "0.0")} MB of cache: {Format(mqaComputeFloor, "0")} µs at the FMA peak against {Format(mqaMemoryFloor, "0")} µs at the");
         document.AppendLine($"  bandwidth. Measured: {Format(mqaMicros, "0")} µs, {Percent(flops / (mqaMicros * 1e3) / peak)} of the FMA peak. The engine stacks the 32 query");
-        document.AppendLine("  heads as the rows of one GEMM per 64-key block, so decode runs the prefill microkernels.");
+        document.AppendLine("  heads as the lanes of two vectors (key-major: Qᵀ built once per step, each key's numbers broadcast from the");
+        document.AppendLine("  cache, the online softmax down the keys with a row per lane), so no key block is transposed per step.");
         document.AppendLine($"- MHA / MQA at 32K: MHA must read {Format(OnnxPeerDecodeBenchmarks.KvBytesRead(DecodeHeads, LongContext) / 1e9, "0.00")} GB ({Format(mhaMemoryFloor, "0")} µs at the bandwidth; measured");
         document.AppendLine($"  {Format(mhaMicros, "0")} µs, {Percent(mhaShare)} of it), so the best ratio this machine allows is");
         document.AppendLine($"  {Format(mhaMemoryFloor / Math.Max(mqaComputeFloor, mqaMemoryFloor), "0.0")}×, not the 32× of the bytes; measured {Format(mhaMicros / mqaMicros, "0.0")}×.");
@@ -186,8 +187,9 @@ internal sealed class TargetsSection : ReportSection
         document.AppendLine("  lanes) and P·V as a register-tiled GEMM with the output tile held across the block (the planner's");
         document.AppendLine("  choice and its reason are in each generated file's header). What separates it from the FMA peak is");
         document.AppendLine("  the online softmax between the two products (per vector of scores: a subtract, an exp of 13 vector instructions,");
-        document.AppendLine("  a max and an add; latency-bound, not issue-bound), packing each key block once per query tile, and");
-        document.AppendLine("  the causal diagonal blocks, computed whole and masked.");
+        document.AppendLine("  a max and an add), packing each key block once per 256-row query tile, and the masked half of the");
+        document.AppendLine("  diagonal's 64 × 64 blocks (a diagonal block is computed for the rows at or below it only). At head_dim 64");
+        document.AppendLine("  the softmax costs twice its share at 128 (per score, half the multiply-adds), hence the lower shares there.");
         document.AppendLine("- Generated against generic: both run `AttentionEngine` over the same packed microkernels, the generic");
         document.AppendLine("  one with head_dim at run time. At head_dim 64 and 128 the inner loops are long enough that a constant");
         document.AppendLine("  head_dim buys little; differences of a few percent either way are within this machine's run-to-run");
