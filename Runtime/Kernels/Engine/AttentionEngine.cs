@@ -150,14 +150,11 @@ public sealed partial class AttentionEngine
                 valueScales = ref MemoryMarshal.GetArrayDataReference(s.GatheredValueScales);
             }
 
-            int from = 0, to = rows;
-            bool masked = mask.IsActive && mask.Needed(block, n);
-            if (masked && !mask.Rows(firstRow, rows, block, n, out from, out to))
+            if (!mask.RowsFor(firstRow, rows, block, n, out int from, out int active, out bool masked))
             {
                 continue;
             }
 
-            int active = to - from;
             ref float q = ref Unsafe.Add(ref queries, from * d);
             ref float o = ref Unsafe.Add(ref outputs, from * d);
             ref float p = ref Unsafe.Add(ref scores, from * KeyBlock);
@@ -219,14 +216,11 @@ public sealed partial class AttentionEngine
         for (int block = 0; block < count; block += KeyBlock)
         {
             int n = Math.Min(KeyBlock, count - block);
-            int from = 0, to = rows;
-            bool masked = mask.IsActive && mask.Needed(block, n);
-            if (masked && !mask.Rows(firstRow, rows, block, n, out from, out to))
+            if (!mask.RowsFor(firstRow, rows, block, n, out int from, out int active, out bool masked))
             {
                 continue;
             }
 
-            int active = to - from;
             ref float q = ref Unsafe.Add(ref queries, from * d);
             ref float o = ref Unsafe.Add(ref outputs, from * d);
             ref float p = ref Unsafe.Add(ref scores, from * KeyBlock);
@@ -484,6 +478,30 @@ public sealed partial class AttentionEngine
             from = (int)Math.Clamp(start, 0, rows);
             to = (int)Math.Clamp(end, 0, rows);
             return from < to;
+        }
+
+        /// <summary>
+        /// The rows of a run's <paramref name="rows"/> that take the block: all, unmasked, when the
+        /// mask is inactive or excludes none of its keys; else <see cref="Rows"/>' range, masked; false
+        /// when no row sees any key of it.
+        /// </summary>
+        public bool RowsFor(int firstRow, int rows, int block, int n, out int from, out int count, out bool masked)
+        {
+            from = 0;
+            count = rows;
+            masked = IsActive && Needed(block, n);
+            if (!masked)
+            {
+                return true;
+            }
+
+            if (!Rows(firstRow, rows, block, n, out from, out int to))
+            {
+                return false;
+            }
+
+            count = to - from;
+            return true;
         }
 
         public void Apply(ref float scores, int firstRow, int rows, int block, int n)
