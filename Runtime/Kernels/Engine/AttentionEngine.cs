@@ -103,17 +103,19 @@ public sealed partial class AttentionEngine
         where TMicro : struct, IAttentionMicrokernels
         where TFormat : struct, IKvCacheFormat
     {
-        // The planner's rule (AttentionAlgorithms' cost model), applied to this call's rows.
-        // Decode's unmasked stacks of 32 rows on a float32 cache skip packing keys altogether.
-        if (!mask.IsActive && rows >= s.PackedFromRows[(int)TFormat.Format] && KeyMajorAttention.Applies(rows, step, TFormat.Format))
-        {
-            AttendRunKeyMajor(micro, s, firstRow, head, firstSlot, count);
-            return;
-        }
-
+        // The planner's rule (AttentionAlgorithms' cost model), applied to this call's rows; decode's
+        // unmasked stacks of 32 rows on a float32 cache take the packed algorithm key-major, packing no keys.
         if (rows >= s.PackedFromRows[(int)TFormat.Format])
         {
-            AttendRunPacked<TMicro, TFormat>(micro, s, firstRow, rows, head, firstSlot, count, step, mask);
+            if (!mask.IsActive && KeyMajorAttention.Applies(rows, step, TFormat.Format))
+            {
+                AttendRunKeyMajor(micro, s, firstRow, head, firstSlot, count);
+            }
+            else
+            {
+                AttendRunPacked<TMicro, TFormat>(micro, s, firstRow, rows, head, firstSlot, count, step, mask);
+            }
+
             return;
         }
 
@@ -213,6 +215,7 @@ public sealed partial class AttentionEngine
         ref float scores = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Scores), firstRow * KeyBlock);
         ref float packedKeys = ref MemoryMarshal.GetArrayDataReference(s.PackedKeys);
         ref float packedValues = ref MemoryMarshal.GetArrayDataReference(s.PackedValues);
+        bool prefetch = step == 1 && rows <= PrefetchedPackedRows;
         for (int block = 0; block < count; block += KeyBlock)
         {
             int n = Math.Min(KeyBlock, count - block);
@@ -227,13 +230,13 @@ public sealed partial class AttentionEngine
             int slot = firstSlot + block * step;
             ref byte k = ref Unsafe.Add(ref head.Keys, slot * rowBytes);
             ref byte v = ref Unsafe.Add(ref head.Values, slot * rowBytes);
-            if (step == 1 && rows <= PrefetchedPackedRows)
+            if (prefetch)
             {
                 PrefetchBlock(ref v, n * rowBytes);
             }
 
             PackedAttention.PackKeys<TMicro, TFormat>(micro, ref k, keyStride, ref Unsafe.Add(ref head.KeyScales, TFormat.Scaled ? slot : 0), step, n, ref packedKeys);
-            if (step == 1 && rows <= PrefetchedPackedRows)
+            if (prefetch)
             {
                 PrefetchNextKeys(ref k, block, count, rowBytes);
             }
@@ -308,7 +311,7 @@ public sealed partial class AttentionEngine
     /// <summary>
     /// Most rows for which the packed algorithm prefetches its blocks (<see cref="PrefetchBlock"/>): up
     /// to here (decode, a KV group's query heads stacked) a block's products take less time than its
-    /// bytes take to come from memory; prefill tiles have 64 rows and more, and find their blocks in cache.
+    /// bytes take to come from memory; prefill tiles have up to 256 rows, and find their blocks in cache.
     /// </summary>
     private const int PrefetchedPackedRows = 32;
 
@@ -462,28 +465,12 @@ public sealed partial class AttentionEngine
         public bool Needed(int block, int n) => KeySegments.NeedsMask(_tile, _last, _firstKey + block, n, _min, _max);
 
         /// <summary>
-        /// The rows <paramref name="from"/>..<paramref name="to"/> (exclusive, relative to
-        /// <paramref name="firstRow"/>) of a run's <paramref name="rows"/> that see at least one key of the
-        /// block; false when none does. Rows are ordered by position, so they are one range: the rows
-        /// before it (a causal tile's rows above the block) or after it (a window's rows past it) would
-        /// only add masked scores, and are skipped — in a tile of 256 rows on the diagonal, three
-        /// quarters of the masked work.
-        /// </summary>
-        public bool Rows(int firstRow, int rows, int block, int n, out int from, out int to)
-        {
-            long firstKey = (long)_firstKey + block, lastKey = firstKey + n - 1;
-            long lowest = firstKey + _min, highest = lastKey + _max;
-            long start = (lowest - _tile) * _perPosition - firstRow;
-            long end = highest >= _last ? rows : (highest - _tile + 1) * _perPosition - firstRow;
-            from = (int)Math.Clamp(start, 0, rows);
-            to = (int)Math.Clamp(end, 0, rows);
-            return from < to;
-        }
-
-        /// <summary>
-        /// The rows of a run's <paramref name="rows"/> that take the block: all, unmasked, when the
-        /// mask is inactive or excludes none of its keys; else <see cref="Rows"/>' range, masked; false
-        /// when no row sees any key of it.
+        /// The rows of a run's <paramref name="rows"/> that take the block: all, unmasked, when the mask
+        /// is inactive or excludes none of its keys; else those that see at least one of its keys, masked;
+        /// false when none does. Rows are ordered by position, so they are one range (relative to
+        /// <paramref name="firstRow"/>): the rows before it (a causal tile's rows above the block) or after
+        /// it (a window's rows past it) would only add masked scores, and are skipped — in a tile of 256
+        /// rows on the diagonal, three quarters of the masked work.
         /// </summary>
         public bool RowsFor(int firstRow, int rows, int block, int n, out int from, out int count, out bool masked)
         {
@@ -495,13 +482,13 @@ public sealed partial class AttentionEngine
                 return true;
             }
 
-            if (!Rows(firstRow, rows, block, n, out from, out int to))
-            {
-                return false;
-            }
-
-            count = to - from;
-            return true;
+            long firstKey = (long)_firstKey + block, lastKey = firstKey + n - 1;
+            long lowest = firstKey + _min, highest = lastKey + _max;
+            long start = (lowest - _tile) * _perPosition - firstRow;
+            long end = highest >= _last ? rows : (highest - _tile + 1) * _perPosition - firstRow;
+            from = (int)Math.Clamp(start, 0, rows);
+            count = (int)Math.Clamp(end, 0, rows) - from;
+            return count > 0;
         }
 
         public void Apply(ref float scores, int firstRow, int rows, int block, int n)
